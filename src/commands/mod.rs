@@ -1,0 +1,40 @@
+//! Subcommand dispatch: one module per subcommand, each with a `run` that returns an exit code.
+
+pub mod diff;
+pub mod generate;
+
+use std::io::Write;
+
+use crate::cli::{Cli, ColorChoice, Command};
+use crate::error::{Error, ExitCode, Result};
+
+/// Runs the parsed command line and returns the exit code its outcome maps to.
+pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let color = use_color(cli.color);
+    colored::control::set_override(color);
+    match cli.command {
+        Command::Diff(args) => diff::run(&args, color).await,
+        Command::Generate(args) => generate::run(&args),
+    }
+}
+
+/// Decides colour: `auto` colours a terminal unless NO_COLOR is set to something.
+fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// Writes `text` to standard output; a reader that went away (`| head`) is not an error.
+pub fn emit(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        _ => Ok(()),
+    }
+}

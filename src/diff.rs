@@ -1,0 +1,271 @@
+//! The pure diff: assembles the four sources' answers for one question, tells by-design differences from
+//! faults via [`crate::explain`], and reaches a verdict. No I/O happens here.
+
+use hickory_proto::rr::RecordType;
+
+use crate::emulate::istio::{self, AgentTable, BuiltTable, LocalAnswer, ProxyContext, TableInputs};
+use crate::emulate::kube_dns::{self, Prediction};
+use crate::explain;
+use crate::model::{Answer, Origin, Outcome, SourceKind, SourceResult, in_zone};
+use crate::objects::{CorednsSettings, Objects};
+use crate::report::{AskedQuestion, From, Report, Severity, Verdict};
+use crate::snapshot::{ClusterInfo, MeshInfo, MeshKind, NameTable, RemoteCluster};
+use crate::workload::Workload;
+
+/// The cluster as meshdig sees it: objects and mesh settings.
+#[derive(Clone, Copy)]
+pub struct World<'a> {
+    pub cluster: &'a ClusterInfo,
+    pub mesh: &'a MeshInfo,
+    pub objects: &'a Objects,
+    pub remote_clusters: &'a [RemoteCluster],
+}
+
+/// What the control plane said about the asking proxy's name table.
+#[derive(Debug, Clone)]
+pub enum TableObservation {
+    /// The proxy's name table.
+    Table(NameTable),
+    /// The control plane could not be asked; the text says why.
+    Unavailable(String),
+    /// No control plane applies (no mesh proxy, or nothing recorded); the text says why.
+    NotApplicable(String),
+}
+
+/// Everything one diff reads: the world, the asker, the question and what the live sources said.
+pub struct DiffInput<'a> {
+    pub world: World<'a>,
+    pub workload: Option<&'a Workload>,
+    /// The namespace relative names belong to when there is no workload.
+    pub namespace: &'a str,
+    pub question: AskedQuestion,
+    pub rtype: RecordType,
+    pub kube_dns: SourceResult,
+    pub sidecar: SourceResult,
+    pub control_plane: TableObservation,
+}
+
+/// Predictions and look-ups derived once from the inputs, shared by every explanation rule.
+pub struct Derived<'a> {
+    pub input: &'a DiffInput<'a>,
+    pub coredns: CorednsSettings,
+    /// What kube-dns must answer by the Kubernetes DNS spec.
+    pub spec: Prediction,
+    /// The table istiod must push to the asking proxy, built from the objects.
+    pub expected_table: Option<BuiltTable>,
+    /// The agent's answer from the expected table (`None`: it forwards).
+    pub expected_local: Option<LocalAnswer>,
+    /// The control plane's table, when it was read.
+    pub observed_table: Option<&'a NameTable>,
+    /// The agent's answer from the control plane's table (`None`: it forwards).
+    pub observed_local: Option<LocalAnswer>,
+}
+
+impl Derived<'_> {
+    /// The search domain the agent pre-stores CNAMEs for: the pod's first one.
+    pub fn search_domain(&self) -> Option<&str> {
+        self.input
+            .workload
+            .and_then(|w| w.search.first())
+            .map(String::as_str)
+    }
+
+    /// The asking proxy's namespace.
+    pub fn namespace(&self) -> &str {
+        self.input
+            .workload
+            .map_or(self.input.namespace, |w| w.namespace.as_str())
+    }
+
+    /// The local answer the sidecar should give: from the control plane's table when it was read,
+    /// else from the table the objects imply.
+    pub fn reference_local(&self) -> Option<&LocalAnswer> {
+        if self.observed_table.is_some() {
+            self.observed_local.as_ref()
+        } else {
+            self.expected_local.as_ref()
+        }
+    }
+}
+
+/// Runs the diff: derives predictions, explains every difference and returns the report.
+pub fn diff(input: &DiffInput<'_>) -> Report {
+    let derived = derive(input);
+    let mut sources = vec![
+        classify_kube_dns(input.kube_dns.clone(), &derived),
+        classify_sidecar(input.sidecar.clone(), &derived),
+        control_plane_result(&derived),
+        expected_result(&derived),
+    ];
+    sources.sort_by_key(|s| s.source);
+    let findings = explain::explain(&derived, &sources);
+    let verdict = verdict(&sources, &findings);
+    Report {
+        question: input.question.clone(),
+        from: describe_from(input),
+        sources,
+        findings,
+        verdict,
+    }
+}
+
+fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
+    let world = input.world;
+    let coredns = CorednsSettings::from_corefile(world.objects.corefile());
+    let fqdn = input.question.fqdn.as_str();
+    let spec = kube_dns::predict(world.objects, &world.cluster.domain, coredns.kubernetes_ttl, fqdn, input.rtype);
+    let observed_table = match &input.control_plane {
+        TableObservation::Table(table) => Some(table),
+        _ => None,
+    };
+    let mut derived = Derived {
+        input,
+        coredns,
+        spec,
+        expected_table: None,
+        expected_local: None,
+        observed_table,
+        observed_local: None,
+    };
+    let Some(workload) = input.workload.filter(|w| w.has_sidecar() && world.mesh.kind == MeshKind::Istio) else {
+        return derived;
+    };
+    let proxy = workload.proxy.as_ref().expect("has_sidecar implies a proxy");
+    let context = ProxyContext {
+        namespace: workload.namespace.clone(),
+        labels: workload.labels.clone(),
+        dns_capture: proxy.dns_capture,
+        dns_auto_allocate: proxy.dns_auto_allocate,
+    };
+    let built = build_table(world, &context, observed_table);
+    let search = workload.search.first().map(String::as_str);
+    derived.expected_local =
+        AgentTable::new(&built.table, &workload.namespace, &world.cluster.domain, search).lookup(fqdn, input.rtype);
+    derived.observed_local = observed_table.and_then(|table| {
+        AgentTable::new(table, &workload.namespace, &world.cluster.domain, search).lookup(fqdn, input.rtype)
+    });
+    derived.expected_table = Some(built);
+    derived
+}
+
+/// Builds the table istiod must push to a proxy with `context`.
+pub fn build_table(world: World<'_>, context: &ProxyContext, observed: Option<&NameTable>) -> BuiltTable {
+    istio::build_table(&TableInputs {
+        objects: world.objects,
+        remote_clusters: world.remote_clusters,
+        mesh: world.mesh,
+        cluster: world.cluster,
+        proxy: context,
+        observed,
+    })
+}
+
+/// Tells kube-dns answers served fresh by the kubernetes plugin from cached ones (TTL counting down).
+fn classify_kube_dns(mut result: SourceResult, derived: &Derived<'_>) -> SourceResult {
+    if let Some(answer) = result.answer() {
+        let zone = &derived.input.world.cluster.domain;
+        let in_cluster: Vec<u32> = answer
+            .records
+            .iter()
+            .filter(|r| in_zone(&r.name, &format!("{}.", zone.trim_end_matches('.'))))
+            .map(|r| r.ttl_s)
+            .collect();
+        result.origin = match in_cluster.iter().min() {
+            Some(ttl) if *ttl < derived.coredns.kubernetes_ttl => Some(Origin::Cache),
+            Some(_) => Some(Origin::Kubernetes),
+            None => None,
+        };
+    }
+    result
+}
+
+/// Marks the sidecar's answer as synthesized from its table or forwarded upstream.
+fn classify_sidecar(mut result: SourceResult, derived: &Derived<'_>) -> SourceResult {
+    if result.answer().is_some() {
+        let local = derived.reference_local().is_some() || derived.expected_local.is_some();
+        result.origin = Some(if local { Origin::NameTable } else { Origin::Forwarded });
+    }
+    result
+}
+
+fn control_plane_result(derived: &Derived<'_>) -> SourceResult {
+    let outcome = match (&derived.input.control_plane, &derived.observed_local) {
+        (TableObservation::Unavailable(why), _) => Outcome::Error(why.clone()),
+        (TableObservation::NotApplicable(why), _) => Outcome::NotApplicable(why.clone()),
+        (TableObservation::Table(_), Some(local)) => Outcome::Answered(local.answer.clone()),
+        (TableObservation::Table(_), None) if !matches!(derived.input.rtype, RecordType::A | RecordType::AAAA) => {
+            Outcome::NotApplicable(format!(
+                "the agent answers only A and AAAA from its table; {} queries go upstream",
+                derived.input.rtype
+            ))
+        }
+        (TableObservation::Table(_), None) => Outcome::NotApplicable(
+            "not in this proxy's name table: the agent forwards the query upstream unchanged".to_string(),
+        ),
+    };
+    let origin = matches!(outcome, Outcome::Answered(_)).then_some(Origin::NameTable);
+    SourceResult::new(SourceKind::ControlPlane, outcome, origin)
+}
+
+fn expected_result(derived: &Derived<'_>) -> SourceResult {
+    let captures = derived.input.workload.is_some_and(Workload::captures_dns);
+    if captures && let Some(local) = &derived.expected_local {
+        return SourceResult::new(
+            SourceKind::Expected,
+            Outcome::Answered(local.answer.clone()),
+            Some(Origin::MeshRules),
+        );
+    }
+    let outcome = match &derived.spec.answer {
+        Some(answer) => Outcome::Answered(answer.clone()),
+        None if derived.spec.subject == kube_dns::Subject::OutsideZone => Outcome::NotApplicable(format!(
+            "outside the cluster domain {}: the upstream resolver answers, and no object predicts what",
+            derived.input.world.cluster.domain
+        )),
+        None => Outcome::NotApplicable("the Kubernetes DNS spec defines no answer for this name and type".to_string()),
+    };
+    let origin = matches!(outcome, Outcome::Answered(_)).then_some(Origin::KubernetesSpec);
+    SourceResult::new(SourceKind::Expected, outcome, origin)
+}
+
+/// True when every answered source gives the same rcode and record set.
+pub fn answers_agree(sources: &[SourceResult]) -> bool {
+    let answers: Vec<&Answer> = sources.iter().filter_map(SourceResult::answer).collect();
+    answers.windows(2).all(|pair| pair[0].same_as(pair[1]))
+}
+
+fn verdict(sources: &[SourceResult], findings: &[crate::report::Finding]) -> Verdict {
+    let worst = findings.iter().map(|f| f.severity).max();
+    if worst == Some(Severity::Error) {
+        Verdict::Discrepancy
+    } else if sources.iter().any(|s| matches!(s.outcome, Outcome::Error(_))) {
+        Verdict::Incomplete
+    } else if worst == Some(Severity::Warning) || !answers_agree(sources) {
+        Verdict::Explained
+    } else {
+        Verdict::Consistent
+    }
+}
+
+fn describe_from(input: &DiffInput<'_>) -> From {
+    let Some(workload) = input.workload else {
+        return From {
+            namespace: input.namespace.to_string(),
+            pod: None,
+            proxy: "no pod given: kube-dns and the spec only".to_string(),
+        };
+    };
+    let proxy = match &workload.proxy {
+        Some(p) if workload.has_sidecar() => format!(
+            "istio sidecar, DNS capture {}{}",
+            if p.dns_capture { "on" } else { "off" },
+            if p.dns_auto_allocate { ", DNS auto-allocate on" } else { "" }
+        ),
+        _ => "no mesh proxy".to_string(),
+    };
+    From {
+        namespace: workload.namespace.clone(),
+        pod: Some(workload.pod.clone()),
+        proxy,
+    }
+}

@@ -1,0 +1,81 @@
+//! Typed errors and the one place where outcomes become documented process exit codes.
+
+use std::path::PathBuf;
+
+/// The documented exit codes of every meshdig command (see `docs/exit-codes.md`).
+///
+/// CI scripts rely on these numbers, so they never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// All layers agree, or every difference is by design.
+    Agree = 0,
+    /// A discrepancy: at least one finding of severity `error`.
+    Discrepancy = 1,
+    /// Bad usage or bad input (flag, name, snapshot file).
+    Usage = 2,
+    /// A source could not be asked and nothing worse was found.
+    Incomplete = 3,
+    /// Interrupted by Ctrl-C (128 + SIGINT).
+    Interrupted = 130,
+}
+
+impl ExitCode {
+    /// The process exit status for this outcome.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Every failure that stops a command before it can produce a report.
+///
+/// Failures of a single source are not errors: they are per-source results inside the report.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A query name that DNS cannot carry.
+    #[error("invalid name '{name}': {reason}")]
+    InvalidName { name: String, reason: String },
+
+    /// A record type meshdig does not know.
+    #[error("unknown record type '{0}': use one of A, AAAA, CNAME, SRV, PTR, TXT (or any IANA type name)")]
+    UnknownType(String),
+
+    /// A `--from` value that names no workload in the input.
+    #[error("{0}")]
+    UnknownWorkload(String),
+
+    /// The snapshot file could not be read at all.
+    #[error("cannot read snapshot {path}: {source}")]
+    SnapshotRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// The snapshot file is not a valid snapshot: names the JSON path and what was expected.
+    #[error("invalid snapshot {path}: at {json_path}: {message}")]
+    SnapshotInvalid {
+        path: PathBuf,
+        json_path: String,
+        message: String,
+    },
+
+    /// Writing generated files (completions, man pages) failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// Writing the report to standard output failed for a reason other than a closed pipe.
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
+}
+
+impl Error {
+    /// The exit code this error maps to; input and usage problems are all code 2.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::Usage
+    }
+}
+
+/// Shorthand for results whose error is meshdig's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

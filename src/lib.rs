@@ -1,0 +1,102 @@
+//! meshdig asks every DNS layer of a Kubernetes service mesh the same question, diffs the answers and
+//! explains each difference.
+//!
+//! The crate is a library with a thin binary: [`run`] takes the command line and returns the exit code.
+//! Models, emulators, the diff and the explanations are pure; sources and renderers sit at the edges.
+
+pub mod cli;
+pub mod commands;
+pub mod diff;
+pub mod emulate;
+pub mod error;
+pub mod explain;
+pub mod model;
+pub mod objects;
+pub mod query;
+pub mod render;
+pub mod report;
+pub mod snapshot;
+pub mod sources;
+pub mod workload;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::cli::Cli;
+use crate::error::ExitCode;
+
+/// Runs meshdig with `argv` (program name first) and returns the process exit code.
+pub fn run(argv: Vec<OsString>) -> u8 {
+    let display = display_name(argv.first().map(Path::new));
+    let mut command = Cli::command().bin_name(&display);
+    let parsed = command
+        .try_get_matches_from_mut(argv)
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(err) => return clap_failure(&err, &display),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "{display}: cannot start the async runtime: {e}");
+            return ExitCode::Usage.code();
+        }
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = commands::dispatch(cli) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    match outcome {
+        Some(Ok(code)) => code.code(),
+        Some(Err(err)) => {
+            let _ = writeln!(std::io::stderr(), "{display}: {err}");
+            err.exit_code().code()
+        }
+        None => {
+            let _ = writeln!(std::io::stderr(), "{display}: interrupted");
+            ExitCode::Interrupted.code()
+        }
+    }
+}
+
+/// `kubectl meshdig` when installed as the kubectl plugin `kubectl-meshdig`, else `meshdig`.
+fn display_name(argv0: Option<&Path>) -> String {
+    let stem = argv0
+        .and_then(Path::file_stem)
+        .and_then(|s| s.to_str())
+        .unwrap_or("meshdig");
+    match stem.strip_prefix("kubectl-") {
+        Some(plugin) => format!("kubectl {}", plugin.replace('_', "-")),
+        None => "meshdig".to_string(),
+    }
+}
+
+/// Prints help and version as clap does; every usage error becomes one line on stderr with exit 2.
+fn clap_failure(err: &clap::Error, display: &str) -> u8 {
+    use clap::error::ErrorKind;
+    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = err.print();
+        return ExitCode::Agree.code();
+    }
+    let text = err.to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid usage");
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let mut help = format!("{display} --help");
+    for line in lines {
+        if let Some(tip) = line.strip_prefix("tip: ") {
+            message.push_str("; ");
+            message.push_str(tip);
+        } else if let Some(rest) = line.strip_prefix("For more information, try '") {
+            help = rest.trim_end_matches(['\'', '.']).to_string();
+        }
+    }
+    let _ = writeln!(std::io::stderr(), "{display}: {message} (see '{help}')");
+    ExitCode::Usage.code()
+}

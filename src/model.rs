@@ -1,0 +1,348 @@
+//! The pure answer model shared by sources, emulators, the diff and the renderers.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// A DNS response code, spelled as dig prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Rcode {
+    NoError,
+    FormErr,
+    ServFail,
+    NxDomain,
+    NotImp,
+    Refused,
+}
+
+impl fmt::Display for Rcode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NoError => "NOERROR",
+            Self::FormErr => "FORMERR",
+            Self::ServFail => "SERVFAIL",
+            Self::NxDomain => "NXDOMAIN",
+            Self::NotImp => "NOTIMP",
+            Self::Refused => "REFUSED",
+        })
+    }
+}
+
+/// One resource record in presentation form.
+///
+/// `data` is the RDATA as dig prints it (`10.96.0.1`, `0 100 9080 reviews.bookinfo.svc.cluster.local.`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub ttl_s: u32,
+    pub data: String,
+}
+
+impl Record {
+    /// A record owned by `name` (any case, with or without trailing dot).
+    pub fn new(name: &str, rtype: &str, ttl_s: u32, data: impl Into<String>) -> Self {
+        Self {
+            name: canonical_name(name),
+            rtype: rtype.to_ascii_uppercase(),
+            ttl_s,
+            data: data.into(),
+        }
+    }
+
+    /// The record with TTL removed and names and addresses in canonical form, for set comparison.
+    pub fn identity(&self) -> (String, String, String) {
+        (canonical_name(&self.name), self.rtype.clone(), canonical_data(&self.data))
+    }
+
+    /// The address this record carries, for A and AAAA records.
+    pub fn ip(&self) -> Option<IpAddr> {
+        matches!(self.rtype.as_str(), "A" | "AAAA")
+            .then(|| self.data.parse().ok())
+            .flatten()
+    }
+}
+
+/// Lower-cases a name and gives it a trailing dot.
+pub fn canonical_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with('.') { lower } else { lower + "." }
+}
+
+/// Canonical RDATA: addresses re-printed (so `::ffff:0:1` and its long form match), names lower-cased.
+fn canonical_data(data: &str) -> String {
+    match data.parse::<IpAddr>() {
+        Ok(ip) => ip.to_string(),
+        Err(_) => data.to_ascii_lowercase(),
+    }
+}
+
+/// A complete DNS answer: what a source said, or what an emulator predicts it must say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub rcode: Rcode,
+    /// The AA flag.
+    #[serde(default)]
+    pub authoritative: bool,
+    #[serde(default)]
+    pub records: Vec<Record>,
+}
+
+impl Answer {
+    /// NOERROR with the given records.
+    pub fn records(records: Vec<Record>, authoritative: bool) -> Self {
+        Self {
+            rcode: Rcode::NoError,
+            authoritative,
+            records,
+        }
+    }
+
+    /// An answer with no records and the given code.
+    pub fn empty(rcode: Rcode, authoritative: bool) -> Self {
+        Self {
+            rcode,
+            authoritative,
+            records: Vec::new(),
+        }
+    }
+
+    /// NOERROR with no answer records: the name exists but has no record of the asked type.
+    pub fn is_nodata(&self) -> bool {
+        self.rcode == Rcode::NoError && self.records.is_empty()
+    }
+
+    /// True when the answer carries at least one record of type `A` or `AAAA`.
+    pub fn has_addresses(&self) -> bool {
+        self.records.iter().any(|r| r.ip().is_some())
+    }
+
+    /// The addresses in the answer, sorted.
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        let mut ips: Vec<IpAddr> = self.records.iter().filter_map(Record::ip).collect();
+        ips.sort();
+        ips
+    }
+
+    /// The answer's identity for comparison: rcode and the record set without TTLs or order.
+    pub fn identity(&self) -> (Rcode, Vec<(String, String, String)>) {
+        let mut set: Vec<_> = self.records.iter().map(Record::identity).collect();
+        set.sort();
+        set.dedup();
+        (self.rcode, set)
+    }
+
+    /// True when both answers carry the same rcode and record set, whatever the TTLs and order.
+    pub fn same_as(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+
+    /// This answer restricted to records owned by names under `zone` (e.g. `cluster.local.`).
+    pub fn within_zone(&self, zone: &str) -> Self {
+        let suffix = canonical_name(zone);
+        Self {
+            records: self
+                .records
+                .iter()
+                .filter(|r| in_zone(&r.name, &suffix))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+
+    /// A short human summary: the rcode, or the record data joined.
+    pub fn brief(&self) -> String {
+        if self.rcode != Rcode::NoError {
+            return self.rcode.to_string();
+        }
+        if self.records.is_empty() {
+            return "NODATA".to_string();
+        }
+        self.records
+            .iter()
+            .map(|r| match r.rtype.as_str() {
+                "A" | "AAAA" => r.data.clone(),
+                other => format!("{other} {}", r.data),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// True when canonical `name` equals or lies below canonical `zone`.
+pub fn in_zone(name: &str, zone: &str) -> bool {
+    let name = canonical_name(name);
+    name == zone || name.ends_with(&format!(".{zone}"))
+}
+
+/// The four layers meshdig compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// The cluster DNS service (CoreDNS), asked directly.
+    KubeDns,
+    /// The mesh DNS proxy beside the workload (istio-agent on 15053).
+    Sidecar,
+    /// The answer the control plane's name table for this proxy implies.
+    ControlPlane,
+    /// The answer the Kubernetes DNS spec and the mesh's rules predict from the cluster's objects.
+    Expected,
+}
+
+impl SourceKind {
+    /// Every source, in display order.
+    pub const ALL: [Self; 4] = [Self::KubeDns, Self::Sidecar, Self::ControlPlane, Self::Expected];
+
+    /// The name used in JSON, tables and snapshot files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::KubeDns => "kube-dns",
+            Self::Sidecar => "sidecar",
+            Self::ControlPlane => "control-plane",
+            Self::Expected => "expected",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a source's answer came to be, when that can be told from the answer or the inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Synthesized by the mesh proxy from its name table (AA set, TTL fixed at 30).
+    NameTable,
+    /// Passed through from the proxy's upstream resolver.
+    Forwarded,
+    /// Served by CoreDNS's kubernetes plugin with its configured TTL.
+    Kubernetes,
+    /// Served from a cache: the TTL is below the configured one and counting down.
+    Cache,
+    /// Predicted by the Kubernetes DNS specification.
+    KubernetesSpec,
+    /// Predicted by the mesh proxy's rules over a name table built from the objects.
+    MeshRules,
+}
+
+/// What asking one source produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The source answered (any rcode, including SERVFAIL).
+    Answered(Answer),
+    /// The source could not be asked or gave no usable answer; the text says why.
+    Error(String),
+    /// The source has no say for this question (no proxy, name not in the table, …); the text says why.
+    NotApplicable(String),
+}
+
+/// One source's result in a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceResult {
+    pub source: SourceKind,
+    pub outcome: Outcome,
+    pub origin: Option<Origin>,
+    pub rtt_ms: Option<f64>,
+    pub transport: Option<String>,
+}
+
+impl SourceResult {
+    /// A result with no timing or transport (emulated sources).
+    pub fn new(source: SourceKind, outcome: Outcome, origin: Option<Origin>) -> Self {
+        Self {
+            source,
+            outcome,
+            origin,
+            rtt_ms: None,
+            transport: None,
+        }
+    }
+
+    /// The answer, when the source answered.
+    pub fn answer(&self) -> Option<&Answer> {
+        match &self.outcome {
+            Outcome::Answered(answer) => Some(answer),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_compare_as_sets_without_ttl() {
+        let a = Answer::records(
+            vec![Record::new("x.", "A", 5, "10.0.0.1"), Record::new("X", "A", 5, "10.0.0.2")],
+            false,
+        );
+        let b = Answer::records(
+            vec![Record::new("x.", "A", 30, "10.0.0.2"), Record::new("x.", "a", 30, "10.0.0.1")],
+            true,
+        );
+        assert!(a.same_as(&b));
+        assert!(!a.same_as(&Answer::empty(Rcode::NoError, false)));
+    }
+
+    #[test]
+    fn nodata_and_nxdomain_differ() {
+        assert!(!Answer::empty(Rcode::NoError, true).same_as(&Answer::empty(Rcode::NxDomain, true)));
+    }
+
+    #[test]
+    fn zone_filter_keeps_in_zone_owners_only() {
+        let answer = Answer::records(
+            vec![
+                Record::new("db.default.svc.cluster.local.", "CNAME", 5, "db.example.com."),
+                Record::new("db.example.com.", "A", 300, "192.0.2.1"),
+            ],
+            true,
+        );
+        assert_eq!(answer.within_zone("cluster.local").records.len(), 1);
+    }
+}
+
+/// A pointer to what caused a finding: an object and the field that matters, or a source's answer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Evidence {
+    /// A Kubernetes kind (`Service`, `EndpointSlice`, `ServiceEntry`, `Sidecar`, `Pod`, `ConfigMap`),
+    /// `NameTable` (the control plane's table for a proxy) or `Answer` (a source's answer).
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The field path inside the object (`spec.addresses`, `endpoints[0].addresses`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The field's value, as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl Evidence {
+    /// Evidence pointing at `kind` `namespace/name`.
+    pub fn object(kind: &str, namespace: Option<&str>, name: &str) -> Self {
+        Self {
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+            field: None,
+            value: None,
+        }
+    }
+
+    /// The same evidence narrowed to `field`, holding `value`.
+    pub fn field(mut self, field: impl Into<String>, value: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self.value = Some(value.into());
+        self
+    }
+}

@@ -1,0 +1,294 @@
+//! The cluster objects meshdig reasons about, typed, and the look-ups the emulators need.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Deserialize;
+
+/// The label that ties an EndpointSlice to its Service.
+pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+/// The annotation that limits which namespaces see a Service in Istio.
+pub const EXPORT_TO_ANNOTATION: &str = "networking.istio.io/exportTo";
+/// The label that opts a ServiceEntry out of IP auto-allocation.
+pub const AUTOALLOCATE_LABEL: &str = "networking.istio.io/enable-autoallocate-ip";
+
+/// An Istio ServiceEntry (networking.istio.io v1, v1beta1 or v1alpha3): the fields DNS depends on.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ServiceEntry {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: ServiceEntrySpec,
+    #[serde(default)]
+    pub status: Option<ServiceEntryStatus>,
+}
+
+/// `ServiceEntry.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEntrySpec {
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    #[serde(default)]
+    pub resolution: Option<String>,
+    #[serde(default)]
+    pub export_to: Vec<String>,
+    #[serde(default)]
+    pub ports: Vec<ServiceEntryPort>,
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+/// One port of a ServiceEntry.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ServiceEntryPort {
+    pub number: u32,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub protocol: Option<String>,
+}
+
+/// `ServiceEntry.status`, where the IP auto-allocation controller writes its addresses.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ServiceEntryStatus {
+    #[serde(default)]
+    pub addresses: Vec<ServiceEntryAddress>,
+}
+
+/// One auto-allocated address: `{value, host}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ServiceEntryAddress {
+    pub value: String,
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+impl ServiceEntry {
+    /// The resolution mode, upper-cased; Istio's default is NONE.
+    pub fn resolution(&self) -> String {
+        self.spec
+            .resolution
+            .as_deref()
+            .unwrap_or("NONE")
+            .to_ascii_uppercase()
+    }
+
+    /// Auto-allocated addresses recorded in status for `host`.
+    pub fn status_addresses(&self, host: &str) -> Vec<IpAddr> {
+        self.status
+            .iter()
+            .flat_map(|s| &s.addresses)
+            .filter(|a| a.host.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(host)))
+            .filter_map(|a| a.value.parse().ok())
+            .collect()
+    }
+
+    /// True when the ServiceEntry carries the label that opts it out of auto-allocation.
+    pub fn autoallocate_disabled(&self) -> bool {
+        self.metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(AUTOALLOCATE_LABEL))
+            .is_some_and(|v| v == "false")
+    }
+}
+
+/// An Istio Sidecar resource: the fields that scope which hosts a proxy knows.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Sidecar {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: SidecarSpec,
+}
+
+/// `Sidecar.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SidecarSpec {
+    #[serde(default)]
+    pub workload_selector: Option<WorkloadSelector>,
+    #[serde(default)]
+    pub egress: Vec<SidecarEgress>,
+}
+
+/// `Sidecar.spec.workloadSelector`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WorkloadSelector {
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// One egress listener of a Sidecar; only its hosts matter for DNS.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SidecarEgress {
+    #[serde(default)]
+    pub hosts: Vec<String>,
+}
+
+/// Every object of one cluster that DNS answers depend on.
+#[derive(Debug, Clone, Default)]
+pub struct Objects {
+    pub services: Vec<Service>,
+    pub endpoint_slices: Vec<EndpointSlice>,
+    pub pods: Vec<Pod>,
+    pub service_entries: Vec<ServiceEntry>,
+    pub sidecars: Vec<Sidecar>,
+    pub config_maps: Vec<ConfigMap>,
+}
+
+/// The namespace and name of an object, for look-ups and evidence.
+pub fn ns_name(meta: &ObjectMeta) -> (&str, &str) {
+    (
+        meta.namespace.as_deref().unwrap_or("default"),
+        meta.name.as_deref().unwrap_or(""),
+    )
+}
+
+/// An address of one endpoint, with the per-pod hostname it is published under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointAddress {
+    pub ip: IpAddr,
+    pub hostname: Option<String>,
+    pub ready: bool,
+    /// The EndpointSlice it came from, for evidence.
+    pub slice: String,
+    pub index: usize,
+}
+
+impl Objects {
+    /// The Service `namespace/name`, if present.
+    pub fn service(&self, namespace: &str, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| ns_name(&s.metadata) == (namespace, name))
+    }
+
+    /// The pod `namespace/name`, if present.
+    pub fn pod(&self, namespace: &str, name: &str) -> Option<&Pod> {
+        self.pods.iter().find(|p| ns_name(&p.metadata) == (namespace, name))
+    }
+
+    /// Every endpoint address of Service `namespace/name`, across its EndpointSlices.
+    pub fn endpoints(&self, namespace: &str, name: &str) -> Vec<EndpointAddress> {
+        let mut out = Vec::new();
+        for slice in &self.endpoint_slices {
+            let (slice_ns, slice_name) = ns_name(&slice.metadata);
+            let owner = slice
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(SERVICE_NAME_LABEL));
+            if slice_ns != namespace || owner.map(String::as_str) != Some(name) {
+                continue;
+            }
+            for (index, endpoint) in slice.endpoints.iter().enumerate() {
+                // The API treats a missing `ready` condition as ready.
+                let ready = endpoint
+                    .conditions
+                    .as_ref()
+                    .and_then(|c| c.ready)
+                    .unwrap_or(true);
+                for address in &endpoint.addresses {
+                    if let Ok(ip) = address.parse() {
+                        out.push(EndpointAddress {
+                            ip,
+                            hostname: endpoint.hostname.clone(),
+                            ready,
+                            slice: slice_name.to_string(),
+                            index,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The Corefile of the cluster DNS, from the `coredns` ConfigMap in kube-system.
+    pub fn corefile(&self) -> Option<&str> {
+        self.config_maps
+            .iter()
+            .find(|c| ns_name(&c.metadata) == ("kube-system", "coredns"))
+            .and_then(|c| c.data.as_ref())
+            .and_then(|d| d.get("Corefile"))
+            .map(String::as_str)
+    }
+}
+
+/// What the Corefile says about the answers of the kubernetes plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorednsSettings {
+    /// The `ttl` of the kubernetes plugin (CoreDNS's default is 5).
+    pub kubernetes_ttl: u32,
+    /// The `cache` plugin's TTL cap, when a cache sits in front of the cluster zone.
+    pub cache_ttl: Option<u32>,
+}
+
+impl CorednsSettings {
+    /// Reads the settings from a Corefile; absent directives take CoreDNS's defaults.
+    pub fn from_corefile(corefile: Option<&str>) -> Self {
+        let mut settings = Self {
+            kubernetes_ttl: 5,
+            cache_ttl: None,
+        };
+        let Some(corefile) = corefile else {
+            return settings;
+        };
+        let mut in_kubernetes = false;
+        for line in corefile.lines().map(str::trim) {
+            let mut words = line.split_whitespace();
+            match words.next() {
+                Some("kubernetes") => in_kubernetes = line.ends_with('{'),
+                Some("}") => in_kubernetes = false,
+                Some("ttl") if in_kubernetes => {
+                    if let Some(ttl) = words.next().and_then(|w| w.parse().ok()) {
+                        settings.kubernetes_ttl = ttl;
+                    }
+                }
+                Some("cache") => {
+                    settings.cache_ttl = Some(
+                        words
+                            .next()
+                            .and_then(|w| w.trim_end_matches('{').parse().ok())
+                            .unwrap_or(3600),
+                    );
+                }
+                _ => {}
+            }
+        }
+        settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_kubeadm_corefile() {
+        let corefile = "\
+.:53 {
+    errors
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    forward . /etc/resolv.conf
+    cache 30
+}";
+        assert_eq!(
+            CorednsSettings::from_corefile(Some(corefile)),
+            CorednsSettings {
+                kubernetes_ttl: 30,
+                cache_ttl: Some(30)
+            }
+        );
+        assert_eq!(CorednsSettings::from_corefile(None).kubernetes_ttl, 5);
+    }
+}

@@ -1,0 +1,200 @@
+//! The question meshdig asks: a validated DNS name and record type, checked before any source is asked.
+
+use std::fmt;
+use std::str::FromStr;
+
+use hickory_proto::rr::{Name, RecordType};
+
+use crate::error::{Error, Result};
+
+/// The longest name in presentation form, without the trailing dot (RFC 1035 §2.3.4).
+const MAX_NAME_LEN: usize = 253;
+/// The longest label in bytes (RFC 1035 §2.3.4).
+const MAX_LABEL_LEN: usize = 63;
+
+/// A DNS name as the user typed it, validated and converted to its ASCII (IDNA) form.
+///
+/// `absolute` records whether the user wrote a trailing dot: a relative name is expanded
+/// with the asking pod's search path, an absolute one is asked exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryName {
+    /// Lower-cased ASCII labels, without the trailing dot.
+    ascii: String,
+    /// The name as typed when it contained non-ASCII characters.
+    unicode: Option<String>,
+    absolute: bool,
+}
+
+impl QueryName {
+    /// Validates `input` and returns the name, or a message that says what is wrong and how to fix it.
+    pub fn parse(input: &str) -> Result<Self> {
+        let invalid = |reason: String| Error::InvalidName {
+            name: input.to_string(),
+            reason,
+        };
+        if input.is_empty() {
+            return Err(invalid("the name is empty; give a name such as reviews or reviews.bookinfo.svc.cluster.local".into()));
+        }
+        if input == "." {
+            return Err(invalid("the root name has no records meshdig can diff; give a service or host name".into()));
+        }
+        let absolute = input.ends_with('.');
+        let body = input.strip_suffix('.').unwrap_or(input);
+        let unicode = (!body.is_ascii()).then(|| body.to_string());
+        let ascii = if body.is_ascii() {
+            body.to_ascii_lowercase()
+        } else {
+            let name = Name::from_utf8(body).map_err(|e| {
+                invalid(format!("it cannot be converted to ASCII with IDNA ({e}); check the spelling"))
+            })?;
+            name.to_ascii().trim_end_matches('.').to_string()
+        };
+        check_labels(&ascii).map_err(invalid)?;
+        Ok(Self {
+            ascii,
+            unicode,
+            absolute,
+        })
+    }
+
+    /// Builds the name of `labels` joined under `suffix`, for names meshdig derives itself.
+    pub fn from_fqdn(fqdn: &str) -> Result<Self> {
+        let mut name = Self::parse(fqdn)?;
+        name.absolute = true;
+        Ok(name)
+    }
+
+    /// True when the user wrote a trailing dot.
+    pub fn is_absolute(&self) -> bool {
+        self.absolute
+    }
+
+    /// The number of dots in the name as typed, which a resolver compares with `ndots`.
+    pub fn dots(&self) -> usize {
+        self.ascii.matches('.').count()
+    }
+
+    /// The lower-case ASCII form without the trailing dot.
+    pub fn ascii(&self) -> &str {
+        &self.ascii
+    }
+
+    /// The Unicode form the user typed, if it differed from the ASCII form.
+    pub fn unicode(&self) -> Option<&str> {
+        self.unicode.as_deref()
+    }
+
+    /// The fully-qualified form with a trailing dot, as it goes on the wire.
+    pub fn fqdn(&self) -> String {
+        format!("{}.", self.ascii)
+    }
+}
+
+/// Checks label and name lengths and the characters a DNS host or service label may hold.
+fn check_labels(ascii: &str) -> std::result::Result<(), String> {
+    if ascii.len() > MAX_NAME_LEN {
+        return Err(format!(
+            "it is {} characters long; a DNS name holds at most {MAX_NAME_LEN}",
+            ascii.len()
+        ));
+    }
+    for (index, label) in ascii.split('.').enumerate() {
+        let position = index + 1;
+        if label.is_empty() {
+            return Err(format!(
+                "label {position} is empty (two dots in a row, or a leading dot); remove the extra dot"
+            ));
+        }
+        if label.len() > MAX_LABEL_LEN {
+            return Err(format!(
+                "label {position} ('{}…') is {} bytes long; a DNS label holds at most {MAX_LABEL_LEN}",
+                &label[..16],
+                label.len()
+            ));
+        }
+        if let Some(bad) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '*'))
+        {
+            return Err(format!(
+                "label {position} ('{label}') contains {bad:?}; names hold letters, digits, '-' and '_' only"
+            ));
+        }
+        if label.contains('*') && label != "*" {
+            return Err(format!(
+                "label {position} ('{label}') mixes '*' with other characters; a wildcard label is '*' alone"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A record type, parsed case-insensitively from its mnemonic (`A`, `aaaa`, `SRV`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueryType(pub RecordType);
+
+impl FromStr for QueryType {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match RecordType::from_str(&s.to_ascii_uppercase()) {
+            Ok(RecordType::Unknown(_)) | Err(_) => Err(Error::UnknownType(s.to_string())),
+            Ok(rtype) => Ok(Self(rtype)),
+        }
+    }
+}
+
+impl fmt::Display for QueryType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl QueryType {
+    /// True for the address types a mesh DNS proxy answers from its name table.
+    pub fn is_address(self) -> bool {
+        matches!(self.0, RecordType::A | RecordType::AAAA)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_service_and_srv_names() {
+        let name = QueryName::parse("_http._tcp.Reviews.bookinfo.svc.cluster.local.").unwrap();
+        assert_eq!(name.ascii(), "_http._tcp.reviews.bookinfo.svc.cluster.local");
+        assert!(name.is_absolute());
+        assert_eq!(name.dots(), 6);
+    }
+
+    #[test]
+    fn converts_unicode_with_idna() {
+        let name = QueryName::parse("bücher.example").unwrap();
+        assert_eq!(name.ascii(), "xn--bcher-kva.example");
+        assert_eq!(name.unicode(), Some("bücher.example"));
+    }
+
+    #[test]
+    fn rejects_each_malformed_name_with_a_reason() {
+        for (input, needle) in [
+            ("", "empty"),
+            ("a..b", "label 2 is empty"),
+            (".a", "label 1 is empty"),
+            (&"x".repeat(64), "at most 63"),
+            (&["a".repeat(60).as_str(); 5].join("."), "at most 253"),
+            ("a b", "contains ' '"),
+            ("a*.b", "wildcard"),
+        ] {
+            let err = QueryName::parse(input).unwrap_err().to_string();
+            assert!(err.contains(needle), "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn parses_types_case_insensitively() {
+        assert_eq!("aaaa".parse::<QueryType>().unwrap().to_string(), "AAAA");
+        assert!("BOGUS".parse::<QueryType>().is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! The JSON contract of `meshdig diff -o json` (documented in `docs/json.md`): serialize-only DTOs,
+//! kept apart from the domain types so that the contract changes only on purpose.
+
+use serde::Serialize;
+
+use crate::model::{Origin, Outcome, Rcode, Record, SourceKind, SourceResult};
+use crate::report::{Finding, Report, Verdict};
+
+/// The version of the JSON document; bumped only when a field is renamed or removed.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    query: Query<'a>,
+    from: From<'a>,
+    sources: Vec<Source<'a>>,
+    verdict: Verdict,
+    exit_code: u8,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct Query<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    rtype: &'a str,
+    input: &'a str,
+    derivation: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct From<'a> {
+    namespace: &'a str,
+    pod: Option<&'a str>,
+    proxy: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Status {
+    Answered,
+    Error,
+    NotApplicable,
+}
+
+#[derive(Serialize)]
+struct Source<'a> {
+    source: SourceKind,
+    status: Status,
+    rcode: Option<Rcode>,
+    records: &'a [Record],
+    rtt_ms: Option<f64>,
+    authoritative: Option<bool>,
+    error: Option<&'a str>,
+    origin: Option<Origin>,
+    transport: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+impl<'a> Source<'a> {
+    fn from_result(result: &'a SourceResult) -> Self {
+        let (status, answer, error, note) = match &result.outcome {
+            Outcome::Answered(answer) => (Status::Answered, Some(answer), None, None),
+            Outcome::Error(why) => (Status::Error, None, Some(why.as_str()), None),
+            Outcome::NotApplicable(why) => (Status::NotApplicable, None, None, Some(why.as_str())),
+        };
+        Self {
+            source: result.source,
+            status,
+            rcode: answer.map(|a| a.rcode),
+            records: answer.map_or(&[], |a| a.records.as_slice()),
+            rtt_ms: result.rtt_ms,
+            authoritative: answer.map(|a| a.authoritative),
+            error,
+            origin: result.origin,
+            transport: result.transport.as_deref(),
+            note,
+        }
+    }
+}
+
+/// Renders `report` as one pretty-printed JSON document with a trailing newline.
+pub fn render(report: &Report) -> String {
+    let document = Document {
+        schema_version: JSON_SCHEMA_VERSION,
+        query: Query {
+            name: &report.question.fqdn,
+            rtype: &report.question.rtype,
+            input: &report.question.input,
+            derivation: report.question.derivation.as_deref(),
+        },
+        from: From {
+            namespace: &report.from.namespace,
+            pod: report.from.pod.as_deref(),
+            proxy: &report.from.proxy,
+        },
+        sources: report.sources.iter().map(Source::from_result).collect(),
+        verdict: report.verdict,
+        exit_code: report.verdict.exit_code().code(),
+        findings: &report.findings,
+    };
+    let mut text = serde_json::to_string_pretty(&document).expect("report DTOs always serialize");
+    text.push('\n');
+    text
+}
+

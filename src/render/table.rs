@@ -1,0 +1,171 @@
+//! The human renderer: a header, one table row per source, the findings with their evidence, the verdict.
+
+use std::fmt::Write as _;
+
+use colored::Colorize;
+use comfy_table::{Cell, Color, Table, presets};
+
+use crate::model::{Evidence, Origin, Outcome, SourceResult};
+use crate::report::{Finding, Report, Severity, Verdict};
+
+/// Options that change how a table looks, never what it says.
+#[derive(Debug, Clone, Copy)]
+pub struct TableOptions {
+    /// Add origin, transport and note columns.
+    pub wide: bool,
+    pub color: bool,
+}
+
+/// Renders `report` for a terminal.
+pub fn render(report: &Report, options: TableOptions) -> String {
+    let mut out = String::new();
+    let q = &report.question;
+    let from = match &report.from.pod {
+        Some(pod) => format!("{}/{pod}", report.from.namespace),
+        None => format!("namespace {}", report.from.namespace),
+    };
+    let _ = writeln!(
+        out,
+        "{} {}   from {from} ({})",
+        q.fqdn.bold(),
+        q.rtype.bold(),
+        report.from.proxy
+    );
+    if let Some(derivation) = &q.derivation {
+        let _ = writeln!(out, "  {}", derivation.dimmed());
+    }
+    let _ = writeln!(out, "{}", sources_table(&report.sources, options));
+    if !report.findings.is_empty() {
+        let _ = writeln!(out, "{}", "Findings".bold());
+        for finding in &report.findings {
+            write_finding(&mut out, finding);
+        }
+    }
+    let verdict = report.verdict.to_string();
+    let verdict = match report.verdict {
+        Verdict::Consistent | Verdict::Explained => verdict.green(),
+        Verdict::Discrepancy => verdict.red().bold(),
+        Verdict::Incomplete => verdict.yellow(),
+    };
+    let _ = writeln!(out, "verdict: {verdict} (exit {})", report.verdict.exit_code().code());
+    out
+}
+
+fn sources_table(sources: &[SourceResult], options: TableOptions) -> Table {
+    let mut table = Table::new();
+    table.load_style(presets::UTF8_FULL_CONDENSED);
+    if options.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    let mut header = vec!["SOURCE", "STATUS", "RCODE", "ANSWER", "TTL", "AA", "RTT"];
+    if options.wide {
+        header.extend(["ORIGIN", "TRANSPORT"]);
+    }
+    table.set_header(header);
+    for source in sources {
+        table.add_row(row(source, options.wide));
+    }
+    table
+}
+
+fn row(source: &SourceResult, wide: bool) -> Vec<Cell> {
+    let dash = || Cell::new("-");
+    let mut cells = vec![Cell::new(source.source.as_str())];
+    match &source.outcome {
+        Outcome::Answered(answer) => {
+            let ttls: Vec<u32> = answer.records.iter().map(|r| r.ttl_s).collect();
+            let ttl = match (ttls.iter().min(), ttls.iter().max()) {
+                (Some(lo), Some(hi)) if lo == hi => lo.to_string(),
+                (Some(lo), Some(hi)) => format!("{lo}-{hi}"),
+                _ => "-".to_string(),
+            };
+            let rcode_color = if answer.rcode == crate::model::Rcode::NoError { Color::Green } else { Color::Yellow };
+            let records = if answer.records.is_empty() {
+                "(no records)".to_string()
+            } else {
+                answer
+                    .records
+                    .iter()
+                    .map(|r| match r.rtype.as_str() {
+                        "A" | "AAAA" => r.data.clone(),
+                        other => format!("{other} {}", r.data),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            cells.extend([
+                Cell::new("answered"),
+                Cell::new(answer.rcode.to_string()).fg(rcode_color),
+                Cell::new(records),
+                Cell::new(ttl),
+                Cell::new(if answer.authoritative { "yes" } else { "no" }),
+                source.rtt_ms.map_or_else(dash, |ms| Cell::new(format!("{ms:.1} ms"))),
+            ]);
+        }
+        Outcome::Error(why) => cells.extend([
+            Cell::new("error").fg(Color::Red),
+            dash(),
+            Cell::new(why),
+            dash(),
+            dash(),
+            dash(),
+        ]),
+        Outcome::NotApplicable(why) => cells.extend([
+            Cell::new("n/a").fg(Color::DarkGrey),
+            dash(),
+            Cell::new(why).fg(Color::DarkGrey),
+            dash(),
+            dash(),
+            dash(),
+        ]),
+    }
+    if wide {
+        cells.push(source.origin.map_or_else(dash, |o| Cell::new(origin_text(o))));
+        cells.push(source.transport.as_deref().map_or_else(dash, Cell::new));
+    }
+    cells
+}
+
+fn origin_text(origin: Origin) -> &'static str {
+    match origin {
+        Origin::NameTable => "name table",
+        Origin::Forwarded => "forwarded upstream",
+        Origin::Kubernetes => "kubernetes plugin",
+        Origin::Cache => "cache (TTL counting down)",
+        Origin::KubernetesSpec => "Kubernetes DNS spec",
+        Origin::MeshRules => "mesh rules over objects",
+    }
+}
+
+fn write_finding(out: &mut String, finding: &Finding) {
+    let label = format!("{:<7}", finding.severity.to_string());
+    let label = match finding.severity {
+        Severity::Info => label.blue(),
+        Severity::Warning => label.yellow(),
+        Severity::Error => label.red().bold(),
+    };
+    let _ = writeln!(out, "  {label} {}: {}", finding.code.as_str().bold(), finding.summary);
+    for evidence in &finding.evidence {
+        let _ = writeln!(out, "          {} {}", "<-".dimmed(), evidence_text(evidence));
+    }
+}
+
+/// `Kind namespace/name field=value`, the way operators name objects.
+pub fn evidence_text(evidence: &Evidence) -> String {
+    let mut text = evidence.kind.clone();
+    text.push(' ');
+    if let Some(namespace) = &evidence.namespace {
+        text.push_str(namespace);
+        text.push('/');
+    }
+    text.push_str(&evidence.name);
+    if let Some(field) = &evidence.field {
+        let _ = write!(text, " {field}");
+        if let Some(value) = &evidence.value {
+            let _ = write!(text, " = {value}");
+        }
+    }
+    text
+}

@@ -1,0 +1,515 @@
+//! Snapshot format v1: loading and validating a recorded cluster (objects, mesh settings, name tables, answers).
+//!
+//! The format is documented in `docs/snapshot.md`. Every error names the file, the JSON path and what
+//! was expected, so that a hand-edited or truncated snapshot is fixed in one go.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::{Answer, Rcode, Record, SourceKind};
+use crate::objects::Objects;
+
+/// The only snapshot schema this build reads.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// A loaded, validated snapshot.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub description: Option<String>,
+    pub cluster: ClusterInfo,
+    pub mesh: MeshInfo,
+    /// The objects of the cluster meshdig runs against.
+    pub objects: Objects,
+    /// Other clusters of the same mesh, whose services the mesh may answer for.
+    pub remote_clusters: Vec<RemoteCluster>,
+    pub proxies: Vec<ProxyInfo>,
+    pub answers: Vec<RecordedAnswer>,
+}
+
+/// Facts about the local cluster.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterInfo {
+    /// The cluster DNS domain (kubelet `--cluster-domain`).
+    #[serde(default = "default_domain")]
+    pub domain: String,
+    /// The mesh's name for this cluster (Istio cluster ID).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The mesh network this cluster is on.
+    #[serde(default)]
+    pub network: Option<String>,
+}
+
+fn default_domain() -> String {
+    "cluster.local".to_string()
+}
+
+/// The mesh kinds meshdig understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeshKind {
+    /// No mesh: only kube-dns and the spec apply.
+    #[default]
+    None,
+    Istio,
+}
+
+/// Mesh-wide settings that change DNS answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeshInfo {
+    #[serde(default)]
+    pub kind: MeshKind,
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Where mesh-wide Sidecar resources live.
+    #[serde(default = "default_root_namespace")]
+    pub root_namespace: String,
+    /// istiod `ENABLE_MULTICLUSTER_HEADLESS` (default true).
+    #[serde(default = "yes")]
+    pub enable_multicluster_headless: bool,
+    /// istiod `PILOT_ENABLE_IP_AUTOALLOCATE` (default true since Istio 1.25).
+    #[serde(default = "yes")]
+    pub pilot_enable_ip_autoallocate: bool,
+    /// `PILOT_IP_AUTOALLOCATE_IPV4_PREFIX` and `..._IPV6_PREFIX`.
+    #[serde(default = "default_autoallocate_prefixes")]
+    pub autoallocate_prefixes: Vec<IpNet>,
+}
+
+fn default_root_namespace() -> String {
+    "istio-system".to_string()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_autoallocate_prefixes() -> Vec<IpNet> {
+    vec![
+        "240.240.0.0/16".parse().expect("valid prefix"),
+        "2001:2::/48".parse().expect("valid prefix"),
+    ]
+}
+
+impl Default for MeshInfo {
+    fn default() -> Self {
+        Self {
+            kind: MeshKind::None,
+            version: None,
+            root_namespace: default_root_namespace(),
+            enable_multicluster_headless: true,
+            pilot_enable_ip_autoallocate: true,
+            autoallocate_prefixes: default_autoallocate_prefixes(),
+        }
+    }
+}
+
+/// Another cluster of the mesh.
+#[derive(Debug, Clone)]
+pub struct RemoteCluster {
+    pub name: String,
+    pub network: Option<String>,
+    pub objects: Objects,
+}
+
+/// The kind of mesh proxy beside a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProxyKind {
+    #[default]
+    None,
+    /// An injected istio-proxy container with istio-agent.
+    Sidecar,
+}
+
+/// One workload's mesh proxy: its DNS settings and the name table the control plane holds for it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyInfo {
+    pub namespace: String,
+    pub pod: String,
+    #[serde(default)]
+    pub kind: ProxyKind,
+    /// `ISTIO_META_DNS_CAPTURE`.
+    #[serde(default)]
+    pub dns_capture: bool,
+    /// `ISTIO_META_DNS_AUTO_ALLOCATE` (the deprecated per-proxy switch).
+    #[serde(default)]
+    pub dns_auto_allocate: bool,
+    /// Whether the agent had received a name table (its `/debug/ndsz` answered 200, not 404).
+    #[serde(default)]
+    pub name_table_received: Option<bool>,
+    /// The body of istiod's `/debug/ndsz?proxyID=<pod>.<ns>`, in either the ≥1.25 or the older shape.
+    #[serde(default)]
+    pub ndsz: Option<Value>,
+    /// Why istiod's `/debug/ndsz` could not be read (e.g. a 403), when it could not.
+    #[serde(default)]
+    pub ndsz_error: Option<String>,
+}
+
+/// A name table as istiod serves it: host → entry.
+pub type NameTable = BTreeMap<String, NameInfo>;
+
+/// One entry of a name table (`istio.networking.nds.v1.NameTable.NameInfo`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct NameInfo {
+    #[serde(default)]
+    pub ips: Vec<String>,
+    #[serde(default)]
+    pub registry: String,
+    #[serde(default)]
+    pub shortname: String,
+    #[serde(default)]
+    pub namespace: String,
+}
+
+/// Which pod asked a recorded question.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadRef {
+    pub namespace: String,
+    pub pod: String,
+}
+
+/// A recorded question.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedQuestion {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+}
+
+/// Header flags of a recorded answer.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flags {
+    #[serde(default)]
+    pub aa: bool,
+    #[serde(default)]
+    pub tc: bool,
+    #[serde(default)]
+    pub rd: bool,
+    #[serde(default)]
+    pub ra: bool,
+}
+
+/// One answer a live source gave, as recorded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedAnswer {
+    /// The pod the question was asked from; absent for kube-dns answers that hold for every pod.
+    #[serde(default)]
+    pub from: Option<WorkloadRef>,
+    pub source: SourceKind,
+    pub question: RecordedQuestion,
+    #[serde(default)]
+    pub rcode: Option<Rcode>,
+    #[serde(default)]
+    pub flags: Flags,
+    #[serde(default)]
+    pub records: Vec<Record>,
+    #[serde(default)]
+    pub rtt_ms: Option<f64>,
+    #[serde(default)]
+    pub transport: Option<String>,
+    /// Why the source could not be asked; mutually exclusive with `rcode`.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl RecordedAnswer {
+    /// The answer, or the recorded error.
+    pub fn outcome(&self) -> std::result::Result<Answer, String> {
+        match (&self.error, self.rcode) {
+            (Some(error), _) => Err(error.clone()),
+            (None, Some(rcode)) => Ok(Answer {
+                rcode,
+                authoritative: self.flags.aa,
+                records: self.records.clone(),
+            }),
+            (None, None) => Err("the recorded answer has neither rcode nor error".to_string()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSnapshot {
+    #[allow(dead_code)]
+    schema_version: u64,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    captured_at: Option<String>,
+    cluster: ClusterInfo,
+    #[serde(default)]
+    mesh: MeshInfo,
+    #[serde(default)]
+    objects: Vec<Value>,
+    #[serde(default)]
+    remote_clusters: Vec<RawRemoteCluster>,
+    #[serde(default)]
+    proxies: Vec<ProxyInfo>,
+    #[serde(default)]
+    answers: Vec<RecordedAnswer>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRemoteCluster {
+    name: String,
+    #[serde(default)]
+    network: Option<String>,
+    #[serde(default)]
+    objects: Vec<Value>,
+}
+
+/// A validation failure inside the document, before the file name is attached.
+struct Invalid {
+    json_path: String,
+    message: String,
+}
+
+impl Invalid {
+    fn at(json_path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            json_path: json_path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Snapshot {
+    /// Reads and validates the snapshot at `path`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read(path).map_err(|source| Error::SnapshotRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_slice(&text).map_err(|invalid| Error::SnapshotInvalid {
+            path: PathBuf::from(path),
+            json_path: invalid.json_path,
+            message: invalid.message,
+        })
+    }
+
+    fn from_slice(text: &[u8]) -> std::result::Result<Self, Invalid> {
+        let value: Value = serde_json::from_slice(text).map_err(|e| {
+            Invalid::at(
+                format!("line {} column {}", e.line(), e.column()),
+                format!("not valid JSON ({e})"),
+            )
+        })?;
+        let version = value.get("schema_version").ok_or_else(|| {
+            Invalid::at("$", "missing field `schema_version`; a meshdig snapshot starts with \"schema_version\": 1")
+        })?;
+        match version.as_u64() {
+            Some(SCHEMA_VERSION) => {}
+            Some(other) => {
+                return Err(Invalid::at(
+                    "$.schema_version",
+                    format!("version {other} is not supported; this meshdig reads version {SCHEMA_VERSION}"),
+                ));
+            }
+            None => {
+                return Err(Invalid::at(
+                    "$.schema_version",
+                    format!("expected the integer {SCHEMA_VERSION}, found {version}"),
+                ));
+            }
+        }
+        let raw: RawSnapshot = typed(value, "$")?;
+        let objects = parse_objects(raw.objects, "$.objects")?;
+        let remote_clusters = raw
+            .remote_clusters
+            .into_iter()
+            .enumerate()
+            .map(|(i, remote)| {
+                Ok(RemoteCluster {
+                    name: remote.name,
+                    network: remote.network,
+                    objects: parse_objects(remote.objects, &format!("$.remote_clusters[{i}].objects"))?,
+                })
+            })
+            .collect::<std::result::Result<_, Invalid>>()?;
+        for (i, proxy) in raw.proxies.iter().enumerate() {
+            if let Some(ndsz) = &proxy.ndsz {
+                parse_ndsz(ndsz).map_err(|m| Invalid::at(format!("$.proxies[{i}].ndsz"), m))?;
+            }
+        }
+        for (i, answer) in raw.answers.iter().enumerate() {
+            validate_answer(answer).map_err(|m| Invalid::at(format!("$.answers[{i}]"), m))?;
+        }
+        Ok(Self {
+            description: raw.description,
+            cluster: raw.cluster,
+            mesh: raw.mesh,
+            objects,
+            remote_clusters,
+            proxies: raw.proxies,
+            answers: raw.answers,
+        })
+    }
+
+    /// The proxy of pod `namespace/pod`, if the snapshot records one.
+    pub fn proxy(&self, namespace: &str, pod: &str) -> Option<&ProxyInfo> {
+        self.proxies
+            .iter()
+            .find(|p| p.namespace == namespace && p.pod == pod)
+    }
+
+    /// The recorded answer of `source` to `name`/`rtype`, asked from `from` (or from anywhere).
+    pub fn recorded(
+        &self,
+        source: SourceKind,
+        fqdn: &str,
+        rtype: &str,
+        from: Option<&WorkloadRef>,
+    ) -> Option<&RecordedAnswer> {
+        let matches = |a: &&RecordedAnswer| {
+            a.source == source
+                && crate::model::canonical_name(&a.question.name) == fqdn
+                && a.question.rtype.eq_ignore_ascii_case(rtype)
+        };
+        self.answers
+            .iter()
+            .filter(matches)
+            .find(|a| a.from.as_ref() == from)
+            .or_else(|| self.answers.iter().filter(matches).find(|a| a.from.is_none()))
+    }
+}
+
+/// Deserializes `value` into `T`, reporting the JSON path of the first mismatch.
+fn typed<T: DeserializeOwned>(value: Value, base: &str) -> std::result::Result<T, Invalid> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = if inner == "." {
+            base.to_string()
+        } else {
+            format!("{base}.{inner}")
+        };
+        Invalid::at(path, e.into_inner().to_string())
+    })
+}
+
+/// Sorts Kubernetes objects by kind into [`Objects`]; `List` objects are flattened, unknown kinds skipped.
+fn parse_objects(values: Vec<Value>, base: &str) -> std::result::Result<Objects, Invalid> {
+    let mut objects = Objects::default();
+    let mut queue: Vec<(String, Value)> = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (format!("{base}[{i}]"), v))
+        .collect();
+    queue.reverse();
+    while let Some((path, value)) = queue.pop() {
+        let kind = value
+            .get("kind")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Invalid::at(&path, "expected a Kubernetes object with a string `kind`"))?
+            .to_string();
+        match kind.as_str() {
+            "Service" => objects.services.push(typed(value, &path)?),
+            "EndpointSlice" => objects.endpoint_slices.push(typed(value, &path)?),
+            "Pod" => objects.pods.push(typed(value, &path)?),
+            "ConfigMap" => objects.config_maps.push(typed(value, &path)?),
+            "ServiceEntry" => objects.service_entries.push(typed(value, &path)?),
+            "Sidecar" => objects.sidecars.push(typed(value, &path)?),
+            list if list == "List" || list.ends_with("List") => {
+                let items = value
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| Invalid::at(&path, "expected `items` in a List"))?;
+                for (i, item) in items.iter().enumerate().rev() {
+                    queue.push((format!("{path}.items[{i}]"), item.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(objects)
+}
+
+/// Extracts the name table from an istiod `/debug/ndsz` body: `{"configs":[{"table":…}]}` (Istio ≥1.25),
+/// `{"resource":{"table":…}}` (older), or a bare `{"table":…}`.
+pub fn parse_ndsz(body: &Value) -> std::result::Result<NameTable, String> {
+    let table = body
+        .get("configs")
+        .and_then(Value::as_array)
+        .and_then(|configs| configs.iter().find_map(|c| c.get("table")))
+        .or_else(|| body.get("resource").and_then(|r| r.get("table")))
+        .or_else(|| body.get("table"));
+    match table {
+        Some(table) => serde_json::from_value(table.clone())
+            .map_err(|e| format!("the name table is malformed: {e}")),
+        None if body.as_object().is_some_and(|o| o.is_empty()) => Ok(NameTable::new()),
+        None => Err("expected an istiod /debug/ndsz body with `configs[].table` or `resource.table`".to_string()),
+    }
+}
+
+fn validate_answer(answer: &RecordedAnswer) -> std::result::Result<(), String> {
+    if !matches!(answer.source, SourceKind::KubeDns | SourceKind::Sidecar) {
+        return Err(format!(
+            "source `{}` is not recorded as an answer; only kube-dns and sidecar answers are (the control plane is `proxies[].ndsz`)",
+            answer.source
+        ));
+    }
+    match (&answer.error, answer.rcode) {
+        (Some(_), Some(_)) => Err("give either `rcode` or `error`, not both".to_string()),
+        (None, None) => Err("missing `rcode` (or `error` when the source could not be asked)".to_string()),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid(json: &str) -> String {
+        let e = Snapshot::from_slice(json.as_bytes()).unwrap_err();
+        format!("{}: {}", e.json_path, e.message)
+    }
+
+    #[test]
+    fn names_the_path_of_a_type_error() {
+        let msg = invalid(
+            r#"{"schema_version":1,"cluster":{},"objects":[{"kind":"Service","metadata":{"name":7}}]}"#,
+        );
+        assert!(msg.starts_with("$.objects[0].metadata.name:"), "{msg}");
+    }
+
+    #[test]
+    fn rejects_other_versions_and_unknown_fields() {
+        assert!(invalid(r#"{"schema_version":2,"cluster":{}}"#).contains("version 2 is not supported"));
+        assert!(invalid(r#"{"schema_version":1,"cluster":{},"answerz":[]}"#).contains("answerz"));
+        assert!(invalid("{").contains("not valid JSON"));
+    }
+
+    #[test]
+    fn reads_both_ndsz_shapes() {
+        let new: Value = serde_json::json!({"configs":[{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"],"registry":"Kubernetes"}}}]});
+        let old: Value = serde_json::json!({"resource":{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"]}}}});
+        assert_eq!(parse_ndsz(&new).unwrap()["a.b"].ips, vec!["10.0.0.1"]);
+        assert_eq!(parse_ndsz(&old).unwrap().len(), 1);
+        assert!(parse_ndsz(&serde_json::json!({})).unwrap().is_empty());
+        assert!(parse_ndsz(&serde_json::json!({"x":1})).is_err());
+    }
+
+    #[test]
+    fn flattens_lists_and_skips_unknown_kinds() {
+        let snap = Snapshot::from_slice(
+            br#"{"schema_version":1,"cluster":{},"objects":[{"kind":"List","items":[{"kind":"Service","metadata":{"name":"a"}},{"kind":"Deployment"}]}]}"#,
+        )
+        .map_err(|e| e.message)
+        .unwrap();
+        assert_eq!(snap.objects.services.len(), 1);
+    }
+}

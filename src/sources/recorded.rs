@@ -1,0 +1,89 @@
+//! Sources replayed from a snapshot: the answers and name tables recorded when it was captured.
+
+use crate::diff::TableObservation;
+use crate::model::{Outcome, SourceKind, SourceResult};
+use crate::snapshot::{Snapshot, WorkloadRef, parse_ndsz};
+use crate::sources::{ControlPlane, Question, Resolver};
+use crate::workload::Workload;
+
+/// A resolver whose answers come from a snapshot's `answers`.
+pub struct RecordedResolver<'a> {
+    pub snapshot: &'a Snapshot,
+    pub kind: SourceKind,
+}
+
+impl Resolver for RecordedResolver<'_> {
+    fn kind(&self) -> SourceKind {
+        self.kind
+    }
+
+    async fn ask(&self, question: &Question<'_>) -> SourceResult {
+        if self.kind == SourceKind::Sidecar {
+            match question.from {
+                None => return not_applicable("no pod given (--from): there is no sidecar to ask"),
+                Some(w) if !w.has_sidecar() => return not_applicable("the pod has no mesh proxy"),
+                Some(w) if !w.captures_dns() => {
+                    return not_applicable("the sidecar does not capture DNS (ISTIO_META_DNS_CAPTURE is off)");
+                }
+                Some(_) => {}
+            }
+        }
+        let from = question.from.map(|w| WorkloadRef {
+            namespace: w.namespace.clone(),
+            pod: w.pod.clone(),
+        });
+        let rtype = question.rtype.to_string();
+        let Some(recorded) = self
+            .snapshot
+            .recorded(self.kind, question.fqdn, &rtype, from.as_ref())
+        else {
+            return SourceResult::new(
+                self.kind,
+                Outcome::Error(format!(
+                    "the snapshot holds no {} answer for {} {rtype}; capture it with this question",
+                    self.kind, question.fqdn
+                )),
+                None,
+            );
+        };
+        let outcome = match recorded.outcome() {
+            Ok(answer) => Outcome::Answered(answer),
+            Err(error) => Outcome::Error(error),
+        };
+        SourceResult {
+            source: self.kind,
+            outcome,
+            origin: None,
+            rtt_ms: recorded.rtt_ms,
+            transport: recorded.transport.clone(),
+        }
+    }
+}
+
+fn not_applicable(why: &str) -> SourceResult {
+    SourceResult::new(SourceKind::Sidecar, Outcome::NotApplicable(why.to_string()), None)
+}
+
+/// A control plane whose name tables come from a snapshot's `proxies[].ndsz`.
+pub struct RecordedControlPlane<'a> {
+    pub snapshot: &'a Snapshot,
+}
+
+impl ControlPlane for RecordedControlPlane<'_> {
+    async fn name_table(&self, workload: Option<&Workload>) -> TableObservation {
+        let Some(workload) = workload.filter(|w| w.has_sidecar()) else {
+            return TableObservation::NotApplicable("no mesh proxy: no control plane name table applies".to_string());
+        };
+        let Some(proxy) = self.snapshot.proxy(&workload.namespace, &workload.pod) else {
+            return TableObservation::NotApplicable("the snapshot records no proxy for this pod".to_string());
+        };
+        if let Some(error) = &proxy.ndsz_error {
+            return TableObservation::Unavailable(format!("istiod /debug/ndsz: {error}"));
+        }
+        match &proxy.ndsz {
+            // Validated when the snapshot was loaded.
+            Some(body) => parse_ndsz(body).map_or_else(TableObservation::Unavailable, TableObservation::Table),
+            None => TableObservation::NotApplicable("the snapshot records no name table for this proxy".to_string()),
+        }
+    }
+}

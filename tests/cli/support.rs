@@ -1,0 +1,102 @@
+//! Shared helpers: run the built binary, locate fixtures, decode its JSON.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A shipped fixture by file name.
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("fixtures").join(name)
+}
+
+/// The built `meshdig` binary with colour forced off and a clean environment for colour decisions.
+pub fn meshdig() -> Command {
+    let mut cmd = Command::cargo_bin("meshdig").expect("the meshdig binary is built");
+    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+/// The outcome of one run: exit code, stdout and stderr.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `meshdig` with `args` and captures everything.
+pub fn run(args: &[&str]) -> Run {
+    let output = meshdig().args(args).output().expect("meshdig runs");
+    Run {
+        code: output.status.code().expect("meshdig exits normally, not by a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Runs `meshdig diff … -o json` on a fixture and returns the parsed document and the exit code.
+pub fn diff_json(fixture_name: &str, args: &[&str]) -> (Value, i32) {
+    let path = fixture(fixture_name);
+    let mut all = vec!["diff"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--snapshot", path.to_str().expect("UTF-8 path"), "-o", "json"]);
+    let run = run(&all);
+    assert!(run.stderr.is_empty(), "unexpected stderr: {}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", run.stdout));
+    (doc, run.code)
+}
+
+/// The finding codes of a diff document, sorted.
+pub fn codes(doc: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code is a string").to_string())
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// Asserts the JSON contract of `docs/json.md` on one document.
+pub fn assert_contract(doc: &Value) {
+    assert_eq!(doc["schema_version"], 1);
+    assert!(doc["query"]["name"].as_str().is_some_and(|n| n.ends_with('.')));
+    assert!(doc["query"]["type"].is_string());
+    assert!(doc["from"]["namespace"].is_string());
+    assert!(doc["from"].get("pod").is_some());
+    let sources = doc["sources"].as_array().expect("sources is an array");
+    let names: Vec<&str> = sources.iter().map(|s| s["source"].as_str().unwrap()).collect();
+    assert_eq!(names, ["kube-dns", "sidecar", "control-plane", "expected"]);
+    for source in sources {
+        let status = source["status"].as_str().expect("status is a string");
+        assert!(["answered", "error", "not-applicable"].contains(&status), "{status}");
+        for key in ["rcode", "records", "rtt_ms", "authoritative", "error"] {
+            assert!(source.get(key).is_some(), "source lacks {key}: {source}");
+        }
+        for record in source["records"].as_array().unwrap() {
+            assert!(record["name"].is_string() && record["type"].is_string() && record["data"].is_string());
+            assert!(record["ttl_s"].is_u64(), "ttl_s is an integer: {record}");
+        }
+        if status == "answered" {
+            assert!(source["rcode"].is_string());
+        }
+        if status == "error" {
+            assert!(source["error"].is_string());
+        }
+    }
+    let verdict = doc["verdict"].as_str().expect("verdict is a string");
+    assert!(["consistent", "explained", "discrepancy", "incomplete"].contains(&verdict));
+    for finding in doc["findings"].as_array().expect("findings is an array") {
+        assert!(finding["code"].is_string() && finding["summary"].is_string());
+        let severity = finding["severity"].as_str().unwrap();
+        assert!(["info", "warning", "error"].contains(&severity));
+        assert!(finding["evidence"].is_array());
+    }
+}
