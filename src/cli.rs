@@ -99,5 +99,7 @@ fn parse_name(input: &str) -> Result<QueryName, String> {
 }
 
 fn parse_type(input: &str) -> Result<QueryType, String> {
-    input.parse().map_err(|e: crate::error::Error| e.to_string())
+    input
+        .parse()
+        .map_err(|e: crate::error::Error| e.to_string())
 }

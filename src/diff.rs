@@ -111,9 +111,15 @@ pub fn diff(input: &DiffInput<'_>) -> Report {
 
 fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     let world = input.world;
-    let coredns = CorednsSettings::from_corefile(world.objects.corefile());
+    let coredns = CorednsSettings::from_corefile(world.objects.corefile(), &world.cluster.domain);
     let fqdn = input.question.fqdn.as_str();
-    let spec = kube_dns::predict(world.objects, &world.cluster.domain, coredns.kubernetes_ttl, fqdn, input.rtype);
+    let spec = kube_dns::predict(
+        world.objects,
+        &world.cluster.domain,
+        coredns.kubernetes_ttl,
+        fqdn,
+        input.rtype,
+    );
     let observed_table = match &input.control_plane {
         TableObservation::Table(table) => Some(table),
         _ => None,
@@ -127,10 +133,16 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
         observed_table,
         observed_local: None,
     };
-    let Some(workload) = input.workload.filter(|w| w.has_sidecar() && world.mesh.kind == MeshKind::Istio) else {
+    let Some(workload) = input
+        .workload
+        .filter(|w| w.has_sidecar() && world.mesh.kind == MeshKind::Istio)
+    else {
         return derived;
     };
-    let proxy = workload.proxy.as_ref().expect("has_sidecar implies a proxy");
+    let proxy = workload
+        .proxy
+        .as_ref()
+        .expect("has_sidecar implies a proxy");
     let context = ProxyContext {
         namespace: workload.namespace.clone(),
         labels: workload.labels.clone(),
@@ -139,17 +151,27 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     };
     let built = build_table(world, &context, observed_table);
     let search = workload.search.first().map(String::as_str);
-    derived.expected_local =
-        AgentTable::new(&built.table, &workload.namespace, &world.cluster.domain, search).lookup(fqdn, input.rtype);
+    derived.expected_local = AgentTable::new(
+        &built.table,
+        &workload.namespace,
+        &world.cluster.domain,
+        search,
+    )
+    .lookup(fqdn, input.rtype);
     derived.observed_local = observed_table.and_then(|table| {
-        AgentTable::new(table, &workload.namespace, &world.cluster.domain, search).lookup(fqdn, input.rtype)
+        AgentTable::new(table, &workload.namespace, &world.cluster.domain, search)
+            .lookup(fqdn, input.rtype)
     });
     derived.expected_table = Some(built);
     derived
 }
 
 /// Builds the table istiod must push to a proxy with `context`.
-pub fn build_table(world: World<'_>, context: &ProxyContext, observed: Option<&NameTable>) -> BuiltTable {
+pub fn build_table(
+    world: World<'_>,
+    context: &ProxyContext,
+    observed: Option<&NameTable>,
+) -> BuiltTable {
     istio::build_table(&TableInputs {
         objects: world.objects,
         remote_clusters: world.remote_clusters,
@@ -183,7 +205,11 @@ fn classify_kube_dns(mut result: SourceResult, derived: &Derived<'_>) -> SourceR
 fn classify_sidecar(mut result: SourceResult, derived: &Derived<'_>) -> SourceResult {
     if result.answer().is_some() {
         let local = derived.reference_local().is_some() || derived.expected_local.is_some();
-        result.origin = Some(if local { Origin::NameTable } else { Origin::Forwarded });
+        result.origin = Some(if local {
+            Origin::NameTable
+        } else {
+            Origin::Forwarded
+        });
     }
     result
 }
@@ -193,14 +219,17 @@ fn control_plane_result(derived: &Derived<'_>) -> SourceResult {
         (TableObservation::Unavailable(why), _) => Outcome::Error(why.clone()),
         (TableObservation::NotApplicable(why), _) => Outcome::NotApplicable(why.clone()),
         (TableObservation::Table(_), Some(local)) => Outcome::Answered(local.answer.clone()),
-        (TableObservation::Table(_), None) if !matches!(derived.input.rtype, RecordType::A | RecordType::AAAA) => {
+        (TableObservation::Table(_), None)
+            if !matches!(derived.input.rtype, RecordType::A | RecordType::AAAA) =>
+        {
             Outcome::NotApplicable(format!(
                 "the agent answers only A and AAAA from its table; {} queries go upstream",
                 derived.input.rtype
             ))
         }
         (TableObservation::Table(_), None) => Outcome::NotApplicable(
-            "not in this proxy's name table: the agent forwards the query upstream unchanged".to_string(),
+            "not in this proxy's name table: the agent forwards the query upstream unchanged"
+                .to_string(),
         ),
     };
     let origin = matches!(outcome, Outcome::Answered(_)).then_some(Origin::NameTable);
@@ -218,11 +247,15 @@ fn expected_result(derived: &Derived<'_>) -> SourceResult {
     }
     let outcome = match &derived.spec.answer {
         Some(answer) => Outcome::Answered(answer.clone()),
-        None if derived.spec.subject == kube_dns::Subject::OutsideZone => Outcome::NotApplicable(format!(
-            "outside the cluster domain {}: the upstream resolver answers, and no object predicts what",
-            derived.input.world.cluster.domain
-        )),
-        None => Outcome::NotApplicable("the Kubernetes DNS spec defines no answer for this name and type".to_string()),
+        None if derived.spec.subject == kube_dns::Subject::OutsideZone => {
+            Outcome::NotApplicable(format!(
+                "outside the cluster domain {}: the upstream resolver answers, and no object predicts what",
+                derived.input.world.cluster.domain
+            ))
+        }
+        None => Outcome::NotApplicable(
+            "the Kubernetes DNS spec defines no answer for this name and type".to_string(),
+        ),
     };
     let origin = matches!(outcome, Outcome::Answered(_)).then_some(Origin::KubernetesSpec);
     SourceResult::new(SourceKind::Expected, outcome, origin)
@@ -238,7 +271,10 @@ fn verdict(sources: &[SourceResult], findings: &[crate::report::Finding]) -> Ver
     let worst = findings.iter().map(|f| f.severity).max();
     if worst == Some(Severity::Error) {
         Verdict::Discrepancy
-    } else if sources.iter().any(|s| matches!(s.outcome, Outcome::Error(_))) {
+    } else if sources
+        .iter()
+        .any(|s| matches!(s.outcome, Outcome::Error(_)))
+    {
         Verdict::Incomplete
     } else if worst == Some(Severity::Warning) || !answers_agree(sources) {
         Verdict::Explained
@@ -259,7 +295,11 @@ fn describe_from(input: &DiffInput<'_>) -> From {
         Some(p) if workload.has_sidecar() => format!(
             "istio sidecar, DNS capture {}{}",
             if p.dns_capture { "on" } else { "off" },
-            if p.dns_auto_allocate { ", DNS auto-allocate on" } else { "" }
+            if p.dns_auto_allocate {
+                ", DNS auto-allocate on"
+            } else {
+                ""
+            }
         ),
         _ => "no mesh proxy".to_string(),
     };

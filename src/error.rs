@@ -36,7 +36,9 @@ pub enum Error {
     InvalidName { name: String, reason: String },
 
     /// A record type meshdig does not know.
-    #[error("unknown record type '{0}': use one of A, AAAA, CNAME, SRV, PTR, TXT (or any IANA type name)")]
+    #[error(
+        "unknown record type '{0}': use one of A, AAAA, CNAME, SRV, PTR, TXT (or any IANA type name)"
+    )]
     UnknownType(String),
 
     /// A `--from` value that names no workload in the input.

@@ -39,7 +39,12 @@ struct Answers<'a> {
 
 /// Explains every difference between `sources` using what `derived` knows about the objects.
 pub fn explain(derived: &Derived<'_>, sources: &[SourceResult]) -> Vec<Finding> {
-    let answer_of = |kind: SourceKind| sources.iter().find(|s| s.source == kind).and_then(SourceResult::answer);
+    let answer_of = |kind: SourceKind| {
+        sources
+            .iter()
+            .find(|s| s.source == kind)
+            .and_then(SourceResult::answer)
+    };
     let answers = Answers {
         kube: answer_of(SourceKind::KubeDns),
         sidecar: answer_of(SourceKind::Sidecar),
@@ -67,7 +72,11 @@ fn source_evidence(kind: SourceKind, answer: &Answer) -> Evidence {
 }
 
 fn table_evidence(derived: &Derived<'_>, host: &str) -> Evidence {
-    let workload = derived.input.workload.map(|w| w.proxy_id()).unwrap_or_default();
+    let workload = derived
+        .input
+        .workload
+        .map(|w| w.proxy_id())
+        .unwrap_or_default();
     let ips = derived
         .observed_table
         .and_then(|t| t.get(host))
@@ -101,18 +110,31 @@ fn unreachable_sources(sources: &[SourceResult], findings: &mut Findings) {
             findings.add(
                 Code::SourceUnreachable,
                 Severity::Warning,
-                format!("{} could not be asked ({why}); it is left out of the comparison", source.source),
-                vec![Evidence::object("Answer", None, source.source.as_str()).field("error", why.clone())],
+                format!(
+                    "{} could not be asked ({why}); it is left out of the comparison",
+                    source.source
+                ),
+                vec![
+                    Evidence::object("Answer", None, source.source.as_str())
+                        .field("error", why.clone()),
+                ],
             );
         }
     }
 }
 
 fn capture_off(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Findings) {
-    let Some(workload) = derived.input.workload.filter(|w| w.has_sidecar() && !w.captures_dns()) else {
+    let Some(workload) = derived
+        .input
+        .workload
+        .filter(|w| w.has_sidecar() && !w.captures_dns())
+    else {
         return;
     };
-    let proxy = workload.proxy.as_ref().expect("sidecar workloads have a proxy");
+    let proxy = workload
+        .proxy
+        .as_ref()
+        .expect("sidecar workloads have a proxy");
     // What the mesh would answer if the proxy captured DNS.
     let with_capture = ProxyContext {
         namespace: workload.namespace.clone(),
@@ -122,10 +144,19 @@ fn capture_off(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Find
     };
     let world = derived.input.world;
     let table = crate::diff::build_table(world, &with_capture, derived.observed_table).table;
-    let would = istio::AgentTable::new(&table, &workload.namespace, &world.cluster.domain, derived.search_domain())
-        .lookup(&derived.input.question.fqdn, derived.input.rtype);
+    let would = istio::AgentTable::new(
+        &table,
+        &workload.namespace,
+        &world.cluster.domain,
+        derived.search_domain(),
+    )
+    .lookup(&derived.input.question.fqdn, derived.input.rtype);
     let kube_resolves = answers.kube.is_some_and(Answer::has_addresses);
-    let evidence = pod_evidence(derived, "proxy metadata ISTIO_META_DNS_CAPTURE", "false or unset".into());
+    let evidence = pod_evidence(
+        derived,
+        "proxy metadata ISTIO_META_DNS_CAPTURE",
+        "false or unset".into(),
+    );
     match would {
         Some(local) if !kube_resolves && local.answer.has_addresses() => findings.add(
             Code::DnsCaptureOff,
@@ -150,7 +181,12 @@ fn capture_off(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Find
     }
 }
 
-fn stale_dns_cache(derived: &Derived<'_>, sources: &[SourceResult], answers: &Answers<'_>, findings: &mut Findings) {
+fn stale_dns_cache(
+    derived: &Derived<'_>,
+    sources: &[SourceResult],
+    answers: &Answers<'_>,
+    findings: &mut Findings,
+) {
     let (Some(kube), Some(spec)) = (answers.kube, derived.spec.answer.as_ref()) else {
         return;
     };
@@ -165,7 +201,8 @@ fn stale_dns_cache(derived: &Derived<'_>, sources: &[SourceResult], answers: &An
     evidence.push(source_evidence(SourceKind::KubeDns, kube));
     if let Some(cache) = derived.coredns.cache_ttl {
         evidence.push(
-            Evidence::object("ConfigMap", Some("kube-system"), "coredns").field("data.Corefile", format!("cache {cache}")),
+            Evidence::object("ConfigMap", Some("kube-system"), "coredns")
+                .field("data.Corefile", format!("cache {cache}")),
         );
     }
     let why = if cached {
@@ -193,11 +230,17 @@ fn stale_dns_cache(derived: &Derived<'_>, sources: &[SourceResult], answers: &An
 fn subject_evidence(derived: &Derived<'_>) -> Vec<Evidence> {
     let objects = derived.input.world.objects;
     match &derived.spec.subject {
-        Subject::Service { namespace, name, shape } => {
+        Subject::Service {
+            namespace,
+            name,
+            shape,
+        } => {
             let service = Evidence::object("Service", Some(namespace), name);
             match shape {
                 ServiceShape::Headless => endpoint_evidence(objects, namespace, name),
-                ServiceShape::ExternalName(target) => vec![service.field("spec.externalName", target.clone())],
+                ServiceShape::ExternalName(target) => {
+                    vec![service.field("spec.externalName", target.clone())]
+                }
                 ServiceShape::ClusterIp => {
                     let ips = objects
                         .service(namespace, name)
@@ -207,38 +250,58 @@ fn subject_evidence(derived: &Derived<'_>) -> Vec<Evidence> {
                 }
             }
         }
-        Subject::PodHostname { namespace, service, .. } => endpoint_evidence(objects, namespace, service),
+        Subject::PodHostname {
+            namespace, service, ..
+        } => endpoint_evidence(objects, namespace, service),
         _ => Vec::new(),
     }
 }
 
-fn endpoint_evidence(objects: &crate::objects::Objects, namespace: &str, service: &str) -> Vec<Evidence> {
-    let mut by_slice: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+fn endpoint_evidence(
+    objects: &crate::objects::Objects,
+    namespace: &str,
+    service: &str,
+) -> Vec<Evidence> {
+    let mut by_slice: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
     for e in objects.endpoints(namespace, service) {
-        by_slice
-            .entry(e.slice.clone())
-            .or_default()
-            .push(format!("{}{}", e.ip, if e.ready { "" } else { " (not ready)" }));
+        by_slice.entry(e.slice.clone()).or_default().push(format!(
+            "{}{}",
+            e.ip,
+            if e.ready { "" } else { " (not ready)" }
+        ));
     }
     by_slice
         .into_iter()
         .map(|(slice, ips)| {
-            Evidence::object("EndpointSlice", Some(namespace), &slice).field("endpoints[].addresses", ips.join(", "))
+            Evidence::object("EndpointSlice", Some(namespace), &slice)
+                .field("endpoints[].addresses", ips.join(", "))
         })
         .collect()
 }
 
 fn join(ips: &[IpAddr]) -> String {
-    ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    ips.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn stale_control_plane(derived: &Derived<'_>, findings: &mut Findings) {
-    let captures = derived.input.workload.is_some_and(crate::workload::Workload::captures_dns);
+    let captures = derived
+        .input
+        .workload
+        .is_some_and(crate::workload::Workload::captures_dns);
     if derived.observed_table.is_none() || derived.expected_table.is_none() || !captures {
         return;
     }
-    let describe = |local: Option<&LocalAnswer>| local.map_or("no entry (forwarded)".to_string(), |l| l.answer.brief());
-    let (observed, expected) = (derived.observed_local.as_ref(), derived.expected_local.as_ref());
+    let describe = |local: Option<&LocalAnswer>| {
+        local.map_or("no entry (forwarded)".to_string(), |l| l.answer.brief())
+    };
+    let (observed, expected) = (
+        derived.observed_local.as_ref(),
+        derived.expected_local.as_ref(),
+    );
     let same = match (observed, expected) {
         (Some(o), Some(e)) => o.answer.same_as(&e.answer),
         (None, None) => true,
@@ -247,7 +310,10 @@ fn stale_control_plane(derived: &Derived<'_>, findings: &mut Findings) {
     if same {
         return;
     }
-    let host = observed.or(expected).map(|l| l.host.clone()).unwrap_or_default();
+    let host = observed
+        .or(expected)
+        .map(|l| l.host.clone())
+        .unwrap_or_default();
     let mut evidence = vec![table_evidence(derived, &host)];
     evidence.extend(provenance_evidence(derived, &host));
     findings.add(
@@ -268,7 +334,10 @@ fn sidecar_state(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Fi
     let Some(sidecar) = answers.sidecar else {
         return;
     };
-    let workload = derived.input.workload.expect("a sidecar answer implies a workload");
+    let workload = derived
+        .input
+        .workload
+        .expect("a sidecar answer implies a workload");
     if sidecar.rcode == Rcode::ServFail && answers.kube.is_none_or(|k| k.rcode != Rcode::ServFail) {
         let received = workload.proxy.as_ref().and_then(|p| p.name_table_received);
         let (code, why) = if received == Some(true) {
@@ -292,7 +361,12 @@ fn sidecar_state(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Fi
             },
         );
         evidence.push(source_evidence(SourceKind::Sidecar, sidecar));
-        findings.add(code, Severity::Error, format!("the sidecar answers SERVFAIL: {why}"), evidence);
+        findings.add(
+            code,
+            Severity::Error,
+            format!("the sidecar answers SERVFAIL: {why}"),
+            evidence,
+        );
         findings.sidecar_vs_kube_explained = true;
         return;
     }
@@ -300,9 +374,19 @@ fn sidecar_state(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Fi
         return;
     }
     let stale = match &derived.observed_local {
-        Some(local) if !sidecar.same_as(&local.answer) => Some((local.host.clone(), local.answer.brief())),
+        Some(local) if !sidecar.same_as(&local.answer) => {
+            Some((local.host.clone(), local.answer.brief()))
+        }
         None if looks_synthesized(sidecar) && answers.kube.is_some_and(|k| !sidecar.same_as(k)) => {
-            Some((derived.input.question.fqdn.trim_end_matches('.').to_string(), "no entry (forwarded)".to_string()))
+            Some((
+                derived
+                    .input
+                    .question
+                    .fqdn
+                    .trim_end_matches('.')
+                    .to_string(),
+                "no entry (forwarded)".to_string(),
+            ))
         }
         _ => None,
     };
@@ -323,7 +407,9 @@ fn sidecar_state(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Fi
 
 /// An answer shaped like the agent's own: AA set and every record at the fixed mesh TTL.
 fn looks_synthesized(answer: &Answer) -> bool {
-    answer.authoritative && !answer.records.is_empty() && answer.records.iter().all(|r| r.ttl_s == istio::MESH_TTL)
+    answer.authoritative
+        && !answer.records.is_empty()
+        && answer.records.iter().all(|r| r.ttl_s == istio::MESH_TTL)
 }
 
 fn by_design_local(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Findings) {
@@ -347,7 +433,12 @@ fn by_design_local(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
     let registry = derived
         .observed_table
         .and_then(|t| t.get(host))
-        .or_else(|| derived.expected_table.as_ref().and_then(|t| t.table.get(host)))
+        .or_else(|| {
+            derived
+                .expected_table
+                .as_ref()
+                .and_then(|t| t.table.get(host))
+        })
         .map(|i| i.registry.clone())
         .unwrap_or_default();
     let kube_negative = kube.is_some_and(|k| k.rcode == Rcode::NxDomain || k.is_nodata());
@@ -357,7 +448,11 @@ fn by_design_local(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
     if let Match::SearchCname { alias } = &local.matched {
         let search = derived.search_domain().unwrap_or_default();
         let mut evidence = table_ev.clone();
-        evidence.extend(pod_evidence(derived, "resolv.conf search[0]", search.to_string()));
+        evidence.extend(pod_evidence(
+            derived,
+            "resolv.conf search[0]",
+            search.to_string(),
+        ));
         findings.add(
             Code::SearchDomainCname,
             Severity::Info,
@@ -369,13 +464,22 @@ fn by_design_local(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
         );
         explained = true;
     }
-    let remote: Vec<String> = provenance.iter().filter_map(|p| p.cluster.clone()).collect();
+    let remote: Vec<String> = provenance
+        .iter()
+        .filter_map(|p| p.cluster.clone())
+        .collect();
     let local_cluster = provenance.iter().any(|p| p.cluster.is_none());
-    if kube_negative && local.answer.has_addresses() && (registry == istio::EXTERNAL_REGISTRY || !local_cluster) {
+    if kube_negative
+        && local.answer.has_addresses()
+        && (registry == istio::EXTERNAL_REGISTRY || !local_cluster)
+    {
         let what = if registry == istio::EXTERNAL_REGISTRY {
             "a ServiceEntry host".to_string()
         } else {
-            format!("a service that exists only in cluster(s) {}", remote.join(", "))
+            format!(
+                "a service that exists only in cluster(s) {}",
+                remote.join(", ")
+            )
         };
         findings.add(
             Code::MeshOnlyName,
@@ -406,7 +510,11 @@ fn by_design_local(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
     if !allocated.is_empty() {
         let ports = service_entry_ports(derived, host);
         let resolves_elsewhere = kube.is_some_and(Answer::has_addresses);
-        let severity = if resolves_elsewhere { Severity::Warning } else { Severity::Info };
+        let severity = if resolves_elsewhere {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
         let tail = if resolves_elsewhere {
             format!(
                 " kube-dns resolves the real address ({kube_text}); through the VIP only the ServiceEntry's ports ({ports}) are routed, so connections on any other port fail"
@@ -472,7 +580,10 @@ fn service_entry_ports(derived: &Derived<'_>, host: &str) -> String {
 }
 
 fn forwarded_names(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Findings) {
-    let captures = derived.input.workload.is_some_and(crate::workload::Workload::captures_dns);
+    let captures = derived
+        .input
+        .workload
+        .is_some_and(crate::workload::Workload::captures_dns);
     if !captures || derived.reference_local().is_some() {
         return;
     }
@@ -504,7 +615,11 @@ fn forwarded_names(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
             );
         }
         Exclusion::NoAddress(_, why) => {
-            let severity = if resolves { Severity::Info } else { Severity::Warning };
+            let severity = if resolves {
+                Severity::Info
+            } else {
+                Severity::Warning
+            };
             findings.add(
                 Code::ServiceentryUnresolvable,
                 severity,
@@ -515,7 +630,11 @@ fn forwarded_names(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
             );
         }
         Exclusion::NoEndpoints(_) => {
-            evidence.extend(endpoint_evidence(derived.input.world.objects, derived.namespace(), &host));
+            evidence.extend(endpoint_evidence(
+                derived.input.world.objects,
+                derived.namespace(),
+                &host,
+            ));
             findings.add(
                 Code::HeadlessEndpoints,
                 Severity::Warning,
@@ -530,7 +649,11 @@ fn forwarded_names(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
 }
 
 /// The exclusion behind the question: the name itself, its search-domain base, or the FQDN of a short alias.
-fn exclusion_for<'b>(derived: &Derived<'_>, built: &'b istio::BuiltTable, fqdn: &str) -> Option<(String, &'b Exclusion)> {
+fn exclusion_for<'b>(
+    derived: &Derived<'_>,
+    built: &'b istio::BuiltTable,
+    fqdn: &str,
+) -> Option<(String, &'b Exclusion)> {
     let bare = fqdn.trim_end_matches('.');
     let domain = derived.input.world.cluster.domain.trim_end_matches('.');
     let mut candidates = vec![bare.to_string()];
@@ -558,8 +681,18 @@ fn exclusion_for<'b>(derived: &Derived<'_>, built: &'b istio::BuiltTable, fqdn: 
 }
 
 fn service_shapes(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Findings) {
-    let Subject::Service { namespace, name, shape } = &derived.spec.subject else {
-        if let Subject::PodHostname { namespace, service, hostname } = &derived.spec.subject {
+    let Subject::Service {
+        namespace,
+        name,
+        shape,
+    } = &derived.spec.subject
+    else {
+        if let Subject::PodHostname {
+            namespace,
+            service,
+            hostname,
+        } = &derived.spec.subject
+        {
             findings.add(
                 Code::HeadlessEndpoints,
                 Severity::Info,
@@ -617,4 +750,3 @@ fn unexplained(answers: &Answers<'_>, findings: &mut Findings) {
         vec![source_evidence(SourceKind::Sidecar, sidecar), source_evidence(SourceKind::KubeDns, kube)],
     );
 }
-

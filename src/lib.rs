@@ -31,18 +31,25 @@ use crate::error::ExitCode;
 /// Runs meshdig with `argv` (program name first) and returns the process exit code.
 pub fn run(argv: Vec<OsString>) -> u8 {
     let display = display_name(argv.first().map(Path::new));
+    let subcommand = subcommand_of(&argv);
     let mut command = Cli::command().bin_name(&display);
     let parsed = command
         .try_get_matches_from_mut(argv)
         .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches));
     let cli = match parsed {
         Ok(cli) => cli,
-        Err(err) => return clap_failure(&err, &display),
+        Err(err) => return clap_failure(&err, &display, subcommand.as_deref()),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "{display}: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "{display}: cannot start the async runtime: {e}"
+            );
             return ExitCode::Usage.code();
         }
     };
@@ -78,9 +85,12 @@ fn display_name(argv0: Option<&Path>) -> String {
 }
 
 /// Prints help and version as clap does; every usage error becomes one line on stderr with exit 2.
-fn clap_failure(err: &clap::Error, display: &str) -> u8 {
+fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u8 {
     use clap::error::ErrorKind;
-    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
         let _ = err.print();
         return ExitCode::Agree.code();
     }
@@ -88,15 +98,36 @@ fn clap_failure(err: &clap::Error, display: &str) -> u8 {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid usage");
     let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
-    let mut help = format!("{display} --help");
+    let mut details = Vec::new();
     for line in lines {
-        if let Some(tip) = line.strip_prefix("tip: ") {
-            message.push_str("; ");
-            message.push_str(tip);
-        } else if let Some(rest) = line.strip_prefix("For more information, try '") {
-            help = rest.trim_end_matches(['\'', '.']).to_string();
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
         }
+        details.push(line.strip_prefix("tip: ").unwrap_or(line));
     }
+    if !details.is_empty() {
+        message.push_str(if message.ends_with(':') { " " } else { "; " });
+        message.push_str(&details.join("; "));
+    }
+    let help = match subcommand {
+        Some(sub) => format!("{display} {sub} --help"),
+        None => format!("{display} --help"),
+    };
     let _ = writeln!(std::io::stderr(), "{display}: {message} (see '{help}')");
     ExitCode::Usage.code()
+}
+
+/// The subcommand named on the command line, for pointing at its help.
+fn subcommand_of(argv: &[OsString]) -> Option<String> {
+    let known: Vec<String> = Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name().to_string())
+        .collect();
+    argv.iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with('-'))
+        .filter(|a| known.iter().any(|k| k == a))
+        .map(str::to_string)
 }

@@ -55,7 +55,11 @@ impl Record {
 
     /// The record with TTL removed and names and addresses in canonical form, for set comparison.
     pub fn identity(&self) -> (String, String, String) {
-        (canonical_name(&self.name), self.rtype.clone(), canonical_data(&self.data))
+        (
+            canonical_name(&self.name),
+            self.rtype.clone(),
+            canonical_data(&self.data),
+        )
     }
 
     /// The address this record carries, for A and AAAA records.
@@ -69,7 +73,11 @@ impl Record {
 /// Lower-cases a name and gives it a trailing dot.
 pub fn canonical_name(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with('.') { lower } else { lower + "." }
+    if lower.ends_with('.') {
+        lower
+    } else {
+        lower + "."
+    }
 }
 
 /// Canonical RDATA: addresses re-printed (so `::ffff:0:1` and its long form match), names lower-cased.
@@ -195,7 +203,12 @@ pub enum SourceKind {
 
 impl SourceKind {
     /// Every source, in display order.
-    pub const ALL: [Self; 4] = [Self::KubeDns, Self::Sidecar, Self::ControlPlane, Self::Expected];
+    pub const ALL: [Self; 4] = [
+        Self::KubeDns,
+        Self::Sidecar,
+        Self::ControlPlane,
+        Self::Expected,
+    ];
 
     /// The name used in JSON, tables and snapshot files.
     pub fn as_str(self) -> &'static str {
@@ -281,11 +294,17 @@ mod tests {
     #[test]
     fn answers_compare_as_sets_without_ttl() {
         let a = Answer::records(
-            vec![Record::new("x.", "A", 5, "10.0.0.1"), Record::new("X", "A", 5, "10.0.0.2")],
+            vec![
+                Record::new("x.", "A", 5, "10.0.0.1"),
+                Record::new("X", "A", 5, "10.0.0.2"),
+            ],
             false,
         );
         let b = Answer::records(
-            vec![Record::new("x.", "A", 30, "10.0.0.2"), Record::new("x.", "a", 30, "10.0.0.1")],
+            vec![
+                Record::new("x.", "A", 30, "10.0.0.2"),
+                Record::new("x.", "a", 30, "10.0.0.1"),
+            ],
             true,
         );
         assert!(a.same_as(&b));
@@ -294,14 +313,21 @@ mod tests {
 
     #[test]
     fn nodata_and_nxdomain_differ() {
-        assert!(!Answer::empty(Rcode::NoError, true).same_as(&Answer::empty(Rcode::NxDomain, true)));
+        assert!(
+            !Answer::empty(Rcode::NoError, true).same_as(&Answer::empty(Rcode::NxDomain, true))
+        );
     }
 
     #[test]
     fn zone_filter_keeps_in_zone_owners_only() {
         let answer = Answer::records(
             vec![
-                Record::new("db.default.svc.cluster.local.", "CNAME", 5, "db.example.com."),
+                Record::new(
+                    "db.default.svc.cluster.local.",
+                    "CNAME",
+                    5,
+                    "db.example.com.",
+                ),
                 Record::new("db.example.com.", "A", 300, "192.0.2.1"),
             ],
             true,

@@ -84,7 +84,11 @@ impl ServiceEntry {
         self.status
             .iter()
             .flat_map(|s| &s.addresses)
-            .filter(|a| a.host.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(host)))
+            .filter(|a| {
+                a.host
+                    .as_deref()
+                    .is_none_or(|h| h.eq_ignore_ascii_case(host))
+            })
             .filter_map(|a| a.value.parse().ok())
             .collect()
     }
@@ -165,12 +169,16 @@ pub struct EndpointAddress {
 impl Objects {
     /// The Service `namespace/name`, if present.
     pub fn service(&self, namespace: &str, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| ns_name(&s.metadata) == (namespace, name))
+        self.services
+            .iter()
+            .find(|s| ns_name(&s.metadata) == (namespace, name))
     }
 
     /// The pod `namespace/name`, if present.
     pub fn pod(&self, namespace: &str, name: &str) -> Option<&Pod> {
-        self.pods.iter().find(|p| ns_name(&p.metadata) == (namespace, name))
+        self.pods
+            .iter()
+            .find(|p| ns_name(&p.metadata) == (namespace, name))
     }
 
     /// Every endpoint address of Service `namespace/name`, across its EndpointSlices.
@@ -230,8 +238,9 @@ pub struct CorednsSettings {
 }
 
 impl CorednsSettings {
-    /// Reads the settings from a Corefile; absent directives take CoreDNS's defaults.
-    pub fn from_corefile(corefile: Option<&str>) -> Self {
+    /// Reads the settings from a Corefile for cluster domain `domain`; absent directives take
+    /// CoreDNS's defaults. A `cache` whose block disables success caching for the domain does not count.
+    pub fn from_corefile(corefile: Option<&str>, domain: &str) -> Self {
         let mut settings = Self {
             kubernetes_ttl: 5,
             cache_ttl: None,
@@ -239,30 +248,47 @@ impl CorednsSettings {
         let Some(corefile) = corefile else {
             return settings;
         };
-        let mut in_kubernetes = false;
+        let domain = domain.trim_end_matches('.');
+        let mut block = Block::None;
         for line in corefile.lines().map(str::trim) {
-            let mut words = line.split_whitespace();
-            match words.next() {
-                Some("kubernetes") => in_kubernetes = line.ends_with('{'),
-                Some("}") => in_kubernetes = false,
-                Some("ttl") if in_kubernetes => {
-                    if let Some(ttl) = words.next().and_then(|w| w.parse().ok()) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match (block, words.as_slice()) {
+                (_, ["}", ..]) => block = Block::None,
+                (Block::None, ["kubernetes", ..]) if line.ends_with('{') => {
+                    block = Block::Kubernetes
+                }
+                (Block::Kubernetes, ["ttl", ttl, ..]) => {
+                    if let Ok(ttl) = ttl.parse() {
                         settings.kubernetes_ttl = ttl;
                     }
                 }
-                Some("cache") => {
-                    settings.cache_ttl = Some(
-                        words
-                            .next()
-                            .and_then(|w| w.trim_end_matches('{').parse().ok())
-                            .unwrap_or(3600),
-                    );
+                (Block::None, ["cache", rest @ ..]) => {
+                    let ttl = rest
+                        .first()
+                        .and_then(|w| w.trim_end_matches('{').parse().ok());
+                    settings.cache_ttl = Some(ttl.unwrap_or(3600));
+                    if line.ends_with('{') {
+                        block = Block::Cache;
+                    }
+                }
+                (Block::Cache, ["disable", "success", zones @ ..])
+                    if zones.iter().any(|z| z.trim_end_matches('.') == domain) =>
+                {
+                    settings.cache_ttl = None;
                 }
                 _ => {}
             }
         }
         settings
     }
+}
+
+/// The Corefile block a line sits in, as far as the parser cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    None,
+    Kubernetes,
+    Cache,
 }
 
 #[cfg(test)]
@@ -283,12 +309,20 @@ mod tests {
     cache 30
 }";
         assert_eq!(
-            CorednsSettings::from_corefile(Some(corefile)),
+            CorednsSettings::from_corefile(Some(corefile), "cluster.local"),
             CorednsSettings {
                 kubernetes_ttl: 30,
                 cache_ttl: Some(30)
             }
         );
-        assert_eq!(CorednsSettings::from_corefile(None).kubernetes_ttl, 5);
+        assert_eq!(
+            CorednsSettings::from_corefile(None, "cluster.local").kubernetes_ttl,
+            5
+        );
+        let kubeadm_132 = "kubernetes cluster.local {\n ttl 30\n}\ncache 30 {\n disable success cluster.local\n disable denial cluster.local\n}";
+        assert_eq!(
+            CorednsSettings::from_corefile(Some(kubeadm_132), "cluster.local").cache_ttl,
+            None
+        );
     }
 }

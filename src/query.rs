@@ -36,7 +36,9 @@ impl QueryName {
             return Err(invalid("the name is empty; give a name such as reviews or reviews.bookinfo.svc.cluster.local".into()));
         }
         if input == "." {
-            return Err(invalid("the root name has no records meshdig can diff; give a service or host name".into()));
+            return Err(invalid(
+                "the root name has no records meshdig can diff; give a service or host name".into(),
+            ));
         }
         let absolute = input.ends_with('.');
         let body = input.strip_suffix('.').unwrap_or(input);
@@ -45,7 +47,9 @@ impl QueryName {
             body.to_ascii_lowercase()
         } else {
             let name = Name::from_utf8(body).map_err(|e| {
-                invalid(format!("it cannot be converted to ASCII with IDNA ({e}); check the spelling"))
+                invalid(format!(
+                    "it cannot be converted to ASCII with IDNA ({e}); check the spelling"
+                ))
             })?;
             name.to_ascii().trim_end_matches('.').to_string()
         };
@@ -164,7 +168,10 @@ mod tests {
     #[test]
     fn accepts_service_and_srv_names() {
         let name = QueryName::parse("_http._tcp.Reviews.bookinfo.svc.cluster.local.").unwrap();
-        assert_eq!(name.ascii(), "_http._tcp.reviews.bookinfo.svc.cluster.local");
+        assert_eq!(
+            name.ascii(),
+            "_http._tcp.reviews.bookinfo.svc.cluster.local"
+        );
         assert!(name.is_absolute());
         assert_eq!(name.dots(), 6);
     }

@@ -317,7 +317,9 @@ impl Snapshot {
             Some(other) => {
                 return Err(Invalid::at(
                     "$.schema_version",
-                    format!("version {other} is not supported; this meshdig reads version {SCHEMA_VERSION}"),
+                    format!(
+                        "version {other} is not supported; this meshdig reads version {SCHEMA_VERSION}"
+                    ),
                 ));
             }
             None => {
@@ -337,7 +339,10 @@ impl Snapshot {
                 Ok(RemoteCluster {
                     name: remote.name,
                     network: remote.network,
-                    objects: parse_objects(remote.objects, &format!("$.remote_clusters[{i}].objects"))?,
+                    objects: parse_objects(
+                        remote.objects,
+                        &format!("$.remote_clusters[{i}].objects"),
+                    )?,
                 })
             })
             .collect::<std::result::Result<_, Invalid>>()?;
@@ -384,7 +389,12 @@ impl Snapshot {
             .iter()
             .filter(matches)
             .find(|a| a.from.as_ref() == from)
-            .or_else(|| self.answers.iter().filter(matches).find(|a| a.from.is_none()))
+            .or_else(|| {
+                self.answers
+                    .iter()
+                    .filter(matches)
+                    .find(|a| a.from.is_none())
+            })
     }
 }
 
@@ -451,7 +461,10 @@ pub fn parse_ndsz(body: &Value) -> std::result::Result<NameTable, String> {
         Some(table) => serde_json::from_value(table.clone())
             .map_err(|e| format!("the name table is malformed: {e}")),
         None if body.as_object().is_some_and(|o| o.is_empty()) => Ok(NameTable::new()),
-        None => Err("expected an istiod /debug/ndsz body with `configs[].table` or `resource.table`".to_string()),
+        None => Err(
+            "expected an istiod /debug/ndsz body with `configs[].table` or `resource.table`"
+                .to_string(),
+        ),
     }
 }
 
@@ -464,7 +477,9 @@ fn validate_answer(answer: &RecordedAnswer) -> std::result::Result<(), String> {
     }
     match (&answer.error, answer.rcode) {
         (Some(_), Some(_)) => Err("give either `rcode` or `error`, not both".to_string()),
-        (None, None) => Err("missing `rcode` (or `error` when the source could not be asked)".to_string()),
+        (None, None) => {
+            Err("missing `rcode` (or `error` when the source could not be asked)".to_string())
+        }
         _ => Ok(()),
     }
 }
@@ -488,7 +503,9 @@ mod tests {
 
     #[test]
     fn rejects_other_versions_and_unknown_fields() {
-        assert!(invalid(r#"{"schema_version":2,"cluster":{}}"#).contains("version 2 is not supported"));
+        assert!(
+            invalid(r#"{"schema_version":2,"cluster":{}}"#).contains("version 2 is not supported")
+        );
         assert!(invalid(r#"{"schema_version":1,"cluster":{},"answerz":[]}"#).contains("answerz"));
         assert!(invalid("{").contains("not valid JSON"));
     }
@@ -496,7 +513,8 @@ mod tests {
     #[test]
     fn reads_both_ndsz_shapes() {
         let new: Value = serde_json::json!({"configs":[{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"],"registry":"Kubernetes"}}}]});
-        let old: Value = serde_json::json!({"resource":{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"]}}}});
+        let old: Value =
+            serde_json::json!({"resource":{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"]}}}});
         assert_eq!(parse_ndsz(&new).unwrap()["a.b"].ips, vec!["10.0.0.1"]);
         assert_eq!(parse_ndsz(&old).unwrap().len(), 1);
         assert!(parse_ndsz(&serde_json::json!({})).unwrap().is_empty());

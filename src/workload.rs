@@ -35,7 +35,9 @@ impl Workload {
 
     /// True when the pod has an Istio sidecar, capturing DNS or not.
     pub fn has_sidecar(&self) -> bool {
-        self.proxy.as_ref().is_some_and(|p| p.kind == ProxyKind::Sidecar)
+        self.proxy
+            .as_ref()
+            .is_some_and(|p| p.kind == ProxyKind::Sidecar)
     }
 
     /// The proxy ID istiod knows the pod's proxy by.
@@ -109,7 +111,11 @@ pub fn from_pod(pod: &Pod, domain: &str, proxy: Option<&ProxyInfo>) -> Workload 
         Vec::new()
     };
     let config = spec.and_then(|s| s.dns_config.as_ref());
-    for extra in config.and_then(|c| c.searches.as_ref()).into_iter().flatten() {
+    for extra in config
+        .and_then(|c| c.searches.as_ref())
+        .into_iter()
+        .flatten()
+    {
         if !search.contains(extra) {
             search.push(extra.clone());
         }
@@ -134,7 +140,11 @@ pub fn from_pod(pod: &Pod, domain: &str, proxy: Option<&ProxyInfo>) -> Workload 
 ///
 /// A relative name with fewer dots than `ndots` is first tried with the first search domain, as
 /// glibc and musl both do; otherwise it is first tried as it is.
-pub fn first_candidate(name: &QueryName, search: &[String], ndots: usize) -> (String, Option<String>) {
+pub fn first_candidate(
+    name: &QueryName,
+    search: &[String],
+    ndots: usize,
+) -> (String, Option<String>) {
     if name.is_absolute() {
         return (name.fqdn(), None);
     }
@@ -165,7 +175,10 @@ mod tests {
     fn expands_relative_names_like_a_resolver() {
         let search = vec!["bookinfo.svc.cluster.local".to_string()];
         let q = |s: &str| QueryName::parse(s).unwrap();
-        assert_eq!(first_candidate(&q("reviews"), &search, 5).0, "reviews.bookinfo.svc.cluster.local.");
+        assert_eq!(
+            first_candidate(&q("reviews"), &search, 5).0,
+            "reviews.bookinfo.svc.cluster.local."
+        );
         assert_eq!(first_candidate(&q("reviews."), &search, 5).0, "reviews.");
         assert_eq!(first_candidate(&q("a.b.c"), &search, 2).0, "a.b.c.");
         assert_eq!(first_candidate(&q("reviews"), &[], 5).0, "reviews.");
@@ -179,7 +192,15 @@ mod tests {
         }))
         .unwrap();
         let w = from_pod(&pod, "cluster.local", None);
-        assert_eq!(w.search, ["shop.svc.cluster.local", "svc.cluster.local", "cluster.local", "corp.example"]);
+        assert_eq!(
+            w.search,
+            [
+                "shop.svc.cluster.local",
+                "svc.cluster.local",
+                "cluster.local",
+                "corp.example"
+            ]
+        );
         assert_eq!(w.ndots, 2);
     }
 }

@@ -36,7 +36,11 @@ pub async fn diff_snapshot(snapshot: &Snapshot, args: &DiffArgs) -> Result<Repor
         Some(spec) => {
             let pod = workload::resolve(&snapshot.objects, &args.namespace, spec)?;
             let (namespace, name) = crate::objects::ns_name(&pod.metadata);
-            Some(workload::from_pod(pod, domain, snapshot.proxy(namespace, name)))
+            Some(workload::from_pod(
+                pod,
+                domain,
+                snapshot.proxy(namespace, name),
+            ))
         }
         None => None,
     };

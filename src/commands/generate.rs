@@ -9,7 +9,13 @@ use crate::cli::{Cli, GenerateArgs};
 use crate::error::{Error, ExitCode, Result};
 
 /// The shells completions are generated for.
-const SHELLS: [Shell; 5] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish];
+const SHELLS: [Shell; 5] = [
+    Shell::Bash,
+    Shell::Zsh,
+    Shell::Fish,
+    Shell::PowerShell,
+    Shell::Elvish,
+];
 
 /// Writes every generated file under `args.out_dir`.
 pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
@@ -46,6 +52,7 @@ fn collect_man_pages(command: &clap::Command, files: &mut Vec<(PathBuf, Vec<u8>)
     }
     let man = clap_mangen::Man::new(command.clone());
     let mut contents = Vec::new();
-    man.render(&mut contents).expect("rendering into memory cannot fail");
+    man.render(&mut contents)
+        .expect("rendering into memory cannot fail");
     files.push((Path::new("man").join(man.get_filename()), contents));
 }

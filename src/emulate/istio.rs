@@ -116,11 +116,18 @@ impl<'a> Scope<'a> {
     fn for_proxy(inputs: &TableInputs<'a>) -> Self {
         let namespace = inputs.proxy.namespace.as_str();
         let sidecars = &inputs.objects.sidecars;
-        let in_ns = |ns: &'a str| sidecars.iter().filter(move |s| ns_name(&s.metadata).0 == ns);
+        let in_ns = |ns: &'a str| {
+            sidecars
+                .iter()
+                .filter(move |s| ns_name(&s.metadata).0 == ns)
+        };
         let selected = in_ns(namespace).find(|s| {
             s.spec.workload_selector.as_ref().is_some_and(|sel| {
                 !sel.labels.is_empty()
-                    && sel.labels.iter().all(|(k, v)| inputs.proxy.labels.get(k) == Some(v))
+                    && sel
+                        .labels
+                        .iter()
+                        .all(|(k, v)| inputs.proxy.labels.get(k) == Some(v))
             })
         });
         let sidecar = selected
@@ -149,7 +156,11 @@ impl<'a> Scope<'a> {
         (!allowed).then(|| {
             Evidence::object("Sidecar", Some(sc_ns), sc_name).field(
                 "spec.egress[].hosts",
-                hosts.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", "),
+                hosts
+                    .iter()
+                    .map(|h| h.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             )
         })
     }
@@ -214,9 +225,12 @@ fn add_service(
     let cluster = remote.map(|r| r.name.clone());
     match kube_dns::shape(service) {
         ServiceShape::ExternalName(target) => {
-            built.exclusions.entry(host).or_insert(Exclusion::ExternalName(
-                evidence.field("spec.externalName", target),
-            ));
+            built
+                .exclusions
+                .entry(host)
+                .or_insert(Exclusion::ExternalName(
+                    evidence.field("spec.externalName", target),
+                ));
         }
         ServiceShape::ClusterIp => {
             if remote.is_some() && inputs.objects.service(namespace, name).is_some() {
@@ -235,13 +249,20 @@ fn add_service(
             let endpoints = kube_dns::published(objects, service);
             let mut by_slice: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
             for endpoint in &endpoints {
-                by_slice.entry(endpoint.slice.clone()).or_default().push(endpoint.ip);
+                by_slice
+                    .entry(endpoint.slice.clone())
+                    .or_default()
+                    .push(endpoint.ip);
                 if let Some(hostname) = &endpoint.hostname {
                     let pod_host = format!("{hostname}.{host}");
                     let local_wins = remote.is_some() && built.table.contains_key(&pod_host);
                     if !local_wins {
-                        let ev = Evidence::object("EndpointSlice", Some(namespace), &endpoint.slice)
-                            .field(format!("endpoints[{}].hostname", endpoint.index), hostname.clone());
+                        let ev =
+                            Evidence::object("EndpointSlice", Some(namespace), &endpoint.slice)
+                                .field(
+                                    format!("endpoints[{}].hostname", endpoint.index),
+                                    hostname.clone(),
+                                );
                         built.table.insert(
                             pod_host.clone(),
                             NameInfo {
@@ -265,7 +286,9 @@ fn add_service(
             }
             if endpoints.is_empty() {
                 if remote.is_none() {
-                    built.exclusions.insert(host, Exclusion::NoEndpoints(evidence));
+                    built
+                        .exclusions
+                        .insert(host, Exclusion::NoEndpoints(evidence));
                 }
                 return;
             }
@@ -292,57 +315,82 @@ fn insert_kubernetes(
         return;
     }
     built.exclusions.remove(host);
-    let entry = built.table.entry(host.to_string()).or_insert_with(|| NameInfo {
-        ips: Vec::new(),
-        registry: KUBERNETES_REGISTRY.to_string(),
-        shortname: name.to_string(),
-        namespace: namespace.to_string(),
-    });
+    let entry = built
+        .table
+        .entry(host.to_string())
+        .or_insert_with(|| NameInfo {
+            ips: Vec::new(),
+            registry: KUBERNETES_REGISTRY.to_string(),
+            shortname: name.to_string(),
+            namespace: namespace.to_string(),
+        });
     for ip in &ips {
         let text = ip.to_string();
         if !entry.ips.contains(&text) {
             entry.ips.push(text);
         }
     }
-    built.provenance.entry(host.to_string()).or_default().push(Provenance {
-        evidence,
-        cluster,
-        auto_allocated: false,
-        addresses: ips,
-    });
+    built
+        .provenance
+        .entry(host.to_string())
+        .or_default()
+        .push(Provenance {
+            evidence,
+            cluster,
+            auto_allocated: false,
+            addresses: ips,
+        });
 }
 
-fn add_service_entry(built: &mut BuiltTable, inputs: &TableInputs<'_>, scope: &Scope<'_>, entry: &ServiceEntry) {
+fn add_service_entry(
+    built: &mut BuiltTable,
+    inputs: &TableInputs<'_>,
+    scope: &Scope<'_>,
+    entry: &ServiceEntry,
+) {
     let (namespace, name) = ns_name(&entry.metadata);
     let evidence = Evidence::object("ServiceEntry", Some(namespace), name);
     let resolution = entry.resolution();
     for raw_host in &entry.spec.hosts {
         let host = raw_host.trim_end_matches('.').to_ascii_lowercase();
         if !exported(&entry.spec.export_to, namespace, scope.namespace) {
-            let ev = evidence.clone().field("spec.exportTo", entry.spec.export_to.join(","));
-            built.exclusions.entry(host).or_insert(Exclusion::NotExported(ev));
+            let ev = evidence
+                .clone()
+                .field("spec.exportTo", entry.spec.export_to.join(","));
+            built
+                .exclusions
+                .entry(host)
+                .or_insert(Exclusion::NotExported(ev));
             continue;
         }
         if let Some(sidecar) = scope.excludes(namespace, &host) {
-            built.exclusions.entry(host).or_insert(Exclusion::ScopedOut(sidecar));
+            built
+                .exclusions
+                .entry(host)
+                .or_insert(Exclusion::ScopedOut(sidecar));
             continue;
         }
-        if built.table.get(&host).is_some_and(|e| e.registry == KUBERNETES_REGISTRY) {
+        if built
+            .table
+            .get(&host)
+            .is_some_and(|e| e.registry == KUBERNETES_REGISTRY)
+        {
             // A Kubernetes Service with the same host wins over the ServiceEntry.
             continue;
         }
-        let (ips, field, auto_allocated) = match service_entry_addresses(inputs, entry, &host, &resolution) {
-            Ok(found) => found,
-            Err(why) => {
-                let ev = evidence
-                    .clone()
-                    .field("spec.resolution", resolution.clone());
-                if !built.table.contains_key(&host) {
-                    built.exclusions.insert(host, Exclusion::NoAddress(ev, why));
+        let (ips, field, auto_allocated) =
+            match service_entry_addresses(inputs, entry, &host, &resolution) {
+                Ok(found) => found,
+                Err(why) => {
+                    let ev = evidence
+                        .clone()
+                        .field("spec.resolution", resolution.clone());
+                    if !built.table.contains_key(&host) {
+                        built.exclusions.insert(host, Exclusion::NoAddress(ev, why));
+                    }
+                    continue;
                 }
-                continue;
-            }
-        };
+            };
         built.exclusions.remove(&host);
         let info = built.table.entry(host.clone()).or_insert_with(|| NameInfo {
             registry: EXTERNAL_REGISTRY.to_string(),
@@ -370,7 +418,12 @@ fn service_entry_addresses(
     host: &str,
     resolution: &str,
 ) -> Result<(Vec<IpAddr>, &'static str, bool), String> {
-    let declared: Vec<IpAddr> = entry.spec.addresses.iter().filter_map(|a| a.parse().ok()).collect();
+    let declared: Vec<IpAddr> = entry
+        .spec
+        .addresses
+        .iter()
+        .filter_map(|a| a.parse().ok())
+        .collect();
     if !declared.is_empty() {
         return Ok((declared, "spec.addresses", false));
     }
@@ -383,7 +436,10 @@ fn service_entry_addresses(
     } else if resolution == "NONE" {
         Some("resolution NONE is never auto-allocated".to_string())
     } else if entry.autoallocate_disabled() {
-        Some(format!("the label {}=false opts it out of auto-allocation", crate::objects::AUTOALLOCATE_LABEL))
+        Some(format!(
+            "the label {}=false opts it out of auto-allocation",
+            crate::objects::AUTOALLOCATE_LABEL
+        ))
     } else if host.starts_with('*') && resolution != "DYNAMIC_DNS" {
         Some("wildcard hosts are only auto-allocated with resolution DYNAMIC_DNS".to_string())
     } else {
@@ -401,7 +457,12 @@ fn service_entry_addresses(
     let hashed: Vec<IpAddr> = inputs
         .observed
         .and_then(|t| t.get(host))
-        .map(|info| info.ips.iter().filter_map(|ip| ip.parse().ok()).collect::<Vec<IpAddr>>())
+        .map(|info| {
+            info.ips
+                .iter()
+                .filter_map(|ip| ip.parse().ok())
+                .collect::<Vec<IpAddr>>()
+        })
         .unwrap_or_default()
         .into_iter()
         .filter(|ip| in_prefixes(&inputs.mesh.autoallocate_prefixes, *ip))
@@ -418,7 +479,10 @@ pub fn in_prefixes(prefixes: &[IpNet], ip: IpAddr) -> bool {
 }
 
 fn join(ips: &[IpAddr]) -> String {
-    ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    ips.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How a question matched the table.
@@ -450,7 +514,12 @@ pub struct AgentTable<'a> {
 
 impl<'a> AgentTable<'a> {
     /// Indexes `table` as the agent of a pod in `namespace` with first search domain `search_domain`.
-    pub fn new(table: &'a NameTable, namespace: &str, domain: &str, search_domain: Option<&str>) -> Self {
+    pub fn new(
+        table: &'a NameTable,
+        namespace: &str,
+        domain: &str,
+        search_domain: Option<&str>,
+    ) -> Self {
         let proxy_domain = format!(".svc.{}", domain.trim_end_matches('.'));
         let mut aliases = HashMap::new();
         for (host, info) in table {
@@ -464,7 +533,9 @@ impl<'a> AgentTable<'a> {
                 let short = info.shortname.to_ascii_lowercase();
                 let ns = info.namespace.to_ascii_lowercase();
                 aliases.entry(format!("{short}.{ns}.")).or_insert(host_key);
-                aliases.entry(format!("{short}.{ns}.svc.")).or_insert(host_key);
+                aliases
+                    .entry(format!("{short}.{ns}.svc."))
+                    .or_insert(host_key);
                 if ns == namespace {
                     aliases.entry(format!("{short}.")).or_insert(host_key);
                 }
@@ -488,7 +559,10 @@ impl<'a> AgentTable<'a> {
         }
         if let Some(search) = &self.search_domain {
             let suffix = format!(".{search}.");
-            if let Some(base) = fqdn.strip_suffix(&suffix).filter(|b| !b.is_empty() && !b.ends_with(&format!(".{search}"))) {
+            if let Some(base) = fqdn
+                .strip_suffix(&suffix)
+                .filter(|b| !b.is_empty() && !b.ends_with(&format!(".{search}")))
+            {
                 let alias = format!("{base}.");
                 let found = self
                     .aliases
@@ -497,7 +571,15 @@ impl<'a> AgentTable<'a> {
                     .or_else(|| self.wildcard(&alias).map(|(h, p)| (h, Some(p))));
                 if let Some((host, _)) = found {
                     let cname = Some((fqdn.clone(), alias.clone()));
-                    return Some(self.local(host, &alias, rtype, Match::SearchCname { alias: alias.clone() }, cname));
+                    return Some(self.local(
+                        host,
+                        &alias,
+                        rtype,
+                        Match::SearchCname {
+                            alias: alias.clone(),
+                        },
+                        cname,
+                    ));
                 }
             }
         }
@@ -528,7 +610,12 @@ impl<'a> AgentTable<'a> {
             .ips
             .iter()
             .filter_map(|ip| ip.parse::<IpAddr>().ok())
-            .filter(|ip| matches!((rtype, ip), (RecordType::A, IpAddr::V4(_)) | (RecordType::AAAA, IpAddr::V6(_))))
+            .filter(|ip| {
+                matches!(
+                    (rtype, ip),
+                    (RecordType::A, IpAddr::V4(_)) | (RecordType::AAAA, IpAddr::V6(_))
+                )
+            })
             .map(|ip| Record::new(owner, &type_name, MESH_TTL, ip.to_string()))
             .collect();
         if let (Some((question, target)), false) = (cname, records.is_empty()) {
@@ -558,8 +645,16 @@ mod tests {
 
     fn brief(name: &str, rtype: RecordType) -> String {
         let table = table();
-        let agent = AgentTable::new(&table, "bookinfo", "cluster.local", Some("bookinfo.svc.cluster.local"));
-        agent.lookup(name, rtype).map(|l| l.answer.brief()).unwrap_or_else(|| "forward".into())
+        let agent = AgentTable::new(
+            &table,
+            "bookinfo",
+            "cluster.local",
+            Some("bookinfo.svc.cluster.local"),
+        );
+        agent
+            .lookup(name, rtype)
+            .map(|l| l.answer.brief())
+            .unwrap_or_else(|| "forward".into())
     }
 
     #[test]
@@ -569,11 +664,20 @@ mod tests {
         assert_eq!(brief("reviews.bookinfo.svc.", RecordType::A), "10.96.1.1");
         assert_eq!(brief("kubernetes.", RecordType::A), "forward");
         assert_eq!(
-            brief("kubernetes.default.bookinfo.svc.cluster.local.", RecordType::A),
+            brief(
+                "kubernetes.default.bookinfo.svc.cluster.local.",
+                RecordType::A
+            ),
             "CNAME kubernetes.default., 10.96.0.1"
         );
         assert_eq!(brief("api.example.com.", RecordType::AAAA), "NODATA");
-        assert_eq!(brief("api.example.com.bookinfo.svc.cluster.local.", RecordType::AAAA), "NODATA");
+        assert_eq!(
+            brief(
+                "api.example.com.bookinfo.svc.cluster.local.",
+                RecordType::AAAA
+            ),
+            "NODATA"
+        );
         assert_eq!(brief("x.wild.example.com.", RecordType::A), "240.240.0.2");
         assert_eq!(brief("api.example.com.", RecordType::TXT), "forward");
         assert_eq!(brief("other.example.com.", RecordType::A), "forward");
@@ -584,7 +688,10 @@ mod tests {
         assert!(host_matches("*", "a.b"));
         assert!(host_matches("*.example.com", "api.example.com"));
         assert!(!host_matches("*.example.com", "example.org"));
-        assert!(host_matches("reviews.bookinfo.svc.cluster.local", "reviews.bookinfo.svc.cluster.local."));
+        assert!(host_matches(
+            "reviews.bookinfo.svc.cluster.local",
+            "reviews.bookinfo.svc.cluster.local."
+        ));
         assert!(exported(&[], "a", "b"));
         assert!(!exported(&[".".into()], "a", "b"));
         assert!(exported(&["b".into()], "a", "b"));

@@ -53,7 +53,13 @@ pub struct Prediction {
 }
 
 /// Predicts kube-dns's answer to `fqdn` (canonical, trailing dot) of type `rtype` in cluster domain `domain`.
-pub fn predict(objects: &Objects, domain: &str, ttl: u32, fqdn: &str, rtype: RecordType) -> Prediction {
+pub fn predict(
+    objects: &Objects,
+    domain: &str,
+    ttl: u32,
+    fqdn: &str,
+    rtype: RecordType,
+) -> Prediction {
     let zone = format!("{}.", domain.trim_end_matches('.'));
     let Some(in_zone) = fqdn.strip_suffix(&zone) else {
         return Prediction {
@@ -86,7 +92,11 @@ pub fn predict(objects: &Objects, domain: &str, ttl: u32, fqdn: &str, rtype: Rec
             subject: Subject::Intermediate,
         },
         [namespace] => {
-            if objects.services.iter().any(|s| ns_name(&s.metadata).0 == *namespace) {
+            if objects
+                .services
+                .iter()
+                .any(|s| ns_name(&s.metadata).0 == *namespace)
+            {
                 Prediction {
                     answer: Some(nodata()),
                     subject: Subject::Intermediate,
@@ -111,7 +121,12 @@ pub fn predict(objects: &Objects, domain: &str, ttl: u32, fqdn: &str, rtype: Rec
                 return nxdomain();
             }
             Prediction {
-                answer: Some(address_answer(fqdn, ttl, rtype, addresses.iter().map(|e| e.ip))),
+                answer: Some(address_answer(
+                    fqdn,
+                    ttl,
+                    rtype,
+                    addresses.iter().map(|e| e.ip),
+                )),
                 subject: Subject::PodHostname {
                     namespace: namespace.to_string(),
                     service: name.to_string(),
@@ -121,7 +136,15 @@ pub fn predict(objects: &Objects, domain: &str, ttl: u32, fqdn: &str, rtype: Rec
         }
         [port, protocol, name, namespace] if port.starts_with('_') && protocol.starts_with('_') => {
             match objects.service(namespace, name) {
-                Some(service) => srv_answer(objects, service, fqdn, ttl, rtype, &port[1..], &protocol[1..]),
+                Some(service) => srv_answer(
+                    objects,
+                    service,
+                    fqdn,
+                    ttl,
+                    rtype,
+                    &port[1..],
+                    &protocol[1..],
+                ),
                 None => nxdomain(),
             }
         }
@@ -173,23 +196,37 @@ pub fn published(objects: &Objects, service: &Service) -> Vec<EndpointAddress> {
         .collect()
 }
 
-fn service_answer(objects: &Objects, service: &Service, fqdn: &str, ttl: u32, rtype: RecordType) -> Prediction {
+fn service_answer(
+    objects: &Objects,
+    service: &Service,
+    fqdn: &str,
+    ttl: u32,
+    rtype: RecordType,
+) -> Prediction {
     let (namespace, name) = ns_name(&service.metadata);
     let shape = shape(service);
     let answer = match &shape {
         ServiceShape::ExternalName(target) => {
             let target = crate::model::canonical_name(target);
-            Some(Answer::records(vec![Record::new(fqdn, "CNAME", ttl, target)], true))
+            Some(Answer::records(
+                vec![Record::new(fqdn, "CNAME", ttl, target)],
+                true,
+            ))
         }
-        ServiceShape::ClusterIp if matches!(rtype, RecordType::A | RecordType::AAAA) => {
-            Some(address_answer(fqdn, ttl, rtype, cluster_ips(service).into_iter()))
-        }
+        ServiceShape::ClusterIp if matches!(rtype, RecordType::A | RecordType::AAAA) => Some(
+            address_answer(fqdn, ttl, rtype, cluster_ips(service).into_iter()),
+        ),
         ServiceShape::Headless if matches!(rtype, RecordType::A | RecordType::AAAA) => {
             let endpoints = published(objects, service);
             if endpoints.is_empty() {
                 Some(Answer::empty(Rcode::NxDomain, true))
             } else {
-                Some(address_answer(fqdn, ttl, rtype, endpoints.iter().map(|e| e.ip)))
+                Some(address_answer(
+                    fqdn,
+                    ttl,
+                    rtype,
+                    endpoints.iter().map(|e| e.ip),
+                ))
             }
         }
         // CoreDNS answers SRV on the bare service name with every port; the spec does not define it.
@@ -222,12 +259,19 @@ fn srv_answer(
         name: name.to_string(),
         shape: shape.clone(),
     };
-    let port = service.spec.as_ref().and_then(|s| s.ports.as_ref()).and_then(|ports| {
-        ports.iter().find(|p| {
-            p.name.as_deref() == Some(port_name)
-                && p.protocol.as_deref().unwrap_or("TCP").eq_ignore_ascii_case(protocol)
-        })
-    });
+    let port = service
+        .spec
+        .as_ref()
+        .and_then(|s| s.ports.as_ref())
+        .and_then(|ports| {
+            ports.iter().find(|p| {
+                p.name.as_deref() == Some(port_name)
+                    && p.protocol
+                        .as_deref()
+                        .unwrap_or("TCP")
+                        .eq_ignore_ascii_case(protocol)
+            })
+        });
     let Some(port) = port else {
         return Prediction {
             answer: Some(Answer::empty(Rcode::NxDomain, true)),
@@ -240,7 +284,10 @@ fn srv_answer(
             subject,
         };
     }
-    let service_fqdn = format!("{name}.{namespace}.{}", fqdn.splitn(5, '.').nth(4).unwrap_or(""));
+    let service_fqdn = format!(
+        "{name}.{namespace}.{}",
+        fqdn.splitn(5, '.').nth(4).unwrap_or("")
+    );
     let targets: Vec<String> = match shape {
         ServiceShape::Headless => published(objects, service)
             .iter()
@@ -274,10 +321,20 @@ fn dashed(ip: IpAddr) -> String {
 }
 
 /// An A or AAAA answer with the addresses of the asked family, NODATA when there are none.
-fn address_answer(fqdn: &str, ttl: u32, rtype: RecordType, ips: impl Iterator<Item = IpAddr>) -> Answer {
+fn address_answer(
+    fqdn: &str,
+    ttl: u32,
+    rtype: RecordType,
+    ips: impl Iterator<Item = IpAddr>,
+) -> Answer {
     let mut seen = Vec::new();
     let records = ips
-        .filter(|ip| matches!((rtype, ip), (RecordType::A, IpAddr::V4(_)) | (RecordType::AAAA, IpAddr::V6(_))))
+        .filter(|ip| {
+            matches!(
+                (rtype, ip),
+                (RecordType::A, IpAddr::V4(_)) | (RecordType::AAAA, IpAddr::V6(_))
+            )
+        })
         .filter(|ip| {
             let fresh = !seen.contains(ip);
             seen.push(*ip);
@@ -302,7 +359,10 @@ mod tests {
         let slice = json!({"kind":"EndpointSlice","addressType":"IPv4","metadata":{"name":"db-1","namespace":"bookinfo","labels":{"kubernetes.io/service-name":"db"}},
             "endpoints":[{"addresses":["10.244.0.5"],"hostname":"db-0","conditions":{"ready":true}},{"addresses":["10.244.0.6"],"conditions":{"ready":false}}]});
         Objects {
-            services: services.into_iter().map(|s| serde_json::from_value(s).unwrap()).collect(),
+            services: services
+                .into_iter()
+                .map(|s| serde_json::from_value(s).unwrap())
+                .collect(),
             endpoint_slices: vec![serde_json::from_value(slice).unwrap()],
             ..Objects::default()
         }
@@ -317,16 +377,40 @@ mod tests {
 
     #[test]
     fn follows_the_spec_for_each_service_shape() {
-        assert_eq!(brief("reviews.bookinfo.svc.cluster.local.", RecordType::A), "10.96.1.1");
-        assert_eq!(brief("reviews.bookinfo.svc.cluster.local.", RecordType::AAAA), "NODATA");
-        assert_eq!(brief("db.bookinfo.svc.cluster.local.", RecordType::A), "10.244.0.5");
-        assert_eq!(brief("db-0.db.bookinfo.svc.cluster.local.", RecordType::A), "10.244.0.5");
-        assert_eq!(brief("ext.bookinfo.svc.cluster.local.", RecordType::A), "CNAME db.example.com.");
-        assert_eq!(brief("nope.bookinfo.svc.cluster.local.", RecordType::A), "NXDOMAIN");
-        assert_eq!(brief("bookinfo.svc.cluster.local.", RecordType::A), "NODATA");
+        assert_eq!(
+            brief("reviews.bookinfo.svc.cluster.local.", RecordType::A),
+            "10.96.1.1"
+        );
+        assert_eq!(
+            brief("reviews.bookinfo.svc.cluster.local.", RecordType::AAAA),
+            "NODATA"
+        );
+        assert_eq!(
+            brief("db.bookinfo.svc.cluster.local.", RecordType::A),
+            "10.244.0.5"
+        );
+        assert_eq!(
+            brief("db-0.db.bookinfo.svc.cluster.local.", RecordType::A),
+            "10.244.0.5"
+        );
+        assert_eq!(
+            brief("ext.bookinfo.svc.cluster.local.", RecordType::A),
+            "CNAME db.example.com."
+        );
+        assert_eq!(
+            brief("nope.bookinfo.svc.cluster.local.", RecordType::A),
+            "NXDOMAIN"
+        );
+        assert_eq!(
+            brief("bookinfo.svc.cluster.local.", RecordType::A),
+            "NODATA"
+        );
         assert_eq!(brief("example.com.", RecordType::A), "-");
         assert_eq!(
-            brief("_http._tcp.reviews.bookinfo.svc.cluster.local.", RecordType::SRV),
+            brief(
+                "_http._tcp.reviews.bookinfo.svc.cluster.local.",
+                RecordType::SRV
+            ),
             "SRV 0 100 9080 reviews.bookinfo.svc.cluster.local."
         );
         assert_eq!(

@@ -104,4 +104,3 @@ pub fn render(report: &Report) -> String {
     text.push('\n');
     text
 }
-

@@ -47,7 +47,11 @@ pub fn render(report: &Report, options: TableOptions) -> String {
         Verdict::Discrepancy => verdict.red().bold(),
         Verdict::Incomplete => verdict.yellow(),
     };
-    let _ = writeln!(out, "verdict: {verdict} (exit {})", report.verdict.exit_code().code());
+    let _ = writeln!(
+        out,
+        "verdict: {verdict} (exit {})",
+        report.verdict.exit_code().code()
+    );
     out
 }
 
@@ -81,7 +85,11 @@ fn row(source: &SourceResult, wide: bool) -> Vec<Cell> {
                 (Some(lo), Some(hi)) => format!("{lo}-{hi}"),
                 _ => "-".to_string(),
             };
-            let rcode_color = if answer.rcode == crate::model::Rcode::NoError { Color::Green } else { Color::Yellow };
+            let rcode_color = if answer.rcode == crate::model::Rcode::NoError {
+                Color::Green
+            } else {
+                Color::Yellow
+            };
             let records = if answer.records.is_empty() {
                 "(no records)".to_string()
             } else {
@@ -101,7 +109,9 @@ fn row(source: &SourceResult, wide: bool) -> Vec<Cell> {
                 Cell::new(records),
                 Cell::new(ttl),
                 Cell::new(if answer.authoritative { "yes" } else { "no" }),
-                source.rtt_ms.map_or_else(dash, |ms| Cell::new(format!("{ms:.1} ms"))),
+                source
+                    .rtt_ms
+                    .map_or_else(dash, |ms| Cell::new(format!("{ms:.1} ms"))),
             ]);
         }
         Outcome::Error(why) => cells.extend([
@@ -122,7 +132,11 @@ fn row(source: &SourceResult, wide: bool) -> Vec<Cell> {
         ]),
     }
     if wide {
-        cells.push(source.origin.map_or_else(dash, |o| Cell::new(origin_text(o))));
+        cells.push(
+            source
+                .origin
+                .map_or_else(dash, |o| Cell::new(origin_text(o))),
+        );
         cells.push(source.transport.as_deref().map_or_else(dash, Cell::new));
     }
     cells
@@ -146,9 +160,19 @@ fn write_finding(out: &mut String, finding: &Finding) {
         Severity::Warning => label.yellow(),
         Severity::Error => label.red().bold(),
     };
-    let _ = writeln!(out, "  {label} {}: {}", finding.code.as_str().bold(), finding.summary);
+    let _ = writeln!(
+        out,
+        "  {label} {}: {}",
+        finding.code.as_str().bold(),
+        finding.summary
+    );
     for evidence in &finding.evidence {
-        let _ = writeln!(out, "          {} {}", "<-".dimmed(), evidence_text(evidence));
+        let _ = writeln!(
+            out,
+            "          {} {}",
+            "<-".dimmed(),
+            evidence_text(evidence)
+        );
     }
 }
 

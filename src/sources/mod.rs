@@ -31,5 +31,8 @@ pub trait Resolver {
 /// A control plane that knows the name table it pushed to each proxy.
 pub trait ControlPlane {
     /// The name table of `workload`'s proxy.
-    fn name_table(&self, workload: Option<&Workload>) -> impl Future<Output = TableObservation> + Send;
+    fn name_table(
+        &self,
+        workload: Option<&Workload>,
+    ) -> impl Future<Output = TableObservation> + Send;
 }

@@ -23,7 +23,9 @@ impl Resolver for RecordedResolver<'_> {
                 None => return not_applicable("no pod given (--from): there is no sidecar to ask"),
                 Some(w) if !w.has_sidecar() => return not_applicable("the pod has no mesh proxy"),
                 Some(w) if !w.captures_dns() => {
-                    return not_applicable("the sidecar does not capture DNS (ISTIO_META_DNS_CAPTURE is off)");
+                    return not_applicable(
+                        "the sidecar does not capture DNS (ISTIO_META_DNS_CAPTURE is off)",
+                    );
                 }
                 Some(_) => {}
             }
@@ -33,9 +35,9 @@ impl Resolver for RecordedResolver<'_> {
             pod: w.pod.clone(),
         });
         let rtype = question.rtype.to_string();
-        let Some(recorded) = self
-            .snapshot
-            .recorded(self.kind, question.fqdn, &rtype, from.as_ref())
+        let Some(recorded) =
+            self.snapshot
+                .recorded(self.kind, question.fqdn, &rtype, from.as_ref())
         else {
             return SourceResult::new(
                 self.kind,
@@ -61,7 +63,11 @@ impl Resolver for RecordedResolver<'_> {
 }
 
 fn not_applicable(why: &str) -> SourceResult {
-    SourceResult::new(SourceKind::Sidecar, Outcome::NotApplicable(why.to_string()), None)
+    SourceResult::new(
+        SourceKind::Sidecar,
+        Outcome::NotApplicable(why.to_string()),
+        None,
+    )
 }
 
 /// A control plane whose name tables come from a snapshot's `proxies[].ndsz`.
@@ -72,18 +78,26 @@ pub struct RecordedControlPlane<'a> {
 impl ControlPlane for RecordedControlPlane<'_> {
     async fn name_table(&self, workload: Option<&Workload>) -> TableObservation {
         let Some(workload) = workload.filter(|w| w.has_sidecar()) else {
-            return TableObservation::NotApplicable("no mesh proxy: no control plane name table applies".to_string());
+            return TableObservation::NotApplicable(
+                "no mesh proxy: no control plane name table applies".to_string(),
+            );
         };
         let Some(proxy) = self.snapshot.proxy(&workload.namespace, &workload.pod) else {
-            return TableObservation::NotApplicable("the snapshot records no proxy for this pod".to_string());
+            return TableObservation::NotApplicable(
+                "the snapshot records no proxy for this pod".to_string(),
+            );
         };
         if let Some(error) = &proxy.ndsz_error {
             return TableObservation::Unavailable(format!("istiod /debug/ndsz: {error}"));
         }
         match &proxy.ndsz {
             // Validated when the snapshot was loaded.
-            Some(body) => parse_ndsz(body).map_or_else(TableObservation::Unavailable, TableObservation::Table),
-            None => TableObservation::NotApplicable("the snapshot records no name table for this proxy".to_string()),
+            Some(body) => {
+                parse_ndsz(body).map_or_else(TableObservation::Unavailable, TableObservation::Table)
+            }
+            None => TableObservation::NotApplicable(
+                "the snapshot records no name table for this proxy".to_string(),
+            ),
         }
     }
 }

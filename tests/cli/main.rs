@@ -1,6 +1,6 @@
 //! The one integration-test binary: every test runs the real `meshdig` executable.
 
-mod errors;
 mod fixtures;
 mod generated;
 mod support;
+mod usage;

@@ -33,7 +33,10 @@ pub struct Run {
 pub fn run(args: &[&str]) -> Run {
     let output = meshdig().args(args).output().expect("meshdig runs");
     Run {
-        code: output.status.code().expect("meshdig exits normally, not by a signal"),
+        code: output
+            .status
+            .code()
+            .expect("meshdig exits normally, not by a signal"),
         stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
     }
@@ -44,7 +47,12 @@ pub fn diff_json(fixture_name: &str, args: &[&str]) -> (Value, i32) {
     let path = fixture(fixture_name);
     let mut all = vec!["diff"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--snapshot", path.to_str().expect("UTF-8 path"), "-o", "json"]);
+    all.extend_from_slice(&[
+        "--snapshot",
+        path.to_str().expect("UTF-8 path"),
+        "-o",
+        "json",
+    ]);
     let run = run(&all);
     assert!(run.stderr.is_empty(), "unexpected stderr: {}", run.stderr);
     let doc: Value = serde_json::from_str(&run.stdout)
@@ -67,21 +75,35 @@ pub fn codes(doc: &Value) -> Vec<String> {
 /// Asserts the JSON contract of `docs/json.md` on one document.
 pub fn assert_contract(doc: &Value) {
     assert_eq!(doc["schema_version"], 1);
-    assert!(doc["query"]["name"].as_str().is_some_and(|n| n.ends_with('.')));
+    assert!(
+        doc["query"]["name"]
+            .as_str()
+            .is_some_and(|n| n.ends_with('.'))
+    );
     assert!(doc["query"]["type"].is_string());
     assert!(doc["from"]["namespace"].is_string());
     assert!(doc["from"].get("pod").is_some());
     let sources = doc["sources"].as_array().expect("sources is an array");
-    let names: Vec<&str> = sources.iter().map(|s| s["source"].as_str().unwrap()).collect();
+    let names: Vec<&str> = sources
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["kube-dns", "sidecar", "control-plane", "expected"]);
     for source in sources {
         let status = source["status"].as_str().expect("status is a string");
-        assert!(["answered", "error", "not-applicable"].contains(&status), "{status}");
+        assert!(
+            ["answered", "error", "not-applicable"].contains(&status),
+            "{status}"
+        );
         for key in ["rcode", "records", "rtt_ms", "authoritative", "error"] {
             assert!(source.get(key).is_some(), "source lacks {key}: {source}");
         }
         for record in source["records"].as_array().unwrap() {
-            assert!(record["name"].is_string() && record["type"].is_string() && record["data"].is_string());
+            assert!(
+                record["name"].is_string()
+                    && record["type"].is_string()
+                    && record["data"].is_string()
+            );
             assert!(record["ttl_s"].is_u64(), "ttl_s is an integer: {record}");
         }
         if status == "answered" {

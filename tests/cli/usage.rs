@@ -1,0 +1,247 @@
+//! The command-line surface: bad input gives one clear line and exit 2, help and plugin naming, colour.
+
+use crate::support::{fixture, meshdig, run};
+
+const POD: &str = "pod/productpage-v1-7d9";
+
+/// Runs `meshdig diff` against the healthy fixture with `args` in place of the name and flags.
+fn diff_healthy(args: &[&str]) -> crate::support::Run {
+    let snapshot = fixture("bookinfo-healthy.json");
+    let mut all = vec!["diff"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--snapshot", snapshot.to_str().unwrap()]);
+    run(&all)
+}
+
+/// Asserts the documented failure shape: exit 2, nothing on stdout, one line on stderr containing `needle`.
+fn assert_usage_error(run: &crate::support::Run, needle: &str) {
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
+    assert_eq!(
+        run.stderr.lines().count(),
+        1,
+        "one line only: {:?}",
+        run.stderr
+    );
+    assert!(run.stderr.starts_with("meshdig: "), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(needle),
+        "expected {needle:?} in {:?}",
+        run.stderr
+    );
+}
+
+/// A flag or argument error also points at the help of the command it belongs to.
+fn assert_flag_error(run: &crate::support::Run, needle: &str) {
+    assert_usage_error(run, needle);
+    assert!(
+        run.stderr.trim_end().ends_with("--help')"),
+        "points at help: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn invalid_names_are_rejected_before_any_source_is_asked() {
+    let long_label = "x".repeat(64);
+    let long_name = ["a".repeat(60).as_str(); 5].join(".");
+    let cases: &[(&str, &str)] = &[
+        ("a..b", "label 2 is empty"),
+        (".reviews", "label 1 is empty"),
+        ("", "the name is empty"),
+        (".", "root name"),
+        (&long_label, "at most 63"),
+        (&long_name, "at most 253"),
+        ("re views", "contains ' '"),
+        ("reviews!", "contains '!'"),
+        ("a*b.example.com", "wildcard"),
+    ];
+    for (name, needle) in cases {
+        let run = diff_healthy(&[name, "--from", POD, "-n", "bookinfo"]);
+        assert_flag_error(&run, needle);
+    }
+}
+
+#[test]
+fn unknown_types_flags_and_values_are_one_line() {
+    assert_flag_error(
+        &diff_healthy(&["reviews", "--type", "BOGUS"]),
+        "unknown record type 'BOGUS'",
+    );
+    assert_flag_error(
+        &diff_healthy(&["reviews", "--bogus"]),
+        "unexpected argument '--bogus'",
+    );
+    assert_flag_error(
+        &diff_healthy(&["reviews", "--snapshott", "x"]),
+        "a similar argument exists: '--snapshot'",
+    );
+    assert_flag_error(
+        &diff_healthy(&["reviews", "-o", "yaml"]),
+        "invalid value 'yaml'",
+    );
+    assert_flag_error(
+        &run(&["diff", "reviews"]),
+        "required arguments were not provided: --snapshot <FILE>",
+    );
+    assert!(
+        run(&["diff", "reviews"])
+            .stderr
+            .contains("(see 'meshdig diff --help')")
+    );
+    assert_flag_error(
+        &run(&["frobnicate"]),
+        "unrecognized subcommand 'frobnicate'",
+    );
+}
+
+#[test]
+fn unknown_workloads_name_the_namespace_and_the_pods_there() {
+    let run = diff_healthy(&["reviews", "--from", "pod/nope", "-n", "bookinfo"]);
+    assert_usage_error(
+        &run,
+        "no pod 'nope' in namespace 'bookinfo' (pods there: productpage-v1-7d9)",
+    );
+    let run = diff_healthy(&["reviews", "--from", "statefulset/x", "-n", "bookinfo"]);
+    assert_usage_error(&run, "unsupported workload kind 'statefulset'");
+}
+
+#[test]
+fn broken_snapshots_name_the_file_and_the_json_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let healthy = std::fs::read_to_string(fixture("bookinfo-healthy.json")).unwrap();
+    let cases = [
+        (
+            write("truncated.json", &healthy[..healthy.len() / 2]),
+            "not valid JSON",
+        ),
+        (
+            write("v2.json", r#"{"schema_version": 2, "cluster": {}}"#),
+            "at $.schema_version: version 2 is not supported",
+        ),
+        (
+            write("noversion.json", r#"{"cluster": {}}"#),
+            "missing field `schema_version`",
+        ),
+        (
+            write(
+                "badtype.json",
+                &healthy.replacen("\"ttl_s\": 30", "\"ttl_s\": \"thirty\"", 1),
+            ),
+            "at $.answers[0].records[0].ttl_s:",
+        ),
+        (
+            write(
+                "badobject.json",
+                &healthy.replacen("\"clusterIP\": \"10.96.12.34\"", "\"clusterIP\": 7", 1),
+            ),
+            "at $.objects[1].spec.clusterIP:",
+        ),
+        (
+            write(
+                "typo.json",
+                &healthy.replacen("\"answers\"", "\"answerz\"", 1),
+            ),
+            "unknown field `answerz`",
+        ),
+        (write("empty.json", ""), "not valid JSON"),
+    ];
+    for (path, needle) in &cases {
+        let run = run(&["diff", "reviews", "--snapshot", path.to_str().unwrap()]);
+        assert_usage_error(&run, needle);
+        assert!(
+            run.stderr
+                .contains(path.file_name().unwrap().to_str().unwrap()),
+            "{}",
+            run.stderr
+        );
+    }
+    let missing = dir.path().join("missing.json");
+    let run = run(&["diff", "reviews", "--snapshot", missing.to_str().unwrap()]);
+    assert_usage_error(&run, "cannot read snapshot");
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let run = run(&["diff", "--help"]);
+    assert_eq!(run.code, 0);
+    for line in [
+        "Exit codes:",
+        "  1    a discrepancy",
+        "  3    a source could not be asked",
+        "  130  interrupted",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} missing from help");
+    }
+}
+
+#[test]
+fn usage_says_kubectl_meshdig_when_run_as_a_kubectl_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("kubectl-meshdig");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("meshdig"), &plugin).unwrap();
+    let output = std::process::Command::new(&plugin)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        help.contains("Usage: kubectl meshdig [OPTIONS] <COMMAND>"),
+        "{help}"
+    );
+    let output = std::process::Command::new(&plugin)
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("kubectl meshdig: "), "{stderr}");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let snapshot = fixture("bookinfo-healthy.json");
+    let args = [
+        "diff",
+        "reviews",
+        "--from",
+        POD,
+        "-n",
+        "bookinfo",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+    ];
+    let plain = meshdig().args(args).output().unwrap();
+    assert!(
+        !String::from_utf8(plain.stdout).unwrap().contains('\u{1b}'),
+        "no colour when not a terminal"
+    );
+    let forced = meshdig()
+        .args(args)
+        .args(["--color", "always"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(forced.stdout).unwrap().contains('\u{1b}'),
+        "colour when forced"
+    );
+    let never = meshdig()
+        .args(args)
+        .args(["--color", "never"])
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(never.stdout).unwrap().contains('\u{1b}'));
+    let no_color = meshdig().args(args).env("NO_COLOR", "1").output().unwrap();
+    assert!(
+        !String::from_utf8(no_color.stdout)
+            .unwrap()
+            .contains('\u{1b}')
+    );
+}
