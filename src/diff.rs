@@ -99,7 +99,7 @@ pub fn diff(input: &DiffInput<'_>) -> Report {
     ];
     sources.sort_by_key(|s| s.source);
     let findings = explain::explain(&derived, &sources);
-    let verdict = verdict(&sources, &findings);
+    let verdict = verdict(&sources, &findings, &input.world.cluster.domain);
     Report {
         question: input.question.clone(),
         from: describe_from(input),
@@ -148,6 +148,7 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
         labels: workload.labels.clone(),
         dns_capture: proxy.dns_capture,
         dns_auto_allocate: proxy.dns_auto_allocate,
+        families: workload.families,
     };
     let built = build_table(world, &context, observed_table);
     let search = workload.search.first().map(String::as_str);
@@ -215,8 +216,12 @@ fn classify_sidecar(mut result: SourceResult, derived: &Derived<'_>) -> SourceRe
 }
 
 fn control_plane_result(derived: &Derived<'_>) -> SourceResult {
+    let captures = derived.input.workload.is_some_and(Workload::captures_dns);
     let outcome = match (&derived.input.control_plane, &derived.observed_local) {
         (TableObservation::Unavailable(why), _) => Outcome::Error(why.clone()),
+        (TableObservation::Table(_), _) if !captures => Outcome::NotApplicable(
+            "the sidecar does not capture DNS, so its name table does not answer this pod's queries".to_string(),
+        ),
         (TableObservation::NotApplicable(why), _) => Outcome::NotApplicable(why.clone()),
         (TableObservation::Table(_), Some(local)) => Outcome::Answered(local.answer.clone()),
         (TableObservation::Table(_), None)
@@ -262,12 +267,28 @@ fn expected_result(derived: &Derived<'_>) -> SourceResult {
 }
 
 /// True when every answered source gives the same rcode and record set.
-pub fn answers_agree(sources: &[SourceResult]) -> bool {
-    let answers: Vec<&Answer> = sources.iter().filter_map(SourceResult::answer).collect();
-    answers.windows(2).all(|pair| pair[0].same_as(pair[1]))
+///
+/// The Kubernetes DNS spec predicts only records inside the cluster domain (an ExternalName's CNAME,
+/// not the target's addresses upstream), so answers are compared with such a prediction in-zone only.
+pub fn answers_agree(sources: &[SourceResult], zone: &str) -> bool {
+    let spec_only = sources
+        .iter()
+        .any(|s| s.source == SourceKind::Expected && s.origin == Some(Origin::KubernetesSpec));
+    let answers: Vec<Answer> = sources
+        .iter()
+        .filter_map(SourceResult::answer)
+        .map(|a| {
+            if spec_only {
+                a.within_zone(zone)
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    answers.windows(2).all(|pair| pair[0].same_as(&pair[1]))
 }
 
-fn verdict(sources: &[SourceResult], findings: &[crate::report::Finding]) -> Verdict {
+fn verdict(sources: &[SourceResult], findings: &[crate::report::Finding], zone: &str) -> Verdict {
     let worst = findings.iter().map(|f| f.severity).max();
     if worst == Some(Severity::Error) {
         Verdict::Discrepancy
@@ -276,7 +297,7 @@ fn verdict(sources: &[SourceResult], findings: &[crate::report::Finding]) -> Ver
         .any(|s| matches!(s.outcome, Outcome::Error(_)))
     {
         Verdict::Incomplete
-    } else if worst == Some(Severity::Warning) || !answers_agree(sources) {
+    } else if worst == Some(Severity::Warning) || !answers_agree(sources, zone) {
         Verdict::Explained
     } else {
         Verdict::Consistent

@@ -141,6 +141,7 @@ fn capture_off(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Find
         labels: workload.labels.clone(),
         dns_capture: true,
         dns_auto_allocate: proxy.dns_auto_allocate,
+        families: workload.families,
     };
     let world = derived.input.world;
     let table = crate::diff::build_table(world, &with_capture, derived.observed_table).table;
@@ -629,11 +630,12 @@ fn forwarded_names(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
                 evidence,
             );
         }
-        Exclusion::NoEndpoints(_) => {
+        Exclusion::NoEndpoints(service) => {
+            let namespace = service.namespace.as_deref().unwrap_or_default();
             evidence.extend(endpoint_evidence(
                 derived.input.world.objects,
-                derived.namespace(),
-                &host,
+                namespace,
+                &service.name,
             ));
             findings.add(
                 Code::HeadlessEndpoints,

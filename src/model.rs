@@ -351,6 +351,9 @@ pub struct Evidence {
     /// The field's value, as text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// The cluster the object lives in, when it is not the local one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 impl Evidence {
@@ -362,7 +365,14 @@ impl Evidence {
             name: name.to_string(),
             field: None,
             value: None,
+            cluster: None,
         }
+    }
+
+    /// The same evidence, located in remote cluster `cluster` (no change for `None`).
+    pub fn in_cluster(mut self, cluster: Option<&str>) -> Self {
+        self.cluster = cluster.map(str::to_string);
+        self
     }
 
     /// The same evidence narrowed to `field`, holding `value`.

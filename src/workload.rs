@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
 
+use crate::emulate::istio::IpFamilies;
 use crate::error::{Error, Result};
 use crate::objects::{Objects, ns_name};
 use crate::query::QueryName;
@@ -23,6 +24,8 @@ pub struct Workload {
     pub ndots: usize,
     /// The mesh proxy beside the pod, if any.
     pub proxy: Option<ProxyInfo>,
+    /// The IP families of the pod's own addresses (`status.podIPs`).
+    pub families: IpFamilies,
 }
 
 impl Workload {
@@ -126,7 +129,20 @@ pub fn from_pod(pod: &Pod, domain: &str, proxy: Option<&ProxyInfo>) -> Workload 
         .and_then(|o| o.value.as_deref())
         .and_then(|v| v.parse().ok())
         .unwrap_or(if cluster_dns { CLUSTER_NDOTS } else { 1 });
+    let pod_ips: Vec<std::net::IpAddr> = pod
+        .status
+        .iter()
+        .flat_map(|s| {
+            s.pod_ips
+                .iter()
+                .flatten()
+                .map(|p| p.ip.as_str())
+                .chain(s.pod_ip.as_deref())
+        })
+        .filter_map(|ip| ip.parse().ok())
+        .collect();
     Workload {
+        families: IpFamilies::of(&pod_ips),
         namespace: namespace.to_string(),
         pod: name.to_string(),
         labels: pod.metadata.labels.clone().unwrap_or_default(),

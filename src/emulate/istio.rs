@@ -27,6 +27,41 @@ pub struct ProxyContext {
     pub labels: BTreeMap<String, String>,
     pub dns_capture: bool,
     pub dns_auto_allocate: bool,
+    /// The IP families of the pod; service VIPs of other families are dropped for single-stack proxies.
+    pub families: IpFamilies,
+}
+
+/// Which IP families a pod has addresses in; both when unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpFamilies {
+    pub v4: bool,
+    pub v6: bool,
+}
+
+impl Default for IpFamilies {
+    fn default() -> Self {
+        Self { v4: true, v6: true }
+    }
+}
+
+impl IpFamilies {
+    /// The families of `ips`; both when `ips` is empty (not known).
+    pub fn of(ips: &[IpAddr]) -> Self {
+        if ips.is_empty() {
+            return Self::default();
+        }
+        Self {
+            v4: ips.iter().any(IpAddr::is_ipv4),
+            v6: ips.iter().any(IpAddr::is_ipv6),
+        }
+    }
+
+    /// The addresses of `ips` in these families.
+    pub fn keep(self, ips: Vec<IpAddr>) -> Vec<IpAddr> {
+        ips.into_iter()
+            .filter(|ip| if ip.is_ipv4() { self.v4 } else { self.v6 })
+            .collect()
+    }
 }
 
 /// Why a host that an object defines is absent from a proxy's name table.
@@ -237,8 +272,10 @@ fn add_service(
                 // The proxy's own cluster has a VIP for this service; that one is used.
                 return;
             }
-            let ips = kube_dns::cluster_ips(service);
-            let ev = evidence.field("spec.clusterIPs", join(&ips));
+            let ips = inputs.proxy.families.keep(kube_dns::cluster_ips(service));
+            let ev = evidence
+                .field("spec.clusterIPs", join(&ips))
+                .in_cluster(cluster.as_deref());
             insert_kubernetes(built, &host, name, namespace, ips, ev, cluster);
         }
         ServiceShape::Headless => {
@@ -294,7 +331,8 @@ fn add_service(
             }
             for (slice, ips) in by_slice {
                 let ev = Evidence::object("EndpointSlice", Some(namespace), &slice)
-                    .field("endpoints[].addresses", join(&ips));
+                    .field("endpoints[].addresses", join(&ips))
+                    .in_cluster(cluster.as_deref());
                 insert_kubernetes(built, &host, name, namespace, ips, ev, cluster.clone());
             }
         }
@@ -391,6 +429,10 @@ fn add_service_entry(
                     continue;
                 }
             };
+        let ips = inputs.proxy.families.keep(ips);
+        if ips.is_empty() {
+            continue;
+        }
         built.exclusions.remove(&host);
         let info = built.table.entry(host.clone()).or_insert_with(|| NameInfo {
             registry: EXTERNAL_REGISTRY.to_string(),
@@ -681,6 +723,15 @@ mod tests {
         assert_eq!(brief("x.wild.example.com.", RecordType::A), "240.240.0.2");
         assert_eq!(brief("api.example.com.", RecordType::TXT), "forward");
         assert_eq!(brief("other.example.com.", RecordType::A), "forward");
+    }
+
+    #[test]
+    fn single_stack_proxies_get_vips_of_their_family_only() {
+        let v4: IpAddr = "240.240.0.1".parse().unwrap();
+        let v6: IpAddr = "2001:2::f0f0:1".parse().unwrap();
+        let v4_only = IpFamilies::of(&["10.244.0.9".parse().unwrap()]);
+        assert_eq!(v4_only.keep(vec![v4, v6]), vec![v4]);
+        assert_eq!(IpFamilies::of(&[]).keep(vec![v4, v6]), vec![v4, v6]);
     }
 
     #[test]

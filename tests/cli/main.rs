@@ -1,5 +1,8 @@
 //! The one integration-test binary: every test runs the real `meshdig` executable.
 
+// Test modules share helpers as `pub` items; nothing here is exported.
+#![allow(unreachable_pub)]
+
 mod fixtures;
 mod generated;
 mod support;
