@@ -1,6 +1,8 @@
 //! The layers meshdig asks, behind two traits: resolvers that answer DNS questions, and control planes
 //! that hand out a proxy's name table. Snapshot replay implements both today; live sources plug in here.
 
+pub mod dns;
+pub mod istiod;
 pub mod recorded;
 
 use hickory_proto::rr::RecordType;

@@ -1,0 +1,166 @@
+//! Raw DNS exchanges with a live server: one exact question, the full message back (rcode, flags,
+//! every record), over a port-forward stream or to an address (UDP, falling back to TCP on truncation).
+//!
+//! The high-level resolver is not used: it follows CNAMEs and turns rcodes into errors, which hides
+//! exactly what meshdig must see.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use hickory_net::client::{Client, ClientHandle};
+use hickory_net::runtime::TokioRuntimeProvider;
+use hickory_net::runtime::iocompat::AsyncIoTokioAsStd;
+use hickory_net::tcp::{TcpClientStream, TcpStream};
+use hickory_net::udp::UdpClientStream;
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RecordType};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::model::{Answer, Outcome, Rcode, Record, SourceKind, SourceResult};
+
+/// A DNS client bound to one server for a whole run, so that a port-forward is opened once.
+#[derive(Clone)]
+pub struct DnsClient {
+    client: Client<TokioRuntimeProvider>,
+    transport: &'static str,
+    timeout: Duration,
+}
+
+impl DnsClient {
+    /// A client speaking DNS over TCP framing on `stream` (e.g. a pod port-forward).
+    pub fn over_stream<S>(stream: S, peer: SocketAddr, timeout: Duration) -> Self
+    where
+        S: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
+    {
+        let (tcp, handle) = TcpStream::from_stream(AsyncIoTokioAsStd(stream), peer);
+        let (client, background) = Client::<TokioRuntimeProvider>::with_timeout(
+            TcpClientStream::from_stream(tcp),
+            handle,
+            timeout,
+        );
+        tokio::spawn(background);
+        Self {
+            client,
+            transport: "tcp (port-forward)",
+            timeout,
+        }
+    }
+
+    /// A UDP client for `addr`.
+    pub fn udp(addr: SocketAddr, timeout: Duration) -> Self {
+        let stream = UdpClientStream::builder(addr, TokioRuntimeProvider::default())
+            .with_timeout(Some(timeout))
+            .build();
+        let (client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
+        tokio::spawn(background);
+        Self {
+            client,
+            transport: "udp",
+            timeout,
+        }
+    }
+
+    /// A TCP client for `addr`.
+    pub async fn tcp(addr: SocketAddr, timeout: Duration) -> Result<Self, String> {
+        let (future, handle) =
+            TcpClientStream::new(addr, None, Some(timeout), TokioRuntimeProvider::default());
+        let stream = tokio::time::timeout(timeout, future)
+            .await
+            .map_err(|_| format!("TCP connect to {addr} timed out after {}", human(timeout)))?
+            .map_err(|e| format!("TCP connect to {addr}: {e}"))?;
+        let (client, background) =
+            Client::<TokioRuntimeProvider>::with_timeout(stream, handle, timeout);
+        tokio::spawn(background);
+        Ok(Self {
+            client,
+            transport: "tcp",
+            timeout,
+        })
+    }
+
+    /// Asks `fqdn`/`rtype` and returns the answer as `source`'s result; failures are per-source errors.
+    pub async fn ask(&self, source: SourceKind, fqdn: &str, rtype: RecordType) -> SourceResult {
+        let started = Instant::now();
+        let outcome = match self.exchange(fqdn, rtype).await {
+            Ok(message) => Outcome::Answered(answer_of(&message)),
+            Err(error) => Outcome::Error(error),
+        };
+        let answered = matches!(outcome, Outcome::Answered(_));
+        SourceResult {
+            source,
+            outcome,
+            origin: None,
+            rtt_ms: answered.then(|| (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0),
+            transport: Some(self.transport.to_string()),
+        }
+    }
+
+    /// Sends the question; a truncated UDP answer is the caller's to retry over TCP.
+    pub async fn exchange(&self, fqdn: &str, rtype: RecordType) -> Result<Message, String> {
+        let name = Name::from_ascii(fqdn).map_err(|e| format!("cannot encode {fqdn}: {e}"))?;
+        let mut client = self.client.clone();
+        let response = tokio::time::timeout(self.timeout, client.query(name, DNSClass::IN, rtype))
+            .await
+            .map_err(|_| format!("no answer within {}", human(self.timeout)))?
+            .map_err(|e| e.to_string())?;
+        Ok(response.into_message())
+    }
+}
+
+/// Asks `addr` over UDP, and again over TCP when the answer is truncated, as stub resolvers do.
+pub async fn ask_address(
+    source: SourceKind,
+    addr: SocketAddr,
+    fqdn: &str,
+    rtype: RecordType,
+    timeout: Duration,
+) -> SourceResult {
+    let udp = DnsClient::udp(addr, timeout);
+    match udp.exchange(fqdn, rtype).await {
+        Ok(message) if message.metadata.truncation => match DnsClient::tcp(addr, timeout).await {
+            Ok(tcp) => tcp.ask(source, fqdn, rtype).await,
+            Err(error) => SourceResult::new(source, Outcome::Error(error), None),
+        },
+        Ok(_) | Err(_) => udp.ask(source, fqdn, rtype).await,
+    }
+}
+
+/// The meshdig answer of a DNS message: rcode, AA and the answer section in presentation form.
+pub fn answer_of(message: &Message) -> Answer {
+    Answer {
+        rcode: rcode_of(message.metadata.response_code),
+        authoritative: message.metadata.authoritative,
+        records: message
+            .answers
+            .iter()
+            .map(|r| {
+                Record::new(
+                    &r.name.to_ascii(),
+                    &r.record_type().to_string(),
+                    r.ttl,
+                    r.data.to_string(),
+                )
+            })
+            .collect(),
+    }
+}
+
+fn rcode_of(code: ResponseCode) -> Rcode {
+    match code {
+        ResponseCode::NoError => Rcode::NoError,
+        ResponseCode::FormErr => Rcode::FormErr,
+        ResponseCode::NXDomain => Rcode::NxDomain,
+        ResponseCode::NotImp => Rcode::NotImp,
+        ResponseCode::Refused => Rcode::Refused,
+        _ => Rcode::ServFail,
+    }
+}
+
+/// `5 s` or `1500 ms`.
+pub fn human(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", duration.as_millis())
+    }
+}
