@@ -19,11 +19,14 @@ set edit:completion:arg-completer[meshdig] = {|@words|
     var completions = [
         &'meshdig'= {
             cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand diff 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
+            cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -31,12 +34,46 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand -t 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …)'
             cand --type 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …)'
             cand --from 'The pod the question is asked from: pod/NAME, deploy/NAME or a pod name'
-            cand -n 'The namespace of --from, and of relative names'
-            cand --namespace 'The namespace of --from, and of relative names'
-            cand --snapshot 'Read the cluster, the mesh and the recorded answers from this snapshot file (format: docs/snapshot.md)'
+            cand -n 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]'
+            cand --namespace 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]'
+            cand --snapshot 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster'
             cand -o 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)'
             cand --output 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)'
+            cand --kubeconfig 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand --request-timeout 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)'
+            cand --timeout 'Bound on each DNS layer''s answer and on istiod''s reply'
+            cand --cluster-domain 'The cluster DNS domain'
+            cand --kube-dns 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS'
+            cand --sidecar 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward'
+            cand --control-plane 'Read istiod''s /debug/ndsz at this URL (http://ADDR[:PORT], port 15014 unless given) instead of through port-forwards'
             cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'meshdig;snapshot'= {
+            cand -t 'The record types to ask for each name (repeat for several)'
+            cand --type 'The record types to ask for each name (repeat for several)'
+            cand --from 'The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name'
+            cand -n 'The namespace of --from, and of relative names [default: the context''s namespace]'
+            cand --namespace 'The namespace of --from, and of relative names [default: the context''s namespace]'
+            cand -o 'The snapshot file to write'
+            cand --output 'The snapshot file to write'
+            cand --kubeconfig 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand --request-timeout 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)'
+            cand --timeout 'Bound on each DNS layer''s answer and on istiod''s reply'
+            cand --cluster-domain 'The cluster DNS domain'
+            cand --kube-dns 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS'
+            cand --sidecar 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward'
+            cand --control-plane 'Read istiod''s /debug/ndsz at this URL (http://ADDR[:PORT], port 15014 unless given) instead of through port-forwards'
+            cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -45,6 +82,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
         &'meshdig;generate'= {
             cand --out-dir 'The directory that receives `completions/` and `man/`'
             cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -52,10 +91,13 @@ set edit:completion:arg-completer[meshdig] = {|@words|
         }
         &'meshdig;help'= {
             cand diff 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
+            cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'meshdig;help;diff'= {
+        }
+        &'meshdig;help;snapshot'= {
         }
         &'meshdig;help;generate'= {
         }

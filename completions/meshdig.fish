@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_meshdig_global_optspecs
-    string join \n color= h/help V/version
+    string join \n color= v/verbose h/help V/version
 end
 
 function __fish_meshdig_needs_command
@@ -27,29 +27,60 @@ end
 complete -c meshdig -n "__fish_meshdig_needs_command" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c meshdig -n "__fish_meshdig_needs_command" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_needs_command" -s h -l help -d 'Print help'
 complete -c meshdig -n "__fish_meshdig_needs_command" -s V -l version -d 'Print version'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "diff" -d 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
+complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the project\'s own checks)'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s t -l type -d 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l from -d 'The pod the question is asked from: pod/NAME, deploy/NAME or a pod name' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s n -l namespace -d 'The namespace of --from, and of relative names' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l snapshot -d 'Read the cluster, the mesh and the recorded answers from this snapshot file (format: docs/snapshot.md)' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s n -l namespace -d 'The namespace of --from, and of relative names [default: the context\'s namespace, or "default" with --snapshot]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l snapshot -d 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s o -l output -d 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)' -r -f -a "table\t''
 wide\t''
 json\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR[:PORT], port 15014 unless given) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s t -l type -d 'The record types to ask for each name (repeat for several)' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l from -d 'The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s n -l namespace -d 'The namespace of --from, and of relative names [default: the context\'s namespace]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s o -l output -d 'The snapshot file to write' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR[:PORT], port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s h -l help -d 'Print help'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s V -l version -d 'Print version'
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -l out-dir -d 'The directory that receives `completions/` and `man/`' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff generate help" -f -a "diff" -d 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the project\'s own checks)'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot generate help" -f -a "diff" -d 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot generate help" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the project\'s own checks)'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,6 +1,8 @@
 //! The command line: clap definitions for every subcommand and the global flags.
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -24,6 +26,10 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged.
+    #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -35,6 +41,10 @@ pub enum Command {
     /// objects and explain every difference.
     #[command(after_help = EXIT_CODES)]
     Diff(DiffArgs),
+
+    /// Capture a live cluster (objects, mesh settings, name table, every layer's answers) into a
+    /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report.
+    Snapshot(SnapshotArgs),
 
     /// Write shell completions and man pages (for packagers and the project's own checks).
     #[command(hide = true)]
@@ -57,17 +67,124 @@ pub struct DiffArgs {
     #[arg(long, value_name = "POD")]
     pub from: Option<String>,
 
-    /// The namespace of --from, and of relative names.
-    #[arg(short = 'n', long, value_name = "NS", default_value = "default")]
-    pub namespace: String,
+    /// The namespace of --from, and of relative names [default: the context's namespace, or
+    /// "default" with --snapshot].
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
 
-    /// Read the cluster, the mesh and the recorded answers from this snapshot file (format: docs/snapshot.md).
+    /// Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster.
     #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    pub snapshot: Option<PathBuf>,
 
     /// Output format: a table, a wide table with origins and notes, or JSON (docs/json.md).
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Arguments of `meshdig snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The names whose answers to record (relative names expand as in `meshdig diff`).
+    #[arg(value_parser = parse_name)]
+    pub names: Vec<QueryName>,
+
+    /// The record types to ask for each name (repeat for several).
+    #[arg(short = 't', long = "type", value_name = "TYPE", default_value = "A", value_parser = parse_type)]
+    pub types: Vec<QueryType>,
+
+    /// The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name.
+    #[arg(long, value_name = "POD")]
+    pub from: Option<String>,
+
+    /// The namespace of --from, and of relative names [default: the context's namespace].
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// The snapshot file to write.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// How to reach a live cluster and its DNS layers.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Live cluster")]
+pub struct LiveArgs {
+    /// The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod's service account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use [default: the current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Bound on each DNS layer's answer and on istiod's reply.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// The cluster DNS domain.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub cluster_domain: String,
+
+    /// Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS.
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_dns_address)]
+    pub kube_dns: Option<SocketAddr>,
+
+    /// Ask the sidecar's DNS proxy at this address (port 15053 unless given) instead of through a port-forward.
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_sidecar_address)]
+    pub sidecar: Option<SocketAddr>,
+
+    /// Read istiod's /debug/ndsz at this URL (http://ADDR[:PORT], port 15014 unless given) instead of through port-forwards.
+    #[arg(long, value_name = "URL", value_parser = parse_control_plane_url)]
+    pub control_plane: Option<SocketAddr>,
+}
+
+impl LiveArgs {
+    /// The live flags given on the command line, by name, for rejecting them next to --snapshot.
+    pub fn given(&self) -> Vec<&'static str> {
+        let defaults = Self::default_values();
+        [
+            ("--kubeconfig", self.kubeconfig.is_some()),
+            ("--context", self.context.is_some()),
+            (
+                "--request-timeout",
+                self.request_timeout != defaults.request_timeout,
+            ),
+            ("--timeout", self.timeout != defaults.timeout),
+            (
+                "--cluster-domain",
+                self.cluster_domain != defaults.cluster_domain,
+            ),
+            ("--kube-dns", self.kube_dns.is_some()),
+            ("--sidecar", self.sidecar.is_some()),
+            ("--control-plane", self.control_plane.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
+    }
+
+    fn default_values() -> Self {
+        Self {
+            kubeconfig: None,
+            context: None,
+            request_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(5),
+            cluster_domain: "cluster.local".to_string(),
+            kube_dns: None,
+            sidecar: None,
+            control_plane: None,
+        }
+    }
 }
 
 /// Arguments of the hidden `meshdig generate`.
@@ -102,4 +219,92 @@ fn parse_type(input: &str) -> Result<QueryType, String> {
     input
         .parse()
         .map_err(|e: crate::error::Error| e.to_string())
+}
+
+/// `10s`, `500ms`, `2m`, or a number of seconds.
+fn parse_duration(input: &str) -> Result<Duration, String> {
+    let (number, unit) = match input.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(at) => input.split_at(at),
+        None => (input, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{input}' is not a duration; write e.g. 10s, 500ms or 1m"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => {
+            return Err(format!(
+                "'{input}' has unknown unit '{unit}'; use ms, s or m"
+            ));
+        }
+    };
+    if !(seconds > 0.0 && seconds <= 3600.0) {
+        return Err(format!(
+            "'{input}' is out of range; give a duration above 0 and up to 1h"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// An IP address with an optional port (`10.96.0.10`, `10.96.0.10:53`, `[::1]:53`, `::1`).
+fn parse_address(input: &str, default_port: u16) -> Result<SocketAddr, String> {
+    if let Ok(addr) = input.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    input
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, default_port))
+        .map_err(|_| format!("'{input}' is not an IP address with an optional port (e.g. 10.96.0.10:53 or [::1]:53)"))
+}
+
+fn parse_dns_address(input: &str) -> Result<SocketAddr, String> {
+    parse_address(input, 53)
+}
+
+fn parse_sidecar_address(input: &str) -> Result<SocketAddr, String> {
+    parse_address(input, 15053)
+}
+
+/// `http://ADDR[:PORT]` with an optional trailing path.
+fn parse_control_plane_url(input: &str) -> Result<SocketAddr, String> {
+    let rest = input
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("'{input}' is not an http:// URL (e.g. http://127.0.0.1:15014)"))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    parse_address(authority, 15014).map_err(|e| format!("{e} in URL '{input}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_durations_and_addresses() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(
+            parse_duration("0s").is_err()
+                && parse_duration("5h").is_err()
+                && parse_duration("x").is_err()
+        );
+        assert_eq!(
+            parse_dns_address("10.96.0.10"),
+            Ok("10.96.0.10:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse_sidecar_address("[::1]"),
+            Ok("[::1]:15053".parse().unwrap())
+        );
+        assert_eq!(
+            parse_control_plane_url("http://127.0.0.1/debug"),
+            Ok("127.0.0.1:15014".parse().unwrap())
+        );
+        assert!(parse_control_plane_url("https://istiod").is_err());
+        assert!(parse_dns_address("kube-dns.kube-system").is_err());
+    }
 }

@@ -19,6 +19,8 @@ pub struct World<'a> {
     pub mesh: &'a MeshInfo,
     pub objects: &'a Objects,
     pub remote_clusters: &'a [RemoteCluster],
+    /// Why some objects could not be read; predictions from partial objects would mislead.
+    pub object_errors: &'a [String],
 }
 
 /// What the control plane said about the asking proxy's name table.
@@ -113,13 +115,21 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     let world = input.world;
     let coredns = CorednsSettings::from_corefile(world.objects.corefile(), &world.cluster.domain);
     let fqdn = input.question.fqdn.as_str();
-    let spec = kube_dns::predict(
-        world.objects,
-        &world.cluster.domain,
-        coredns.kubernetes_ttl,
-        fqdn,
-        input.rtype,
-    );
+    let complete = world.object_errors.is_empty();
+    let spec = if complete {
+        kube_dns::predict(
+            world.objects,
+            &world.cluster.domain,
+            coredns.kubernetes_ttl,
+            fqdn,
+            input.rtype,
+        )
+    } else {
+        Prediction {
+            answer: None,
+            subject: kube_dns::Subject::Unpredicted,
+        }
+    };
     let observed_table = match &input.control_plane {
         TableObservation::Table(table) => Some(table),
         _ => None,
@@ -139,6 +149,14 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     else {
         return derived;
     };
+    let search = workload.search.first().map(String::as_str);
+    let domain = &world.cluster.domain;
+    derived.observed_local = observed_table.and_then(|table| {
+        AgentTable::new(table, &workload.namespace, domain, search).lookup(fqdn, input.rtype)
+    });
+    if !complete {
+        return derived;
+    }
     let proxy = workload
         .proxy
         .as_ref()
@@ -151,18 +169,8 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
         families: workload.families,
     };
     let built = build_table(world, &context, observed_table);
-    let search = workload.search.first().map(String::as_str);
-    derived.expected_local = AgentTable::new(
-        &built.table,
-        &workload.namespace,
-        &world.cluster.domain,
-        search,
-    )
-    .lookup(fqdn, input.rtype);
-    derived.observed_local = observed_table.and_then(|table| {
-        AgentTable::new(table, &workload.namespace, &world.cluster.domain, search)
-            .lookup(fqdn, input.rtype)
-    });
+    derived.expected_local = AgentTable::new(&built.table, &workload.namespace, domain, search)
+        .lookup(fqdn, input.rtype);
     derived.expected_table = Some(built);
     derived
 }
@@ -204,14 +212,24 @@ fn classify_kube_dns(mut result: SourceResult, derived: &Derived<'_>) -> SourceR
 
 /// Marks the sidecar's answer as synthesized from its table or forwarded upstream.
 fn classify_sidecar(mut result: SourceResult, derived: &Derived<'_>) -> SourceResult {
-    if result.answer().is_some() {
-        let local = derived.reference_local().is_some() || derived.expected_local.is_some();
-        result.origin = Some(if local {
-            Origin::NameTable
-        } else {
-            Origin::Forwarded
-        });
-    }
+    let Some(answer) = result.answer() else {
+        return result;
+    };
+    let reference = derived.reference_local();
+    // CoreDNS answers with AA and often TTL 30 too, so the answer's shape only decides when it
+    // contradicts what the tables say.
+    let upstream = derived.input.kube_dns.answer();
+    let synthesized_against_upstream =
+        explain::looks_synthesized(answer) && upstream.is_none_or(|kube| !kube.same_as(answer));
+    result.origin = if answer.rcode == crate::model::Rcode::ServFail {
+        None
+    } else if reference.is_some_and(|local| local.answer.same_as(answer))
+        || synthesized_against_upstream
+    {
+        Some(Origin::NameTable)
+    } else {
+        Some(Origin::Forwarded)
+    };
     result
 }
 
@@ -242,6 +260,11 @@ fn control_plane_result(derived: &Derived<'_>) -> SourceResult {
 }
 
 fn expected_result(derived: &Derived<'_>) -> SourceResult {
+    let errors = derived.input.world.object_errors;
+    if !errors.is_empty() {
+        let why = format!("cannot predict from partial objects: {}", errors.join("; "));
+        return SourceResult::new(SourceKind::Expected, Outcome::Error(why), None);
+    }
     let captures = derived.input.workload.is_some_and(Workload::captures_dns);
     if captures && let Some(local) = &derived.expected_local {
         return SourceResult::new(

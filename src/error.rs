@@ -41,6 +41,10 @@ pub enum Error {
     )]
     UnknownType(String),
 
+    /// A combination of flags that cannot work together.
+    #[error("{0}")]
+    Usage(String),
+
     /// A `--from` value that names no workload in the input.
     #[error("{0}")]
     UnknownWorkload(String),
@@ -67,15 +71,27 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The kubeconfig is missing, unreadable, or names no usable context.
+    #[error("{0}")]
+    Kubeconfig(String),
+
+    /// The cluster could not be asked at all (API unreachable, credentials refused, the pod forbidden).
+    #[error("{0}")]
+    Cluster(String),
+
     /// Writing the report to standard output failed for a reason other than a closed pipe.
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
 }
 
 impl Error {
-    /// The exit code this error maps to; input and usage problems are all code 2.
+    /// The exit code this error maps to: a cluster that cannot be asked is 3, everything else is
+    /// usage or input (2).
     pub fn exit_code(&self) -> ExitCode {
-        ExitCode::Usage
+        match self {
+            Self::Cluster(_) => ExitCode::Incomplete,
+            _ => ExitCode::Usage,
+        }
     }
 }
 

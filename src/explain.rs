@@ -62,6 +62,7 @@ pub fn explain(derived: &Derived<'_>, sources: &[SourceResult]) -> Vec<Finding> 
     forwarded_names(derived, &answers, &mut findings);
     service_shapes(derived, &answers, &mut findings);
     unexplained(&answers, &mut findings);
+    unexplained_expectation(derived, sources, &mut findings);
     let mut list = findings.list;
     list.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
     list
@@ -349,7 +350,11 @@ fn sidecar_state(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Fi
         } else {
             (
                 Code::NotSynced,
-                "the agent has not received a name table from istiod yet and answers SERVFAIL to everything (e.g. init containers that run before the proxy is ready)".to_string(),
+                if received == Some(false) {
+                    "the agent has not received a name table from istiod yet and answers SERVFAIL to everything (e.g. init containers that run before the proxy is ready)".to_string()
+                } else {
+                    "most likely the agent has not received a name table from istiod yet (it answers SERVFAIL to everything until then); its /debug/ndsz was not recorded to confirm".to_string()
+                },
             )
         };
         let mut evidence = pod_evidence(
@@ -407,7 +412,7 @@ fn sidecar_state(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Fi
 }
 
 /// An answer shaped like the agent's own: AA set and every record at the fixed mesh TTL.
-fn looks_synthesized(answer: &Answer) -> bool {
+pub fn looks_synthesized(answer: &Answer) -> bool {
     answer.authoritative
         && !answer.records.is_empty()
         && answer.records.iter().all(|r| r.ttl_s == istio::MESH_TTL)
@@ -502,11 +507,17 @@ fn by_design_local(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
         explained = true;
     }
     let prefixes = &derived.input.world.mesh.autoallocate_prefixes;
+    // Addresses in the allocation prefixes, unless the objects show they were declared, not allocated.
+    let declared: Vec<IpAddr> = provenance
+        .iter()
+        .filter(|p| !p.auto_allocated)
+        .flat_map(|p| p.addresses.clone())
+        .collect();
     let allocated: Vec<IpAddr> = local
         .answer
         .addresses()
         .into_iter()
-        .filter(|ip| istio::in_prefixes(prefixes, *ip))
+        .filter(|ip| istio::in_prefixes(prefixes, *ip) && !declared.contains(ip))
         .collect();
     if !allocated.is_empty() {
         let ports = service_entry_ports(derived, host);
@@ -711,7 +722,7 @@ fn service_shapes(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut F
                 Code::HeadlessEndpoints,
                 Severity::Info,
                 format!(
-                    "{name}.{namespace} is headless: DNS answers the {count} ready endpoint address(es) of its pods, not a VIP, and the set changes with every rollout"
+                    "{name}.{namespace} is headless: DNS answers the {count} published endpoint address(es) of its pods, not a VIP, and the set changes with every rollout"
                 ),
                 endpoint_evidence(derived.input.world.objects, namespace, name),
             );
@@ -732,6 +743,53 @@ fn service_shapes(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut F
         }
         _ => {}
     }
+}
+
+/// The answer the app gets (the sidecar's when it captures DNS, else kube-dns's) must match the
+/// expectation unless a fault finding already says why not.
+fn unexplained_expectation(
+    derived: &Derived<'_>,
+    sources: &[SourceResult],
+    findings: &mut Findings,
+) {
+    let answer_of = |kind| sources.iter().find(|s| s.source == kind);
+    let captures = derived
+        .input
+        .workload
+        .is_some_and(crate::workload::Workload::captures_dns);
+    let app_source = if captures {
+        SourceKind::Sidecar
+    } else {
+        SourceKind::KubeDns
+    };
+    let (Some(app), Some(expected)) = (answer_of(app_source), answer_of(SourceKind::Expected))
+    else {
+        return;
+    };
+    let (Some(app_answer), Some(expected_answer)) = (app.answer(), expected.answer()) else {
+        return;
+    };
+    let zone = &derived.input.world.cluster.domain;
+    let agree = if expected.origin == Some(Origin::KubernetesSpec) {
+        app_answer
+            .within_zone(zone)
+            .same_as(&expected_answer.within_zone(zone))
+    } else {
+        app_answer.same_as(expected_answer)
+    };
+    if agree || findings.list.iter().any(|f| f.severity == Severity::Error) {
+        return;
+    }
+    findings.add(
+        Code::UnexplainedDifference,
+        Severity::Error,
+        format!(
+            "the app gets {} from {app_source} but the objects predict {}, and no available source shows which layer is behind",
+            app_answer.brief(),
+            expected_answer.brief()
+        ),
+        vec![source_evidence(app_source, app_answer), source_evidence(SourceKind::Expected, expected_answer)],
+    );
 }
 
 fn unexplained(answers: &Answers<'_>, findings: &mut Findings) {

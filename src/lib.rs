@@ -10,6 +10,7 @@ pub mod diff;
 pub mod emulate;
 pub mod error;
 pub mod explain;
+pub mod live;
 pub mod model;
 pub mod objects;
 pub mod query;
@@ -87,12 +88,16 @@ fn display_name(argv0: Option<&Path>) -> String {
 /// Prints help and version as clap does; every usage error becomes one line on stderr with exit 2.
 fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u8 {
     use clap::error::ErrorKind;
-    if matches!(
-        err.kind(),
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-    ) {
-        let _ = err.print();
-        return ExitCode::Agree.code();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            return ExitCode::Agree.code();
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            return ExitCode::Usage.code();
+        }
+        _ => {}
     }
     let text = err.to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());

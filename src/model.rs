@@ -34,6 +34,7 @@ impl fmt::Display for Rcode {
 ///
 /// `data` is the RDATA as dig prints it (`10.96.0.1`, `0 100 9080 reviews.bookinfo.svc.cluster.local.`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Record {
     pub name: String,
     #[serde(rename = "type")]
@@ -57,14 +58,14 @@ impl Record {
     pub fn identity(&self) -> (String, String, String) {
         (
             canonical_name(&self.name),
-            self.rtype.clone(),
+            self.rtype.to_ascii_uppercase(),
             canonical_data(&self.data),
         )
     }
 
     /// The address this record carries, for A and AAAA records.
     pub fn ip(&self) -> Option<IpAddr> {
-        matches!(self.rtype.as_str(), "A" | "AAAA")
+        (self.rtype.eq_ignore_ascii_case("A") || self.rtype.eq_ignore_ascii_case("AAAA"))
             .then(|| self.data.parse().ok())
             .flatten()
     }

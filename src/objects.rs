@@ -239,18 +239,19 @@ pub struct CorednsSettings {
 
 impl CorednsSettings {
     /// Reads the settings from a Corefile for cluster domain `domain`; absent directives take
-    /// CoreDNS's defaults. A `cache` whose block disables success caching for the domain does not count.
+    /// CoreDNS's defaults. Only the server block that runs the kubernetes plugin counts, and a `cache`
+    /// whose block disables success caching for the domain does not sit in front of it.
     pub fn from_corefile(corefile: Option<&str>, domain: &str) -> Self {
         let mut settings = Self {
             kubernetes_ttl: 5,
             cache_ttl: None,
         };
-        let Some(corefile) = corefile else {
+        let Some(server) = corefile.and_then(kubernetes_server_block) else {
             return settings;
         };
         let domain = domain.trim_end_matches('.');
         let mut block = Block::None;
-        for line in corefile.lines().map(str::trim) {
+        for line in server.iter().map(|l| l.trim()) {
             let words: Vec<&str> = line.split_whitespace().collect();
             match (block, words.as_slice()) {
                 (_, ["}", ..]) => block = Block::None,
@@ -283,7 +284,32 @@ impl CorednsSettings {
     }
 }
 
-/// The Corefile block a line sits in, as far as the parser cares.
+/// The lines inside the first top-level server block that runs the kubernetes plugin.
+fn kubernetes_server_block(corefile: &str) -> Option<Vec<&str>> {
+    let mut depth = 0usize;
+    let mut current = Vec::new();
+    for line in corefile.lines() {
+        let code = line.split('#').next().unwrap_or("");
+        let opens = code.matches('{').count();
+        let closes = code.matches('}').count();
+        if depth > 0 {
+            current.push(line);
+        }
+        depth = (depth + opens).saturating_sub(closes);
+        if depth == 0 && !current.is_empty() {
+            if current
+                .iter()
+                .any(|l| l.trim_start().starts_with("kubernetes"))
+            {
+                return Some(current);
+            }
+            current.clear();
+        }
+    }
+    None
+}
+
+/// The plugin block a line sits in, as far as the parser cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Block {
     None,
@@ -319,9 +345,17 @@ mod tests {
             CorednsSettings::from_corefile(None, "cluster.local").kubernetes_ttl,
             5
         );
-        let kubeadm_132 = "kubernetes cluster.local {\n ttl 30\n}\ncache 30 {\n disable success cluster.local\n disable denial cluster.local\n}";
+        let kubeadm_132 = ".:53 {\n kubernetes cluster.local {\n  ttl 30\n }\n cache 30 {\n  disable success cluster.local\n  disable denial cluster.local\n }\n}";
         assert_eq!(
-            CorednsSettings::from_corefile(Some(kubeadm_132), "cluster.local").cache_ttl,
+            CorednsSettings::from_corefile(Some(kubeadm_132), "cluster.local"),
+            CorednsSettings {
+                kubernetes_ttl: 30,
+                cache_ttl: None
+            }
+        );
+        let stub = ".:53 {\n kubernetes cluster.local\n forward . /etc/resolv.conf\n}\nconsul:53 {\n cache 30\n forward . 10.0.0.9\n}";
+        assert_eq!(
+            CorednsSettings::from_corefile(Some(stub), "cluster.local").cache_ttl,
             None
         );
     }

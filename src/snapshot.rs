@@ -30,6 +30,9 @@ pub struct Snapshot {
     pub remote_clusters: Vec<RemoteCluster>,
     pub proxies: Vec<ProxyInfo>,
     pub answers: Vec<RecordedAnswer>,
+    /// Why some objects could not be read when the snapshot was captured (e.g. RBAC); the
+    /// expectation is then not computed.
+    pub object_errors: Vec<String>,
 }
 
 /// Facts about the local cluster.
@@ -261,6 +264,8 @@ struct RawSnapshot {
     proxies: Vec<ProxyInfo>,
     #[serde(default)]
     answers: Vec<RecordedAnswer>,
+    #[serde(default)]
+    object_errors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -302,6 +307,15 @@ impl Snapshot {
         })
     }
 
+    /// Validates a snapshot document held in memory (a live capture); `origin` names it in errors.
+    pub fn from_value(value: Value, origin: &str) -> Result<Self> {
+        Self::from_json(value).map_err(|invalid| Error::SnapshotInvalid {
+            path: PathBuf::from(origin),
+            json_path: invalid.json_path,
+            message: invalid.message,
+        })
+    }
+
     fn from_slice(text: &[u8]) -> std::result::Result<Self, Invalid> {
         let value: Value = serde_json::from_slice(text).map_err(|e| {
             Invalid::at(
@@ -309,6 +323,10 @@ impl Snapshot {
                 format!("not valid JSON ({e})"),
             )
         })?;
+        Self::from_json(value)
+    }
+
+    fn from_json(value: Value) -> std::result::Result<Self, Invalid> {
         let version = value.get("schema_version").ok_or_else(|| {
             Invalid::at("$", "missing field `schema_version`; a meshdig snapshot starts with \"schema_version\": 1")
         })?;
@@ -362,6 +380,7 @@ impl Snapshot {
             remote_clusters,
             proxies: raw.proxies,
             answers: raw.answers,
+            object_errors: raw.object_errors,
         })
     }
 

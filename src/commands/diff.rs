@@ -1,20 +1,54 @@
-//! `meshdig diff`: ask every layer one question, diff the answers and explain the differences.
+//! `meshdig diff`: ask every layer one question, diff the answers and explain the differences —
+//! live through the Kubernetes API, or replayed from a snapshot.
 
-use crate::cli::{DiffArgs, OutputFormat};
+use crate::cli::{DiffArgs, LiveArgs, OutputFormat};
 use crate::diff::{DiffInput, World, diff};
-use crate::error::{ExitCode, Result};
+use crate::error::{Error, ExitCode, Result};
+use crate::live::api::Reader;
+use crate::live::capture::{CaptureRequest, SourceOverrides, capture};
+use crate::live::connect::{KubeSettings, connect};
 use crate::model::SourceKind;
+use crate::query::{QueryName, QueryType};
 use crate::render::{json, table};
 use crate::report::{AskedQuestion, Report};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{MeshKind, Snapshot};
 use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
 use crate::sources::{ControlPlane, Question, Resolver};
 use crate::workload::{self, Workload};
 
-/// Runs the diff on a snapshot and prints it; the exit code follows the verdict.
+/// Who asks: the `--from` workload (if any) and the namespace of relative names.
+#[derive(Debug, Clone)]
+pub struct Asker {
+    pub from: Option<String>,
+    pub namespace: String,
+}
+
+/// Runs the diff and prints it; the exit code follows the verdict.
 pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
-    let snapshot = Snapshot::load(&args.snapshot)?;
-    let report = diff_snapshot(&snapshot, args).await?;
+    let (snapshot, asker) = match &args.snapshot {
+        Some(path) => {
+            reject_live_flags(&args.live)?;
+            let asker = Asker {
+                from: args.from.clone(),
+                namespace: args
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".to_string()),
+            };
+            (Snapshot::load(path)?, asker)
+        }
+        None => {
+            let questions = [(args.name.clone(), args.rtype)];
+            capture_live(
+                &args.live,
+                args.from.as_deref(),
+                args.namespace.as_deref(),
+                &questions,
+            )
+            .await?
+        }
+    };
+    let report = diff_snapshot(&snapshot, &asker, &args.name, args.rtype).await?;
     let text = match args.output {
         OutputFormat::Json => json::render(&report),
         format => table::render(
@@ -29,32 +63,108 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
     Ok(report.verdict.exit_code())
 }
 
-/// Builds the report for `args` against `snapshot`: the whole diff without printing.
-pub async fn diff_snapshot(snapshot: &Snapshot, args: &DiffArgs) -> Result<Report> {
+fn reject_live_flags(live: &LiveArgs) -> Result<()> {
+    match live.given().as_slice() {
+        [] => Ok(()),
+        flags => Err(Error::Usage(format!(
+            "{} {} a live cluster and cannot be combined with --snapshot; drop one or the other",
+            flags.join(", "),
+            if flags.len() == 1 {
+                "is for"
+            } else {
+                "are for"
+            }
+        ))),
+    }
+}
+
+/// Captures `questions` live and returns the in-memory snapshot with the asker a replay must use.
+pub async fn capture_live(
+    live: &LiveArgs,
+    from: Option<&str>,
+    namespace: Option<&str>,
+    questions: &[(QueryName, QueryType)],
+) -> Result<(Snapshot, Asker)> {
+    let (document, asker) = capture_document(live, from, namespace, questions).await?;
+    Ok((Snapshot::from_value(document, "the live capture")?, asker))
+}
+
+/// Captures `questions` live into a snapshot document.
+pub async fn capture_document(
+    live: &LiveArgs,
+    from: Option<&str>,
+    namespace: Option<&str>,
+    questions: &[(QueryName, QueryType)],
+) -> Result<(serde_json::Value, Asker)> {
+    let kube = connect(&KubeSettings {
+        kubeconfig: live.kubeconfig.clone(),
+        context: live.context.clone(),
+        request_timeout: live.request_timeout,
+    })
+    .await?;
+    let namespace = namespace.map_or_else(|| kube.default_namespace.clone(), str::to_string);
+    tracing::debug!(server = %kube.server, %namespace, "connected");
+    let reader = Reader::new(kube);
+    let overrides = SourceOverrides {
+        kube_dns: live.kube_dns,
+        sidecar: live.sidecar,
+        control_plane: live.control_plane,
+        timeout: live.timeout,
+    };
+    let captured = capture(
+        &reader,
+        &CaptureRequest {
+            from,
+            namespace: &namespace,
+            domain: live.cluster_domain.trim_end_matches('.'),
+            questions,
+            overrides: &overrides,
+        },
+    )
+    .await?;
+    // The replay asks from exactly the pod the capture chose (a Deployment may have several).
+    let asker = match captured.pod {
+        Some((pod_namespace, pod)) => Asker {
+            from: Some(format!("pod/{pod}")),
+            namespace: pod_namespace,
+        },
+        None => Asker {
+            from: None,
+            namespace,
+        },
+    };
+    Ok((captured.snapshot, asker))
+}
+
+/// Builds the report for one question against `snapshot`: the whole diff without printing.
+pub async fn diff_snapshot(
+    snapshot: &Snapshot,
+    asker: &Asker,
+    name: &QueryName,
+    rtype: QueryType,
+) -> Result<Report> {
     let domain = snapshot.cluster.domain.trim_end_matches('.');
-    let workload: Option<Workload> = match &args.from {
+    let workload: Option<Workload> = match &asker.from {
         Some(spec) => {
-            let pod = workload::resolve(&snapshot.objects, &args.namespace, spec)?;
-            let (namespace, name) = crate::objects::ns_name(&pod.metadata);
-            Some(workload::from_pod(
-                pod,
-                domain,
-                snapshot.proxy(namespace, name),
-            ))
+            let pod = workload::resolve(&snapshot.objects, &asker.namespace, spec)?;
+            let (namespace, pod_name) = crate::objects::ns_name(&pod.metadata);
+            let proxy = (snapshot.mesh.kind == MeshKind::Istio)
+                .then(|| snapshot.proxy(namespace, pod_name))
+                .flatten();
+            Some(workload::from_pod(pod, domain, proxy))
         }
         None => None,
     };
     // Without a pod, relative names expand as a ClusterFirst pod in the namespace would.
-    let default_search = [format!("{}.svc.{domain}", args.namespace)];
+    let default_search = [format!("{}.svc.{domain}", asker.namespace)];
     let (search, ndots): (&[String], usize) = match &workload {
         Some(w) => (&w.search, w.ndots),
         None => (&default_search, 5),
     };
-    let (fqdn, derivation) = workload::first_candidate(&args.name, search, ndots);
-    let rtype = args.rtype.0;
+    let (fqdn, derivation) = workload::first_candidate(name, search, ndots);
     let question = Question {
         fqdn: &fqdn,
-        rtype,
+        rtype: rtype.0,
         from: workload.as_ref(),
     };
     let kube_dns = RecordedResolver {
@@ -66,10 +176,10 @@ pub async fn diff_snapshot(snapshot: &Snapshot, args: &DiffArgs) -> Result<Repor
         kind: SourceKind::Sidecar,
     };
     let control_plane = RecordedControlPlane { snapshot };
-    let (kube_dns, sidecar, control_plane) = tokio::join!(
+    let (kube_dns, sidecar, ndsz) = tokio::join!(
         kube_dns.ask(&question),
         sidecar.ask(&question),
-        control_plane.name_table(workload.as_ref())
+        control_plane.ndsz(workload.as_ref())
     );
     let input = DiffInput {
         world: World {
@@ -77,20 +187,21 @@ pub async fn diff_snapshot(snapshot: &Snapshot, args: &DiffArgs) -> Result<Repor
             mesh: &snapshot.mesh,
             objects: &snapshot.objects,
             remote_clusters: &snapshot.remote_clusters,
+            object_errors: &snapshot.object_errors,
         },
         workload: workload.as_ref(),
-        namespace: &args.namespace,
+        namespace: &asker.namespace,
         question: AskedQuestion {
-            input: args.name.unicode().unwrap_or(args.name.ascii()).to_string()
-                + if args.name.is_absolute() { "." } else { "" },
+            input: name.unicode().unwrap_or(name.ascii()).to_string()
+                + if name.is_absolute() { "." } else { "" },
             fqdn: fqdn.clone(),
-            rtype: args.rtype.to_string(),
+            rtype: rtype.to_string(),
             derivation,
         },
-        rtype,
+        rtype: rtype.0,
         kube_dns,
         sidecar,
-        control_plane,
+        control_plane: ndsz.observation(),
     };
     Ok(diff(&input))
 }

@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod generate;
+pub mod snapshot;
 
 use std::io::Write;
 
@@ -12,10 +13,33 @@ use crate::error::{Error, ExitCode, Result};
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let color = use_color(cli.color);
     colored::control::set_override(color);
+    init_logging(cli.verbose);
     match cli.command {
         Command::Diff(args) => diff::run(&args, color).await,
+        Command::Snapshot(args) => snapshot::run(&args).await,
         Command::Generate(args) => generate::run(&args),
     }
+}
+
+/// Logs to stderr: nothing by default, meshdig's steps with -v, API and DNS traffic with -vv.
+fn init_logging(verbose: u8) {
+    use tracing::level_filters::LevelFilter;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::prelude::*;
+    let targets = match verbose {
+        0 => return,
+        1 => Targets::new().with_target("meshdig", LevelFilter::DEBUG),
+        _ => Targets::new()
+            .with_target("meshdig", LevelFilter::TRACE)
+            .with_target("kube_client", LevelFilter::DEBUG)
+            .with_target("hickory_net", LevelFilter::DEBUG),
+    };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    let _ = tracing_subscriber::registry()
+        .with(layer.with_filter(targets))
+        .try_init();
 }
 
 /// Decides colour: `auto` colours a terminal unless NO_COLOR is set to something.

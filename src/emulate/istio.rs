@@ -182,7 +182,9 @@ impl<'a> Scope<'a> {
             let (ns, pattern) = entry.split_once('/').unwrap_or(("*", entry));
             let ns_ok = match ns {
                 "*" => true,
-                "." => object_namespace == sc_ns,
+                // A mesh-wide default Sidecar in the root namespace applies in each workload's
+                // namespace, so '.' always means the proxy's own namespace.
+                "." => object_namespace == self.namespace,
                 "~" => false,
                 other => object_namespace == other,
             };
@@ -431,6 +433,14 @@ fn add_service_entry(
             };
         let ips = inputs.proxy.families.keep(ips);
         if ips.is_empty() {
+            if !built.table.contains_key(&host) {
+                let ev = evidence
+                    .clone()
+                    .field(field, "(addresses of the other IP family only)");
+                let why = "the pod is single-stack and every address is of the other IP family"
+                    .to_string();
+                built.exclusions.insert(host, Exclusion::NoAddress(ev, why));
+            }
             continue;
         }
         built.exclusions.remove(&host);

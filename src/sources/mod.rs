@@ -1,14 +1,17 @@
 //! The layers meshdig asks, behind two traits: resolvers that answer DNS questions, and control planes
-//! that hand out a proxy's name table. Snapshot replay implements both today; live sources plug in here.
+//! that hand out a proxy's name table. Live sources ask a cluster; recorded ones replay a snapshot.
 
 pub mod dns;
 pub mod istiod;
+pub mod live;
 pub mod recorded;
 
 use hickory_proto::rr::RecordType;
+use serde_json::Value;
 
 use crate::diff::TableObservation;
 use crate::model::{SourceKind, SourceResult};
+use crate::snapshot::parse_ndsz;
 use crate::workload::Workload;
 
 /// One question as sent to a resolver.
@@ -30,11 +33,34 @@ pub trait Resolver {
     fn ask(&self, question: &Question<'_>) -> impl Future<Output = SourceResult> + Send;
 }
 
+/// What a control plane said about a proxy's name table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ndsz {
+    /// The body of `/debug/ndsz`, in either shape.
+    Body(Value),
+    /// The control plane could not be asked; the text says why.
+    Failed(String),
+    /// No control plane applies; the text says why.
+    NotApplicable(String),
+}
+
+impl Ndsz {
+    /// The name table this observation holds, for the diff.
+    pub fn observation(&self) -> TableObservation {
+        match self {
+            Self::Body(body) => {
+                parse_ndsz(body).map_or_else(TableObservation::Unavailable, TableObservation::Table)
+            }
+            Self::Failed(why) => {
+                TableObservation::Unavailable(format!("istiod /debug/ndsz: {why}"))
+            }
+            Self::NotApplicable(why) => TableObservation::NotApplicable(why.clone()),
+        }
+    }
+}
+
 /// A control plane that knows the name table it pushed to each proxy.
 pub trait ControlPlane {
-    /// The name table of `workload`'s proxy.
-    fn name_table(
-        &self,
-        workload: Option<&Workload>,
-    ) -> impl Future<Output = TableObservation> + Send;
+    /// istiod's `/debug/ndsz` for `workload`'s proxy.
+    fn ndsz(&self, workload: Option<&Workload>) -> impl Future<Output = Ndsz> + Send;
 }

@@ -1,9 +1,8 @@
 //! Sources replayed from a snapshot: the answers and name tables recorded when it was captured.
 
-use crate::diff::TableObservation;
 use crate::model::{Outcome, SourceKind, SourceResult};
-use crate::snapshot::{Snapshot, WorkloadRef, parse_ndsz};
-use crate::sources::{ControlPlane, Question, Resolver};
+use crate::snapshot::{Snapshot, WorkloadRef};
+use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
 use crate::workload::Workload;
 
 /// A resolver whose answers come from a snapshot's `answers`.
@@ -76,28 +75,21 @@ pub struct RecordedControlPlane<'a> {
 }
 
 impl ControlPlane for RecordedControlPlane<'_> {
-    async fn name_table(&self, workload: Option<&Workload>) -> TableObservation {
+    async fn ndsz(&self, workload: Option<&Workload>) -> Ndsz {
         let Some(workload) = workload.filter(|w| w.has_sidecar()) else {
-            return TableObservation::NotApplicable(
+            return Ndsz::NotApplicable(
                 "no mesh proxy: no control plane name table applies".to_string(),
             );
         };
         let Some(proxy) = self.snapshot.proxy(&workload.namespace, &workload.pod) else {
-            return TableObservation::NotApplicable(
-                "the snapshot records no proxy for this pod".to_string(),
-            );
+            return Ndsz::NotApplicable("the snapshot records no proxy for this pod".to_string());
         };
-        if let Some(error) = &proxy.ndsz_error {
-            return TableObservation::Unavailable(format!("istiod /debug/ndsz: {error}"));
-        }
-        match &proxy.ndsz {
-            // Validated when the snapshot was loaded.
-            Some(body) => {
-                parse_ndsz(body).map_or_else(TableObservation::Unavailable, TableObservation::Table)
+        match (&proxy.ndsz, &proxy.ndsz_error) {
+            (_, Some(error)) => Ndsz::Failed(error.clone()),
+            (Some(body), None) => Ndsz::Body(body.clone()),
+            (None, None) => {
+                Ndsz::NotApplicable("the snapshot records no name table for this proxy".to_string())
             }
-            None => TableObservation::NotApplicable(
-                "the snapshot records no name table for this proxy".to_string(),
-            ),
         }
     }
 }

@@ -82,17 +82,49 @@ fn unknown_types_flags_and_values_are_one_line() {
         "invalid value 'yaml'",
     );
     assert_flag_error(
-        &run(&["diff", "reviews"]),
-        "required arguments were not provided: --snapshot <FILE>",
+        &run(&["diff"]),
+        "required arguments were not provided: <NAME>",
     );
     assert!(
-        run(&["diff", "reviews"])
+        run(&["diff"])
             .stderr
             .contains("(see 'meshdig diff --help')")
     );
     assert_flag_error(
         &run(&["frobnicate"]),
         "unrecognized subcommand 'frobnicate'",
+    );
+}
+
+#[test]
+fn live_flags_are_refused_next_to_a_snapshot() {
+    assert_usage_error(
+        &diff_healthy(&["reviews", "--context", "prod", "--kube-dns", "10.96.0.10"]),
+        "--context, --kube-dns are for a live cluster and cannot be combined with --snapshot",
+    );
+}
+
+#[test]
+fn bad_live_flag_values_are_one_line() {
+    assert_flag_error(&run(&["diff", "x", "--timeout", "90m"]), "out of range");
+    assert_flag_error(
+        &run(&["diff", "x", "--kube-dns", "kube-dns.kube-system"]),
+        "not an IP address",
+    );
+    assert_flag_error(
+        &run(&["diff", "x", "--control-plane", "https://istiod:15014"]),
+        "not an http:// URL",
+    );
+}
+
+#[test]
+fn bare_meshdig_prints_help_and_exits_2() {
+    let run = run(&[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("Usage: meshdig [OPTIONS] <COMMAND>"),
+        "{}",
+        run.stderr
     );
 }
 

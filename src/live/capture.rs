@@ -1,0 +1,519 @@
+//! Capturing a live cluster into the snapshot format: the asking pod, the objects the questions
+//! depend on, mesh settings, the control plane's name table and every live source's answers.
+//!
+//! The number of API requests depends on the namespaces involved, not on the number of questions.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+use crate::live::api::{ApiError, Kind, Reader};
+use crate::live::forward::Forwards;
+use crate::live::mesh;
+use crate::model::{Outcome, SourceKind, SourceResult};
+use crate::query::{QueryName, QueryType};
+use crate::snapshot::{ProxyInfo, SCHEMA_VERSION};
+use crate::sources::live::{DnsEndpoint, IstiodEndpoint, LiveControlPlane, LiveResolver};
+use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
+use crate::workload::{self, Workload};
+
+/// The port istio-agent's DNS proxy listens on.
+const SIDECAR_DNS_PORT: u16 = 15053;
+/// Where Istio's control plane runs.
+const ISTIO_NAMESPACE: &str = "istio-system";
+
+/// Where the live sources are, when the user names them instead of letting meshdig find them.
+#[derive(Debug, Clone)]
+pub struct SourceOverrides {
+    pub kube_dns: Option<SocketAddr>,
+    pub sidecar: Option<SocketAddr>,
+    pub control_plane: Option<SocketAddr>,
+    /// Bound on each source's answer.
+    pub timeout: Duration,
+}
+
+/// What to capture.
+pub struct CaptureRequest<'a> {
+    /// `--from`: pod/NAME, deploy/NAME or a pod name.
+    pub from: Option<&'a str>,
+    pub namespace: &'a str,
+    pub domain: &'a str,
+    pub questions: &'a [(QueryName, QueryType)],
+    pub overrides: &'a SourceOverrides,
+}
+
+/// The result of a capture: the snapshot document and the pod it was taken from.
+pub struct Capture {
+    pub snapshot: Value,
+    /// `namespace/name` of the asking pod, so a replay asks from exactly the same one.
+    pub pod: Option<(String, String)>,
+}
+
+/// Captures everything `request` needs into a snapshot document.
+pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Capture> {
+    let pod = match request.from {
+        Some(spec) => Some(find_pod(reader, request.namespace, spec).await?),
+        None => None,
+    };
+    let proxy_entry = pod.as_ref().map(mesh::proxy_entry);
+    let workload = pod.as_ref().map(|pod| {
+        let proxy: Option<ProxyInfo> = proxy_entry
+            .clone()
+            .and_then(|p| serde_json::from_value(p).ok());
+        workload::from_pod(pod, request.domain, proxy.as_ref())
+    });
+    let default_search = [format!("{}.svc.{}", request.namespace, request.domain)];
+    let (search, ndots) = workload
+        .as_ref()
+        .map_or((&default_search[..], 5), |w| (&w.search[..], w.ndots));
+    let questions: Vec<(String, QueryType)> = request
+        .questions
+        .iter()
+        .map(|(name, rtype)| (workload::first_candidate(name, search, ndots).0, *rtype))
+        .collect();
+    let mut namespaces: BTreeSet<String> = BTreeSet::from([request.namespace.to_string()]);
+    for (fqdn, _) in &questions {
+        namespaces.extend(namespaces_named(
+            fqdn,
+            search.first().map(String::as_str),
+            request.domain,
+        ));
+    }
+
+    let forwards = Forwards::new(reader.kube().clone());
+    let (objects, infrastructure) = tokio::join!(
+        read_objects(reader, &namespaces, workload.as_ref()),
+        find_infrastructure(reader)
+    );
+    let (mut objects, object_errors) = objects?;
+    let infrastructure = infrastructure?;
+    if let Some(pod) = &pod {
+        let mut value = serde_json::to_value(pod).unwrap_or(Value::Null);
+        set_kind(&mut value, "v1", "Pod");
+        objects.push(value);
+    }
+
+    let timeout = request.overrides.timeout;
+    let kube_dns = LiveResolver::new(
+        SourceKind::KubeDns,
+        kube_dns_endpoint(request, &infrastructure),
+        &forwards,
+        timeout,
+    );
+    let sidecar_endpoint = sidecar_endpoint(request, pod.as_ref(), workload.as_ref());
+    let sidecar =
+        sidecar_endpoint.map(|e| LiveResolver::new(SourceKind::Sidecar, e, &forwards, timeout));
+    let control_plane = LiveControlPlane {
+        endpoint: istiod_endpoint(request, &infrastructure),
+        forwards: &forwards,
+        timeout,
+    };
+
+    let mut answers = Vec::new();
+    let ask_all = async {
+        for (fqdn, rtype) in &questions {
+            let question = Question {
+                fqdn,
+                rtype: rtype.0,
+                from: workload.as_ref(),
+            };
+            let asked_sidecar = async {
+                match &sidecar {
+                    Some(sidecar) => Some(sidecar.ask(&question).await),
+                    None => None,
+                }
+            };
+            let (kube, side) = tokio::join!(kube_dns.ask(&question), asked_sidecar);
+            answers.push(answer_entry(&kube, &question, None));
+            if let Some(side) = side {
+                answers.push(answer_entry(&side, &question, workload.as_ref()));
+            }
+        }
+    };
+    let (_, ndsz) = tokio::join!(ask_all, control_plane.ndsz(workload.as_ref()));
+    forwards.close().await;
+
+    let mut proxies = Vec::new();
+    if let Some(mut entry) = proxy_entry {
+        if entry["kind"] == "sidecar" {
+            match ndsz {
+                Ndsz::Body(body) => entry["ndsz"] = body,
+                Ndsz::Failed(why) => entry["ndsz_error"] = Value::String(why),
+                Ndsz::NotApplicable(_) => {}
+            }
+        }
+        proxies.push(entry);
+    }
+    let any_sidecar = pod.as_ref().is_some_and(mesh::has_sidecar);
+    let mut snapshot = json!({
+        "schema_version": SCHEMA_VERSION,
+        "description": format!("captured live from {}", reader.kube().server),
+        "captured_at": jiff::Timestamp::now().to_string(),
+        "cluster": { "domain": request.domain },
+        "mesh": mesh::mesh_entry(&infrastructure.istiods, any_sidecar),
+        "objects": objects,
+        "proxies": proxies,
+        "answers": answers,
+    });
+    if !object_errors.is_empty() {
+        snapshot["object_errors"] = json!(object_errors);
+    }
+    let pod = pod.map(|p| {
+        (
+            p.metadata.namespace.unwrap_or_default(),
+            p.metadata.name.unwrap_or_default(),
+        )
+    });
+    Ok(Capture { snapshot, pod })
+}
+
+/// Finds the pod `spec` names: `pod/NAME` or a bare name, or a ready pod of `deploy/NAME`.
+async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Pod> {
+    let (kind, name) = spec.split_once('/').unwrap_or(("pod", spec));
+    let fatal = |e: ApiError| Error::Cluster(e.to_string());
+    let not_found = |what: &str| {
+        Error::UnknownWorkload(format!(
+            "no {what} '{name}' in namespace '{namespace}'; check --from and -n"
+        ))
+    };
+    let value = match kind {
+        "pod" | "pods" | "po" => reader
+            .get(&Kind::POD, namespace, name)
+            .await
+            .map_err(fatal)?
+            .ok_or_else(|| not_found("pod"))?,
+        "deploy" | "deployment" | "deployments" => {
+            let deployment = reader
+                .get(&Kind::DEPLOYMENT, namespace, name)
+                .await
+                .map_err(fatal)?
+                .ok_or_else(|| not_found("deployment"))?;
+            let selector = deployment["spec"]["selector"]["matchLabels"]
+                .as_object()
+                .map(|labels| {
+                    labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    Error::UnknownWorkload(format!(
+                        "deployment '{name}' has no spec.selector.matchLabels"
+                    ))
+                })?;
+            let pods = reader
+                .list(&Kind::POD, Some(namespace), Some(&selector), None)
+                .await
+                .map_err(fatal)?;
+            let pods: Vec<Pod> = pods
+                .into_iter()
+                .filter_map(|p| serde_json::from_value(p).ok())
+                .collect();
+            let chosen = pods
+                .iter()
+                .find(|p| mesh::is_ready(p))
+                .or_else(|| pods.first())
+                .ok_or_else(|| {
+                    Error::UnknownWorkload(format!(
+                        "deployment '{name}' in namespace '{namespace}' has no pods"
+                    ))
+                })?;
+            return Ok(chosen.clone());
+        }
+        other => {
+            return Err(Error::UnknownWorkload(format!(
+                "unsupported workload kind '{other}' in --from {spec}; use pod/NAME, deploy/NAME or a pod name"
+            )));
+        }
+    };
+    serde_json::from_value(value)
+        .map_err(|e| Error::Cluster(format!("the API server returned a malformed pod: {e}")))
+}
+
+/// Namespaces a question can resolve through: `<..>.<ns>.svc.<domain>`, and `<short>.<ns>` after the
+/// first search domain is stripped (the mesh's search-domain shortcut).
+pub fn namespaces_named(fqdn: &str, first_search: Option<&str>, domain: &str) -> Vec<String> {
+    let bare = fqdn.trim_end_matches('.');
+    let mut found = Vec::new();
+    let svc_suffix = format!(".svc.{}", domain.trim_end_matches('.'));
+    let mut consider = |name: &str| {
+        if let Some(head) = name.strip_suffix(&svc_suffix) {
+            if let Some(ns) = head.rsplit('.').next().filter(|ns| !ns.is_empty()) {
+                found.push(ns.to_string());
+            }
+        } else if let [_, ns] | [_, ns, "svc"] = name.split('.').collect::<Vec<_>>().as_slice() {
+            found.push((*ns).to_string());
+        }
+    };
+    consider(bare);
+    if let Some(base) =
+        first_search.and_then(|s| bare.strip_suffix(&format!(".{}", s.trim_end_matches('.'))))
+    {
+        consider(base);
+    }
+    found
+}
+
+/// Lists the objects the diff reads; forbidden lists become `object_errors`, an unreachable API is fatal.
+async fn read_objects(
+    reader: &Reader,
+    namespaces: &BTreeSet<String>,
+    workload: Option<&Workload>,
+) -> Result<(Vec<Value>, Vec<String>)> {
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    let mut keep = |result: std::result::Result<Vec<Value>, ApiError>| -> Result<()> {
+        match result {
+            Ok(items) => objects.extend(items),
+            Err(ApiError::NotServed(_)) => {}
+            Err(e @ (ApiError::Unreachable(_) | ApiError::Unauthorized(_))) => {
+                return Err(Error::Cluster(e.to_string()));
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+        Ok(())
+    };
+    for namespace in namespaces {
+        keep(
+            reader
+                .list(&Kind::SERVICE, Some(namespace), None, None)
+                .await,
+        )?;
+        keep(
+            reader
+                .list(&Kind::ENDPOINT_SLICE, Some(namespace), None, None)
+                .await,
+        )?;
+    }
+    keep(istio_list(reader, "ServiceEntry", "serviceentries", None).await)?;
+    let mut sidecar_namespaces: BTreeSet<&str> = BTreeSet::from([ISTIO_NAMESPACE]);
+    if let Some(w) = workload {
+        sidecar_namespaces.insert(&w.namespace);
+    }
+    for namespace in sidecar_namespaces {
+        keep(istio_list(reader, "Sidecar", "sidecars", Some(namespace)).await)?;
+    }
+    keep(
+        reader
+            .get(&Kind::CONFIG_MAP, "kube-system", "coredns")
+            .await
+            .map(|cm| cm.into_iter().collect()),
+    )?;
+    Ok((objects, errors))
+}
+
+/// Lists an Istio kind at the newest version the API server serves (v1, then v1beta1, then v1alpha3).
+async fn istio_list(
+    reader: &Reader,
+    kind: &'static str,
+    plural: &'static str,
+    namespace: Option<&str>,
+) -> std::result::Result<Vec<Value>, ApiError> {
+    let mut last = ApiError::NotServed(format!("{plural}.networking.istio.io"));
+    for version in ["v1", "v1beta1", "v1alpha3"] {
+        match reader
+            .list(&Kind::istio(kind, plural, version), namespace, None, None)
+            .await
+        {
+            Err(e @ ApiError::NotServed(_)) => last = e,
+            other => return other,
+        }
+    }
+    Err(last)
+}
+
+/// The pods that serve cluster DNS and the mesh control plane.
+struct Infrastructure {
+    coredns: Vec<Pod>,
+    istiods: Vec<Pod>,
+}
+
+async fn find_infrastructure(reader: &Reader) -> Result<Infrastructure> {
+    let ready_pods = |namespace: &'static str, labels: &'static str| async move {
+        match reader
+            .list(&Kind::POD, Some(namespace), Some(labels), None)
+            .await
+        {
+            Ok(pods) => Ok(pods
+                .into_iter()
+                .filter_map(|p| serde_json::from_value::<Pod>(p).ok())
+                .filter(mesh::is_ready)
+                .collect()),
+            Err(e @ (ApiError::Unreachable(_) | ApiError::Unauthorized(_))) => {
+                Err(Error::Cluster(e.to_string()))
+            }
+            Err(e) => Ok::<_, Error>(vec![forbidden_marker(e)]),
+        }
+    };
+    let (coredns, istiods) = tokio::join!(
+        ready_pods("kube-system", "k8s-app=kube-dns"),
+        ready_pods(ISTIO_NAMESPACE, "app=istiod")
+    );
+    Ok(Infrastructure {
+        coredns: coredns?,
+        istiods: istiods?,
+    })
+}
+
+/// A placeholder pod carrying why pods could not be listed, so the source reports it.
+fn forbidden_marker(error: ApiError) -> Pod {
+    let mut pod = Pod::default();
+    pod.metadata.annotations = Some([("meshdig.error".to_string(), error.to_string())].into());
+    pod
+}
+
+/// The error a placeholder carries, if `pods` is one.
+fn listing_error(pods: &[Pod]) -> Option<String> {
+    pods.iter().find_map(|p| {
+        p.metadata
+            .annotations
+            .as_ref()?
+            .get("meshdig.error")
+            .cloned()
+    })
+}
+
+fn kube_dns_endpoint(request: &CaptureRequest<'_>, infrastructure: &Infrastructure) -> DnsEndpoint {
+    if let Some(addr) = request.overrides.kube_dns {
+        return DnsEndpoint::Address(addr);
+    }
+    if let Some(why) = listing_error(&infrastructure.coredns) {
+        return DnsEndpoint::Unavailable(format!("cannot find CoreDNS: {why}"));
+    }
+    match infrastructure.coredns.first() {
+        Some(pod) => DnsEndpoint::Pod {
+            namespace: "kube-system".to_string(),
+            pod: pod.metadata.name.clone().unwrap_or_default(),
+            port: 53,
+        },
+        None => DnsEndpoint::Unavailable(
+            "no ready CoreDNS pod (label k8s-app=kube-dns) in kube-system; or pass --kube-dns ADDR[:PORT]".to_string(),
+        ),
+    }
+}
+
+/// The sidecar's endpoint, when the pod's DNS goes through one.
+fn sidecar_endpoint(
+    request: &CaptureRequest<'_>,
+    pod: Option<&Pod>,
+    workload: Option<&Workload>,
+) -> Option<DnsEndpoint> {
+    let (pod, workload) = (pod?, workload?);
+    if !workload.captures_dns() {
+        return None;
+    }
+    if let Some(addr) = request.overrides.sidecar {
+        return Some(DnsEndpoint::Address(addr));
+    }
+    let phase = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_default();
+    if phase != "Running" {
+        return Some(DnsEndpoint::Unavailable(format!(
+            "pod {}/{} is not running (phase {}), so its sidecar cannot be asked",
+            workload.namespace,
+            workload.pod,
+            if phase.is_empty() { "unknown" } else { &phase }
+        )));
+    }
+    Some(DnsEndpoint::Pod {
+        namespace: workload.namespace.clone(),
+        pod: workload.pod.clone(),
+        port: SIDECAR_DNS_PORT,
+    })
+}
+
+fn istiod_endpoint(
+    request: &CaptureRequest<'_>,
+    infrastructure: &Infrastructure,
+) -> IstiodEndpoint {
+    if let Some(addr) = request.overrides.control_plane {
+        return IstiodEndpoint::Url(addr);
+    }
+    if let Some(why) = listing_error(&infrastructure.istiods) {
+        return IstiodEndpoint::Unavailable(format!("cannot find istiod: {why}"));
+    }
+    if infrastructure.istiods.is_empty() {
+        return IstiodEndpoint::Unavailable(format!(
+            "no ready istiod pod (label app=istiod) in {ISTIO_NAMESPACE}; or pass --control-plane URL"
+        ));
+    }
+    IstiodEndpoint::Replicas(
+        infrastructure
+            .istiods
+            .iter()
+            .map(|p| {
+                (
+                    ISTIO_NAMESPACE.to_string(),
+                    p.metadata.name.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// One `answers[]` entry of the snapshot format.
+fn answer_entry(result: &SourceResult, question: &Question<'_>, from: Option<&Workload>) -> Value {
+    let mut entry = Map::new();
+    if let Some(w) = from {
+        entry.insert(
+            "from".into(),
+            json!({ "namespace": w.namespace, "pod": w.pod }),
+        );
+    }
+    entry.insert("source".into(), json!(result.source));
+    entry.insert(
+        "question".into(),
+        json!({ "name": question.fqdn, "type": question.rtype.to_string() }),
+    );
+    match &result.outcome {
+        Outcome::Answered(answer) => {
+            entry.insert("rcode".into(), json!(answer.rcode));
+            entry.insert("flags".into(), json!({ "aa": answer.authoritative }));
+            entry.insert("records".into(), json!(answer.records));
+        }
+        Outcome::Error(why) | Outcome::NotApplicable(why) => {
+            entry.insert("error".into(), json!(why));
+        }
+    }
+    if let Some(rtt) = result.rtt_ms {
+        entry.insert("rtt_ms".into(), json!(rtt));
+    }
+    if let Some(transport) = &result.transport {
+        entry.insert("transport".into(), json!(transport));
+    }
+    Value::Object(entry)
+}
+
+fn set_kind(object: &mut Value, api_version: &str, kind: &str) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert("apiVersion".into(), json!(api_version));
+        map.insert("kind".into(), json!(kind));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_namespaces_a_name_can_resolve_through() {
+        let search = Some("bookinfo.svc.cluster.local");
+        let ns = |fqdn| namespaces_named(fqdn, search, "cluster.local");
+        assert_eq!(ns("reviews.bookinfo.svc.cluster.local."), ["bookinfo"]);
+        assert_eq!(
+            ns("kubernetes.default.bookinfo.svc.cluster.local."),
+            ["bookinfo", "default"]
+        );
+        assert_eq!(ns("_http._tcp.ratings.shop.svc.cluster.local."), ["shop"]);
+        assert!(ns("api.example.com.").is_empty());
+    }
+}

@@ -1,0 +1,77 @@
+//! Connecting to a cluster the way kubectl does: `--kubeconfig`, the `KUBECONFIG` list or
+//! `~/.kube/config`, `--context`, the context's namespace, and in-cluster configuration inside a pod.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+use crate::error::{Error, Result};
+
+/// How to reach the API server.
+#[derive(Debug, Clone)]
+pub struct KubeSettings {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    /// Bound on every API request (connect, read, write).
+    pub request_timeout: Duration,
+}
+
+/// A connected client and what the kubeconfig said about defaults.
+#[derive(Clone)]
+pub struct Kube {
+    pub client: Client,
+    pub default_namespace: String,
+    /// The API server URL, for messages (never credentials).
+    pub server: String,
+    pub request_timeout: Duration,
+}
+
+/// Builds a client from the kubeconfig (or the in-cluster service account) with TLS verification on.
+pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
+    // kube's rustls needs a process-wide crypto provider; a second install is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let options = KubeConfigOptions {
+        context: settings.context.clone(),
+        ..KubeConfigOptions::default()
+    };
+    let kubeconfig_error = |e: kube::config::KubeconfigError| {
+        Error::Kubeconfig(format!("{e}; check --kubeconfig, KUBECONFIG and --context"))
+    };
+    let mut config = match &settings.kubeconfig {
+        Some(path) => {
+            let file = Kubeconfig::read_from(path).map_err(|e| {
+                Error::Kubeconfig(format!("cannot read kubeconfig {}: {e}", path.display()))
+            })?;
+            Config::from_custom_kubeconfig(file, &options)
+                .await
+                .map_err(kubeconfig_error)?
+        }
+        None => match Kubeconfig::read() {
+            Ok(file) => Config::from_custom_kubeconfig(file, &options)
+                .await
+                .map_err(kubeconfig_error)?,
+            Err(_) if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => Config::incluster()
+                .map_err(|e| Error::Kubeconfig(format!("in-cluster configuration failed: {e}")))?,
+            Err(e) => {
+                return Err(Error::Kubeconfig(format!(
+                    "no kubeconfig found ({e}); pass --kubeconfig, set KUBECONFIG, or use --snapshot FILE"
+                )));
+            }
+        },
+    };
+    config.connect_timeout = Some(settings.request_timeout);
+    config.read_timeout = Some(settings.request_timeout);
+    config.write_timeout = Some(settings.request_timeout);
+    let server = config.cluster_url.to_string();
+    let default_namespace = config.default_namespace.clone();
+    let client = Client::try_from(config)
+        .map_err(|e| Error::Kubeconfig(format!("cannot build a client for {server}: {e}")))?;
+    Ok(Kube {
+        client,
+        default_namespace,
+        server,
+        request_timeout: settings.request_timeout,
+    })
+}

@@ -1,0 +1,144 @@
+//! What a live pod and the control plane say about the mesh: sidecar presence, DNS capture and
+//! auto-allocation flags (from the injected istio-proxy container), and istiod's version and features.
+
+use k8s_openapi::api::core::v1::{Container, Pod};
+use serde_json::{Value, json};
+
+/// The name of Istio's injected proxy container.
+const ISTIO_PROXY: &str = "istio-proxy";
+
+/// The istio-proxy container of a pod: a regular container, or a native sidecar (init container).
+fn istio_proxy(pod: &Pod) -> Option<&Container> {
+    let spec = pod.spec.as_ref()?;
+    spec.containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .find(|c| c.name == ISTIO_PROXY)
+}
+
+/// The value of environment variable `name` on `container`.
+fn env<'a>(container: &'a Container, name: &str) -> Option<&'a str> {
+    container
+        .env
+        .iter()
+        .flatten()
+        .find(|e| e.name == name)
+        .and_then(|e| e.value.as_deref())
+}
+
+/// The `proxies[]` entry of the snapshot format for `pod`, without the name table.
+pub fn proxy_entry(pod: &Pod) -> Value {
+    let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    match istio_proxy(pod) {
+        Some(proxy) => {
+            let flag = |key: &str| env(proxy, key).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            json!({
+                "namespace": namespace,
+                "pod": name,
+                "kind": "sidecar",
+                "dns_capture": flag("ISTIO_META_DNS_CAPTURE"),
+                "dns_auto_allocate": flag("ISTIO_META_DNS_AUTO_ALLOCATE"),
+            })
+        }
+        None => json!({ "namespace": namespace, "pod": name, "kind": "none" }),
+    }
+}
+
+/// True when the pod runs an Istio sidecar.
+pub fn has_sidecar(pod: &Pod) -> bool {
+    istio_proxy(pod).is_some()
+}
+
+/// The `mesh` section of the snapshot format, from the running istiod pods.
+pub fn mesh_entry(istiods: &[Pod], any_sidecar: bool) -> Value {
+    let discovery = istiods.iter().find_map(|p| {
+        p.spec
+            .as_ref()?
+            .containers
+            .iter()
+            .find(|c| c.name == "discovery")
+    });
+    if discovery.is_none() && !any_sidecar {
+        return json!({ "kind": "none" });
+    }
+    let version = discovery
+        .and_then(|c| c.image.as_deref())
+        .and_then(|image| image.rsplit_once(':'))
+        .map(|(_, tag)| tag.to_string());
+    let minor = version
+        .as_deref()
+        .and_then(|v| v.trim_start_matches('v').split('.').nth(1))
+        .and_then(|m| m.parse::<u32>().ok());
+    let setting = |name: &str| {
+        discovery
+            .and_then(|c| env(c, name))
+            .map(|v| v.eq_ignore_ascii_case("true"))
+    };
+    // PILOT_ENABLE_IP_AUTOALLOCATE has defaulted to true since Istio 1.25.
+    let autoallocate =
+        setting("PILOT_ENABLE_IP_AUTOALLOCATE").unwrap_or(minor.is_none_or(|m| m >= 25));
+    json!({
+        "kind": "istio",
+        "version": version,
+        "pilot_enable_ip_autoallocate": autoallocate,
+        "enable_multicluster_headless": setting("ENABLE_MULTICLUSTER_HEADLESS").unwrap_or(true),
+    })
+}
+
+/// True when the pod is running and every container is ready.
+pub fn is_ready(pod: &Pod) -> bool {
+    let Some(status) = pod.status.as_ref() else {
+        return false;
+    };
+    status.phase.as_deref() == Some("Running")
+        && status
+            .conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == "Ready" && c.status == "True")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(env: Value) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy", "env": env}]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn reads_dns_flags_from_the_injected_proxy() {
+        let entry = proxy_entry(&pod(
+            json!([{"name": "ISTIO_META_DNS_CAPTURE", "value": "true"}]),
+        ));
+        assert_eq!(entry["kind"], "sidecar");
+        assert_eq!(entry["dns_capture"], true);
+        assert_eq!(entry["dns_auto_allocate"], false);
+        let plain: Pod = serde_json::from_value(
+            json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "app"}]}}),
+        )
+        .unwrap();
+        assert_eq!(proxy_entry(&plain)["kind"], "none");
+    }
+
+    #[test]
+    fn derives_mesh_defaults_from_the_istiod_version() {
+        let istiod = |tag: &str| -> Pod {
+            serde_json::from_value(json!({"metadata": {"name": "istiod"}, "spec": {"containers": [{"name": "discovery", "image": format!("docker.io/istio/pilot:{tag}")}]}})).unwrap()
+        };
+        assert_eq!(
+            mesh_entry(&[istiod("1.24.3")], true)["pilot_enable_ip_autoallocate"],
+            false
+        );
+        assert_eq!(
+            mesh_entry(&[istiod("1.27.0")], true)["pilot_enable_ip_autoallocate"],
+            true
+        );
+        assert_eq!(mesh_entry(&[], false)["kind"], "none");
+    }
+}
