@@ -48,7 +48,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l timeout -d 'Bou
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l cluster-domain -d 'The cluster DNS domain' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR[:PORT], port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -66,7 +66,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l timeout -d 
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l cluster-domain -d 'The cluster DNS domain' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR[:PORT], port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"

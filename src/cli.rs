@@ -143,7 +143,7 @@ pub struct LiveArgs {
     #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_sidecar_address)]
     pub sidecar: Option<SocketAddr>,
 
-    /// Read istiod's /debug/ndsz at this URL (http://ADDR[:PORT], port 15014 unless given) instead of through port-forwards.
+    /// Read istiod's /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards.
     #[arg(long, value_name = "URL", value_parser = parse_control_plane_url)]
     pub control_plane: Option<SocketAddr>,
 }

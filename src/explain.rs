@@ -475,9 +475,13 @@ fn by_design_local(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
         .filter_map(|p| p.cluster.clone())
         .collect();
     let local_cluster = provenance.iter().any(|p| p.cluster.is_none());
+    // A search-domain candidate is NXDOMAIN in kube-dns by nature; that says nothing about the host.
+    let remote_only = !remote.is_empty() && !local_cluster;
+    let searched = matches!(local.matched, Match::SearchCname { .. });
     if kube_negative
+        && !searched
         && local.answer.has_addresses()
-        && (registry == istio::EXTERNAL_REGISTRY || !local_cluster)
+        && (registry == istio::EXTERNAL_REGISTRY || remote_only)
     {
         let what = if registry == istio::EXTERNAL_REGISTRY {
             "a ServiceEntry host".to_string()

@@ -377,45 +377,52 @@ mod tests {
 
     #[test]
     fn follows_the_spec_for_each_service_shape() {
-        assert_eq!(
-            brief("reviews.bookinfo.svc.cluster.local.", RecordType::A),
-            "10.96.1.1"
-        );
-        assert_eq!(
-            brief("reviews.bookinfo.svc.cluster.local.", RecordType::AAAA),
-            "NODATA"
-        );
-        assert_eq!(
-            brief("db.bookinfo.svc.cluster.local.", RecordType::A),
-            "10.244.0.5"
-        );
-        assert_eq!(
-            brief("db-0.db.bookinfo.svc.cluster.local.", RecordType::A),
-            "10.244.0.5"
-        );
-        assert_eq!(
-            brief("ext.bookinfo.svc.cluster.local.", RecordType::A),
-            "CNAME db.example.com."
-        );
-        assert_eq!(
-            brief("nope.bookinfo.svc.cluster.local.", RecordType::A),
-            "NXDOMAIN"
-        );
-        assert_eq!(
-            brief("bookinfo.svc.cluster.local.", RecordType::A),
-            "NODATA"
-        );
-        assert_eq!(brief("example.com.", RecordType::A), "-");
-        assert_eq!(
-            brief(
-                "_http._tcp.reviews.bookinfo.svc.cluster.local.",
-                RecordType::SRV
+        let cases = [
+            (
+                "reviews.bookinfo.svc.cluster.local.",
+                RecordType::A,
+                "10.96.1.1",
             ),
-            "SRV 0 100 9080 reviews.bookinfo.svc.cluster.local."
-        );
-        assert_eq!(
-            brief("_tcp._tcp.db.bookinfo.svc.cluster.local.", RecordType::SRV),
-            "SRV 0 100 5432 db-0.db.bookinfo.svc.cluster.local."
-        );
+            (
+                "reviews.bookinfo.svc.cluster.local.",
+                RecordType::AAAA,
+                "NODATA",
+            ),
+            (
+                "db.bookinfo.svc.cluster.local.",
+                RecordType::A,
+                "10.244.0.5",
+            ),
+            (
+                "db-0.db.bookinfo.svc.cluster.local.",
+                RecordType::A,
+                "10.244.0.5",
+            ),
+            (
+                "ext.bookinfo.svc.cluster.local.",
+                RecordType::A,
+                "CNAME db.example.com.",
+            ),
+            (
+                "nope.bookinfo.svc.cluster.local.",
+                RecordType::A,
+                "NXDOMAIN",
+            ),
+            ("bookinfo.svc.cluster.local.", RecordType::A, "NODATA"),
+            ("example.com.", RecordType::A, "-"),
+            (
+                "_http._tcp.reviews.bookinfo.svc.cluster.local.",
+                RecordType::SRV,
+                "SRV 0 100 9080 reviews.bookinfo.svc.cluster.local.",
+            ),
+            (
+                "_tcp._tcp.db.bookinfo.svc.cluster.local.",
+                RecordType::SRV,
+                "SRV 0 100 5432 db-0.db.bookinfo.svc.cluster.local.",
+            ),
+        ];
+        for (name, rtype, expected) in cases {
+            assert_eq!(brief(name, rtype), expected, "{name} {rtype}");
+        }
     }
 }

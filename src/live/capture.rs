@@ -135,6 +135,8 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         }
     };
     let (_, ndsz) = tokio::join!(ask_all, control_plane.ndsz(workload.as_ref()));
+    // A forward closes cleanly only once its stream is gone, so the resolvers go first.
+    drop((kube_dns, sidecar));
     forwards.close().await;
 
     let mut proxies = Vec::new();

@@ -26,13 +26,38 @@ fn env<'a>(container: &'a Container, name: &str) -> Option<&'a str> {
         .and_then(|e| e.value.as_deref())
 }
 
+/// The annotation that overrides a pod's ProxyConfig, including `proxyMetadata`.
+const PROXY_CONFIG_ANNOTATION: &str = "proxy.istio.io/config";
+
+/// The value of `key` in the `proxyMetadata` of a `proxy.istio.io/config` annotation (YAML or JSON).
+fn annotated_metadata<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
+    let config = pod
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(PROXY_CONFIG_ANNOTATION)?;
+    config.match_indices(key).find_map(|(at, _)| {
+        let rest = config[at + key.len()..].trim_start_matches(['"', '\'']);
+        let value = rest.trim_start().strip_prefix(':')?;
+        let end = value.find([',', '}', '\n']).unwrap_or(value.len());
+        Some(value[..end].trim().trim_matches(['"', '\'']))
+    })
+}
+
 /// The `proxies[]` entry of the snapshot format for `pod`, without the name table.
+///
+/// The injector turns `proxyMetadata` into environment variables of istio-proxy; the pod's
+/// `proxy.istio.io/config` annotation is read when the variable is absent.
 pub fn proxy_entry(pod: &Pod) -> Value {
     let namespace = pod.metadata.namespace.clone().unwrap_or_default();
     let name = pod.metadata.name.clone().unwrap_or_default();
     match istio_proxy(pod) {
         Some(proxy) => {
-            let flag = |key: &str| env(proxy, key).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let flag = |key: &str| {
+                env(proxy, key)
+                    .or_else(|| annotated_metadata(pod, key))
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            };
             json!({
                 "namespace": namespace,
                 "pod": name,
@@ -86,17 +111,17 @@ pub fn mesh_entry(istiods: &[Pod], any_sidecar: bool) -> Value {
     })
 }
 
-/// True when the pod is running and every container is ready.
+/// True when the pod is running and not reported unready (a missing Ready condition counts as ready).
 pub fn is_ready(pod: &Pod) -> bool {
     let Some(status) = pod.status.as_ref() else {
         return false;
     };
     status.phase.as_deref() == Some("Running")
-        && status
+        && !status
             .conditions
             .iter()
             .flatten()
-            .any(|c| c.type_ == "Ready" && c.status == "True")
+            .any(|c| c.type_ == "Ready" && c.status != "True")
 }
 
 #[cfg(test)]
@@ -124,6 +149,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(proxy_entry(&plain)["kind"], "none");
+    }
+
+    #[test]
+    fn reads_dns_flags_from_the_proxy_config_annotation() {
+        let mut annotated = pod(json!([]));
+        annotated.metadata.annotations = Some(
+            [(
+                PROXY_CONFIG_ANNOTATION.to_string(),
+                "proxyMetadata:\n  ISTIO_META_DNS_CAPTURE: \"true\"\n  ISTIO_META_DNS_AUTO_ALLOCATE: 'false'\n".to_string(),
+            )]
+            .into(),
+        );
+        assert_eq!(proxy_entry(&annotated)["dns_capture"], true);
+        assert_eq!(proxy_entry(&annotated)["dns_auto_allocate"], false);
+        let json_style = r#"{"proxyMetadata": {"ISTIO_META_DNS_CAPTURE": "true"}}"#;
+        annotated.metadata.annotations =
+            Some([(PROXY_CONFIG_ANNOTATION.to_string(), json_style.to_string())].into());
+        assert_eq!(proxy_entry(&annotated)["dns_capture"], true);
     }
 
     #[test]

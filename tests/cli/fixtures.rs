@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{assert_contract, codes, diff_json, fixture, run};
+use crate::support::{assert_contract, codes, diff_json, fixture, run, source};
 
 /// Every shipped fixture with the question it was captured for.
 const SCENARIOS: &[(&str, &[&str])] = &[
@@ -179,16 +179,6 @@ fn scenario_with(
     assert_eq!(doc["exit_code"], exit, "{file}: exit_code in JSON");
     assert_eq!(codes(&doc), expected_codes, "{file}: finding codes");
     doc
-}
-
-/// The result of one source (`kube-dns`, `sidecar`, `control-plane`, `expected`).
-fn source<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["source"] == name)
-        .unwrap_or_else(|| panic!("no source {name}"))
 }
 
 /// `TYPE DATA` of every record of a source, in order.

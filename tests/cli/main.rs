@@ -5,5 +5,7 @@
 
 mod fixtures;
 mod generated;
+mod harness;
+mod live;
 mod support;
 mod usage;

@@ -122,3 +122,13 @@ pub fn assert_contract(doc: &Value) {
         assert!(finding["evidence"].is_array());
     }
 }
+
+/// The result of one source (`kube-dns`, `sidecar`, `control-plane`, `expected`) in a diff document.
+pub fn source<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["sources"]
+        .as_array()
+        .expect("sources is an array")
+        .iter()
+        .find(|s| s["source"] == name)
+        .unwrap_or_else(|| panic!("no source {name}"))
+}

@@ -1,0 +1,638 @@
+//! Live mode end to end: the real binary against a fake Kubernetes API server (real REST and
+//! port-forward protocols), Knot as kube-dns, dnsmasq as the sidecar's DNS proxy and a fake istiod.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::harness::sample::{
+    BOOKINFO, COREDNS_POD, ISTIOD_POD, PENDING_POD, PRODUCTPAGE_POD, PRODUCTPAGE_PROXY_ID,
+    sample_cluster,
+};
+use crate::harness::{
+    Dnsmasq, FakeApi, FakeIstiod, Knot, Kubeconfig, Role, SidecarDns, coredns_zone, kubectl_binary,
+};
+use crate::support::{Run, assert_contract, codes, run, source};
+
+/// A secret that must never appear in any output.
+const TOKEN: &str = "meshdig-test-token-4c1f9e";
+
+/// The sidecar's DNS port and istiod's debug port, as meshdig port-forwards to them.
+const SIDECAR_PORT: u16 = 15053;
+const ISTIOD_PORT: u16 = 15014;
+
+/// A running stand-in cluster: API server, kube-dns, the productpage sidecar and istiod.
+struct LiveCluster {
+    api: FakeApi,
+    istiod: FakeIstiod,
+    kubeconfig: Kubeconfig,
+    // Kept alive for the test; stopped on drop.
+    _kube_dns: Knot,
+    _sidecar: Dnsmasq,
+}
+
+/// What differs between scenarios.
+struct Scenario {
+    /// Objects beyond the sample cluster (or replacing its objects of the same name).
+    extra: Vec<Value>,
+    /// Sample objects to leave out: (kind, namespace, name).
+    remove: Vec<(&'static str, &'static str, &'static str)>,
+    /// Zones beyond cluster.local that kube-dns serves (standing in for the internet upstream).
+    upstream_zones: Vec<(&'static str, String)>,
+    sidecar: SidecarDns,
+    /// The name table istiod holds for productpage's proxy.
+    table: Value,
+}
+
+impl LiveCluster {
+    fn start(scenario: Scenario) -> Self {
+        let api = FakeApi::with_objects(sample_cluster());
+        api.add_all(scenario.extra);
+        for (kind, namespace, name) in scenario.remove {
+            assert!(
+                api.remove(kind, Some(namespace), name),
+                "the sample has {kind} {namespace}/{name}"
+            );
+        }
+        let objects = api.objects();
+        let zone = coredns_zone(&objects);
+        let mut zones: Vec<(&str, &str)> = vec![("cluster.local", zone.as_str())];
+        zones.extend(
+            scenario
+                .upstream_zones
+                .iter()
+                .map(|(origin, text)| (*origin, text.as_str())),
+        );
+        let kube_dns = Knot::start_zones(&zones);
+        let sidecar = Dnsmasq::start(&scenario.sidecar.upstream(kube_dns.addr()));
+        let istiod = FakeIstiod::start();
+        istiod.set_ndsz(PRODUCTPAGE_PROXY_ID, 200, &json!({"configs": [{"@type": "type.googleapis.com/istio.networking.nds.v1.NameTable", "table": scenario.table}]}));
+        api.forward("kube-system", COREDNS_POD, 53, kube_dns.addr());
+        api.forward(BOOKINFO, PRODUCTPAGE_POD, SIDECAR_PORT, sidecar.addr());
+        api.forward("istio-system", ISTIOD_POD, ISTIOD_PORT, istiod.addr());
+        api.set_token(Some(TOKEN));
+        let kubeconfig = api.kubeconfig("test", BOOKINFO);
+        Self {
+            api,
+            istiod,
+            kubeconfig,
+            _kube_dns: kube_dns,
+            _sidecar: sidecar,
+        }
+    }
+
+    /// Runs meshdig with `args` plus this cluster's kubeconfig.
+    fn meshdig(&self, args: &[&str]) -> Run {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--kubeconfig", self.kubeconfig.path_str()]);
+        let run = run(&all);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(
+            !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+            "the token leaked"
+        );
+        run
+    }
+
+    /// `meshdig diff NAME --from pod/productpage -n bookinfo -o json`, parsed.
+    fn diff(&self, name: &str, extra: &[&str]) -> (Value, i32) {
+        let from = format!("pod/{PRODUCTPAGE_POD}");
+        let mut args = vec!["diff", name, "--from", &from, "-n", BOOKINFO, "-o", "json"];
+        args.extend_from_slice(extra);
+        let run = self.meshdig(&args);
+        let doc: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", run.stdout, run.stderr));
+        assert_contract(&doc);
+        (doc, run.code)
+    }
+}
+
+/// Asserts the verdict, the exit code and the exact finding codes of a diff.
+fn assert_outcome(doc: &Value, code: i32, verdict: &str, exit: i32, expected: &[&str]) {
+    assert_eq!(
+        (doc["verdict"].as_str(), code),
+        (Some(verdict), exit),
+        "{doc:#}"
+    );
+    assert_eq!(codes(doc), expected);
+}
+
+/// Asserts an incomplete verdict (exit 3) whose `source` failed with a message containing `needle`.
+fn assert_source_error(doc: &Value, code: i32, name: &str, needle: &str) {
+    assert_eq!(
+        (doc["verdict"].as_str(), code),
+        (Some("incomplete"), 3),
+        "{doc:#}"
+    );
+    let error = source(doc, name)["error"].as_str().unwrap_or_default();
+    assert!(error.contains(needle), "{name}: {error:?} lacks {needle:?}");
+}
+
+/// The productpage pod with DNS capture on, as the injector writes it.
+fn productpage_capturing() -> Value {
+    let mut pod = sample_cluster()
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == PRODUCTPAGE_POD)
+        .expect("the sample has productpage");
+    pod["metadata"]["annotations"]["proxy.istio.io/config"] =
+        json!("proxyMetadata:\n  ISTIO_META_DNS_CAPTURE: \"true\"\n");
+    pod
+}
+
+fn table_entry(ips: &[&str], registry: &str, short: &str, ns: &str) -> Value {
+    json!({"ips": ips, "registry": registry, "shortname": short, "namespace": ns})
+}
+
+/// The table istiod pushes for the healthy sample: the services its Sidecar resource
+/// (`./*`, `istio-system/*`) lets productpage see.
+fn healthy_table() -> Value {
+    json!({
+        "istiod.istio-system.svc.cluster.local": table_entry(&["10.96.100.10"], "Kubernetes", "istiod", "istio-system"),
+        "api.payments.example.com": {"ips": ["240.240.0.1"], "registry": "External"},
+        "reviews.bookinfo.svc.cluster.local": table_entry(&["10.96.12.34"], "Kubernetes", "reviews", BOOKINFO),
+        "ratings.bookinfo.svc.cluster.local": table_entry(&["10.244.1.5", "10.244.2.6", "10.244.3.7"], "Kubernetes", "ratings", BOOKINFO),
+    })
+}
+
+fn healthy() -> Scenario {
+    Scenario {
+        extra: vec![productpage_capturing()],
+        remove: Vec::new(),
+        upstream_zones: Vec::new(),
+        sidecar: SidecarDns::new().host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34"),
+        table: healthy_table(),
+    }
+}
+
+fn datas(doc: &Value, name: &str) -> Vec<String> {
+    let mut data: Vec<String> = source(doc, name)["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["data"].as_str().unwrap().to_string())
+        .collect();
+    data.sort();
+    data
+}
+
+#[test]
+fn healthy_bookinfo_live() {
+    let cluster = LiveCluster::start(healthy());
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_outcome(&doc, code, "consistent", 0, &["mesh-ttl"]);
+    assert_eq!(datas(&doc, "kube-dns"), ["10.96.12.34"]);
+    assert_eq!(
+        source(&doc, "kube-dns")["records"][0]["ttl_s"],
+        5,
+        "Knot serves the zone with TTL 5"
+    );
+    assert_eq!(
+        source(&doc, "sidecar")["records"][0]["ttl_s"],
+        30,
+        "dnsmasq answers locally with TTL 30"
+    );
+    assert_eq!(source(&doc, "sidecar")["transport"], "tcp (port-forward)");
+    assert_eq!(source(&doc, "control-plane")["status"], "answered");
+}
+
+// See: https://github.com/istio/istio/issues/49769
+#[test]
+fn r49769_headless_stale_after_rollout_live() {
+    let mut scenario = healthy();
+    // istiod and the sidecar still hold the pod IP from before the rollout.
+    scenario.sidecar =
+        SidecarDns::new().host_record("ratings.bookinfo.svc.cluster.local", "10.244.9.9");
+    scenario.table["ratings.bookinfo.svc.cluster.local"] =
+        table_entry(&["10.244.9.9"], "Kubernetes", "ratings", BOOKINFO);
+    let cluster = LiveCluster::start(scenario);
+    let (doc, code) = cluster.diff("ratings", &[]);
+    assert_outcome(
+        &doc,
+        code,
+        "discrepancy",
+        1,
+        &["headless-endpoints", "mesh-ttl", "stale-control-plane"],
+    );
+    assert_eq!(
+        datas(&doc, "kube-dns"),
+        ["10.244.1.5", "10.244.2.6", "10.244.3.7"]
+    );
+    assert_eq!(datas(&doc, "sidecar"), ["10.244.9.9"]);
+}
+
+// See: https://github.com/istio/istio/issues/39080
+#[test]
+fn r39080_serviceentry_auto_vip_live() {
+    // The sample's ServiceEntry api.payments.example.com (port 443) has VIP 240.240.0.1 in status.
+    let mut scenario = healthy();
+    scenario.upstream_zones.push((
+        "example.com",
+        "$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns.example.com. hostmaster.example.com. 1 7200 1800 86400 300\n@ IN NS ns.example.com.\nns IN A 127.0.0.1\napi.payments IN A 203.0.113.10\n".to_string(),
+    ));
+    scenario.sidecar = SidecarDns::new().host_record("api.payments.example.com", "240.240.0.1");
+    let cluster = LiveCluster::start(scenario);
+    let (doc, code) = cluster.diff("api.payments.example.com.", &[]);
+    assert_outcome(
+        &doc,
+        code,
+        "explained",
+        0,
+        &["auto-allocated-vip", "mesh-ttl"],
+    );
+    assert_eq!(datas(&doc, "kube-dns"), ["203.0.113.10"]);
+    assert_eq!(datas(&doc, "sidecar"), ["240.240.0.1"]);
+    let vip = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "auto-allocated-vip")
+        .unwrap();
+    assert_eq!(
+        vip["severity"], "warning",
+        "the name also resolves outside the mesh"
+    );
+    assert!(vip["summary"].as_str().unwrap().contains("(443)"), "{vip}");
+}
+
+// See: https://github.com/istio/istio/issues/35421
+#[test]
+fn r35421_kubernetes_default_cname_live() {
+    let mut scenario = healthy();
+    // Without the sample's Sidecar resource, productpage's table holds every service, kubernetes too.
+    scenario.remove.push(("Sidecar", BOOKINFO, "default"));
+    scenario.table["kubernetes.default.svc.cluster.local"] =
+        table_entry(&["10.96.0.1"], "Kubernetes", "kubernetes", "default");
+    scenario.sidecar = SidecarDns::new()
+        .host_record("kubernetes.default", "10.96.0.1")
+        .cname(
+            "kubernetes.default.bookinfo.svc.cluster.local",
+            "kubernetes.default",
+        );
+    let cluster = LiveCluster::start(scenario);
+    let (doc, code) = cluster.diff("kubernetes.default", &[]);
+    assert_outcome(&doc, code, "explained", 0, &["search-domain-cname"]);
+    assert_eq!(
+        doc["query"]["name"],
+        "kubernetes.default.bookinfo.svc.cluster.local."
+    );
+    assert_eq!(source(&doc, "kube-dns")["rcode"], "NXDOMAIN");
+    assert_eq!(datas(&doc, "sidecar"), ["10.96.0.1", "kubernetes.default."]);
+}
+
+#[test]
+fn a_live_run_and_its_snapshot_replay_agree() {
+    let cluster = LiveCluster::start(healthy());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.json");
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    let captured = cluster.meshdig(&[
+        "snapshot",
+        "reviews",
+        "ratings",
+        "-t",
+        "A",
+        "-t",
+        "AAAA",
+        "--from",
+        &from,
+        "-n",
+        BOOKINFO,
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(captured.code, 0, "{}", captured.stderr);
+    assert!(
+        captured.stderr.contains("answers; replay with"),
+        "{}",
+        captured.stderr
+    );
+    for (name, rtype) in [("reviews", "A"), ("ratings", "A"), ("reviews", "AAAA")] {
+        let (live, live_code) = cluster.diff(name, &["-t", rtype]);
+        let replay = run(&[
+            "diff",
+            name,
+            "-t",
+            rtype,
+            "--from",
+            &from,
+            "-n",
+            BOOKINFO,
+            "--snapshot",
+            file.to_str().unwrap(),
+            "-o",
+            "json",
+        ]);
+        let replay_doc: Value = serde_json::from_str(&replay.stdout).unwrap();
+        assert_eq!(live_code, replay.code);
+        assert_eq!(
+            without_timing(live),
+            without_timing(replay_doc),
+            "{name} {rtype}"
+        );
+    }
+}
+
+/// The document without round-trip times, which differ between two live runs.
+fn without_timing(mut doc: Value) -> Value {
+    for source in doc["sources"].as_array_mut().unwrap() {
+        source["rtt_ms"] = Value::Null;
+    }
+    doc
+}
+
+#[test]
+fn kubectl_meshdig_runs_through_real_kubectl() {
+    let cluster = LiveCluster::start(healthy());
+    let bin = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        assert_cmd::cargo::cargo_bin("meshdig"),
+        bin.path().join("kubectl-meshdig"),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new(kubectl_binary())
+        .args([
+            "meshdig",
+            "diff",
+            "reviews",
+            "--from",
+            &format!("pod/{PRODUCTPAGE_POD}"),
+            "-n",
+            BOOKINFO,
+            "-o",
+            "json",
+        ])
+        .args(["--kubeconfig", cluster.kubeconfig.path_str()])
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", cluster.kubeconfig.home())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["verdict"], "consistent");
+    let help = std::process::Command::new(kubectl_binary())
+        .args(["meshdig", "--help"])
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.path().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("HOME", cluster.kubeconfig.home())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: kubectl meshdig"));
+}
+
+/// The role of `docs/rbac.yaml`, rule by rule (resource names are not narrowed by the fake).
+fn documented_role() -> Role {
+    let yaml = std::fs::read_to_string(crate::support::repo().join("docs/rbac.yaml")).unwrap();
+    let list = |line: &str, key: &str| -> Vec<String> {
+        let start = line
+            .find(&format!("{key}: ["))
+            .map(|i| i + key.len() + 3)
+            .unwrap();
+        let end = start + line[start..].find(']').unwrap();
+        line[start..end]
+            .split(',')
+            .map(|s| s.trim().trim_matches('"').to_string())
+            .collect()
+    };
+    let mut role = Role::new();
+    let mut rules = 0;
+    for line in yaml
+        .lines()
+        .filter(|l| l.trim_start().starts_with("- { apiGroups:"))
+    {
+        for group in list(line, "apiGroups") {
+            for resource in list(line, "resources") {
+                for verb in list(line, "verbs") {
+                    role = role.allow(&verb, &group, &resource, None);
+                }
+            }
+        }
+        rules += 1;
+    }
+    assert_eq!(rules, 7, "docs/rbac.yaml has one rule per line");
+    role
+}
+
+#[test]
+fn works_with_exactly_the_documented_rbac_role() {
+    let cluster = LiveCluster::start(healthy());
+    cluster.api.set_role(Some(documented_role()));
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_eq!(
+        (doc["verdict"].as_str(), code),
+        (Some("consistent"), 0),
+        "{doc:#}"
+    );
+    let via_deployment = cluster.meshdig(&[
+        "diff",
+        "reviews",
+        "--from",
+        "deploy/productpage-v1",
+        "-n",
+        BOOKINFO,
+    ]);
+    assert_eq!(via_deployment.code, 0, "{}", via_deployment.stderr);
+}
+
+#[test]
+fn rbac_denying_endpointslices_is_named_and_exits_3() {
+    let cluster = LiveCluster::start(healthy());
+    let mut role = documented_role();
+    role.rules.retain(|r| r.resource != "endpointslices");
+    cluster.api.set_role(Some(role));
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_source_error(
+        &doc,
+        code,
+        "expected",
+        "RBAC forbids list endpointslices.discovery.k8s.io in namespace bookinfo",
+    );
+    assert_eq!(codes(&doc), ["mesh-ttl", "source-unreachable"]);
+    assert_eq!(
+        source(&doc, "sidecar")["status"],
+        "answered",
+        "the other sources are still asked"
+    );
+}
+
+#[test]
+fn coredns_gone_is_a_kube_dns_error() {
+    let cluster = LiveCluster::start(healthy());
+    assert!(cluster.api.remove("Pod", Some("kube-system"), COREDNS_POD));
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_source_error(&doc, code, "kube-dns", "no ready CoreDNS pod");
+}
+
+#[test]
+fn istiod_404_and_403_are_control_plane_errors() {
+    let cluster = LiveCluster::start(healthy());
+    cluster.istiod.remove_ndsz(PRODUCTPAGE_PROXY_ID);
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_source_error(&doc, code, "control-plane", "not connected to istiod");
+
+    cluster
+        .istiod
+        .set_ndsz(PRODUCTPAGE_PROXY_ID, 403, &json!({"error": "forbidden"}));
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_eq!(code, 3);
+    let error = source(&doc, "control-plane")["error"].as_str().unwrap();
+    assert!(
+        error.contains("403") && error.contains("refused"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_closed_sidecar_port_is_a_sidecar_error_naming_the_forward() {
+    let cluster = LiveCluster::start(healthy());
+    cluster
+        .api
+        .unforward(BOOKINFO, PRODUCTPAGE_POD, SIDECAR_PORT);
+    let started = Instant::now();
+    let (doc, code) = cluster.diff("reviews", &["--timeout", "2s"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "no hang past the time-outs"
+    );
+    let forward = format!("pod {BOOKINFO}/{PRODUCTPAGE_POD}:{SIDECAR_PORT}");
+    assert_source_error(&doc, code, "sidecar", &forward);
+}
+
+#[test]
+fn a_pod_that_is_not_running_cannot_have_its_sidecar_asked() {
+    let cluster = LiveCluster::start(healthy());
+    let from = format!("pod/{PENDING_POD}");
+    let run = cluster.meshdig(&[
+        "diff", "reviews", "--from", &from, "-n", BOOKINFO, "-o", "json",
+    ]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(run.code, 3, "{doc:#}");
+    assert!(
+        source(&doc, "sidecar")["error"]
+            .as_str()
+            .unwrap()
+            .contains("is not running (phase Pending)")
+    );
+}
+
+#[test]
+fn a_slow_api_server_fails_within_the_request_timeout() {
+    let cluster = LiveCluster::start(healthy());
+    cluster.api.set_delay(Duration::from_secs(4));
+    let started = Instant::now();
+    let run = cluster.meshdig(&[
+        "diff",
+        "reviews",
+        "--from",
+        &format!("pod/{PRODUCTPAGE_POD}"),
+        "-n",
+        BOOKINFO,
+        "--request-timeout",
+        "500ms",
+    ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "gave up within the time-out, not after the reply"
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot reach the Kubernetes API") && run.stderr.contains("500 ms"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unknown_pods_and_contexts_are_one_line_errors() {
+    let cluster = LiveCluster::start(healthy());
+    let run = cluster.meshdig(&["diff", "reviews", "--from", "pod/nope", "-n", BOOKINFO]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no pod 'nope' in namespace 'bookinfo'"),
+        "{}",
+        run.stderr
+    );
+    let run = cluster.meshdig(&["diff", "reviews", "--context", "missing"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("missing"), "{}", run.stderr);
+}
+
+#[test]
+fn verbose_logs_never_show_the_token() {
+    let cluster = LiveCluster::start(healthy());
+    let run = cluster.meshdig(&[
+        "-vv",
+        "diff",
+        "reviews",
+        "--from",
+        &format!("pod/{PRODUCTPAGE_POD}"),
+        "-n",
+        BOOKINFO,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("connected"),
+        "-vv logs the steps: {}",
+        run.stderr
+    );
+    // LiveCluster::meshdig asserts the token is absent from stdout and stderr.
+}
+
+#[test]
+fn api_requests_do_not_grow_with_the_number_of_names() {
+    let cluster = LiveCluster::start(healthy());
+    let dir = tempfile::tempdir().unwrap();
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    let count = |names: &[&str]| {
+        cluster.api.clear_requests();
+        let file = dir.path().join("s.json");
+        let mut args = vec!["snapshot"];
+        args.extend_from_slice(names);
+        args.extend_from_slice(&[
+            "--from",
+            &from,
+            "-n",
+            BOOKINFO,
+            "-o",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(cluster.meshdig(&args).code, 0);
+        cluster
+            .api
+            .requests()
+            .iter()
+            .filter(|r| !r.path.ends_with("/portforward"))
+            .count()
+    };
+    let one = count(&["reviews"]);
+    let five = count(&[
+        "reviews",
+        "ratings",
+        "details",
+        "productpage",
+        "reviews.bookinfo.svc.cluster.local.",
+    ]);
+    assert_eq!(
+        one, five,
+        "requests for 1 name vs 5 names in the same namespaces"
+    );
+}
