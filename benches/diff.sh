@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process wall time of `meshdig diff` on shipped fixtures, measured with hyperfine.
 #
-#   bash benches/diff.sh             # every question in benches/questions.tsv, markdown on stdout
+#   bash benches/diff.sh             # every fixture's question (fixtures/questions.tsv), markdown on stdout
 #   RUNS=500 bash benches/diff.sh    # more runs per question
 #
 # Needs hyperfine (Debian: apt-get install hyperfine). Builds the release binary first.
@@ -17,7 +17,7 @@ commands=()
 while IFS=$'\t' read -r fixture args; do
   case "$fixture" in ''|'#'*) continue ;; esac
   commands+=("target/release/meshdig diff $args --snapshot fixtures/$fixture -o json")
-done < benches/questions.tsv
+done < fixtures/questions.tsv
 
 # Exit codes 1 and 3 are verdicts, not failures.
 hyperfine --shell=none --warmup 20 --runs "$runs" --ignore-failure \

@@ -5,164 +5,37 @@ use serde_json::Value;
 
 use crate::support::{assert_contract, codes, diff_json, fixture, run, source};
 
-/// Every shipped fixture with the question it was captured for.
-const SCENARIOS: &[(&str, &[&str])] = &[
-    (
-        "bookinfo-healthy.json",
-        &[
-            "reviews",
-            "--from",
-            "pod/productpage-v1-7d9",
-            "-n",
-            "bookinfo",
-        ],
-    ),
-    (
-        "serviceentry-auto-vip.json",
-        &[
-            "api.payments.example.com.",
-            "--from",
-            "pod/checkout-6f7d9c8b4-x2k4q",
-            "-n",
-            "shop",
-        ],
-    ),
-    (
-        "serviceentry-no-address.json",
-        &[
-            "ledger.corp.example.net.",
-            "--from",
-            "deploy/billing",
-            "-n",
-            "finance",
-        ],
-    ),
-    (
-        "headless-stale-after-rollout.json",
-        &[
-            "inventory-grpc.shop.svc.cluster.local.",
-            "--from",
-            "pod/checkout-6f7d9c8b4-x2k4q",
-            "-n",
-            "shop",
-        ],
-    ),
-    (
-        "kubernetes-default-cname.json",
-        &[
-            "kubernetes.default",
-            "--from",
-            "pod/productpage-v1-7d9",
-            "-n",
-            "bookinfo",
-        ],
-    ),
-    (
-        "aaaa-nodata.json",
-        &[
-            "billing.internal.example.org.",
-            "-t",
-            "AAAA",
-            "--from",
-            "pod/checkout-6f7d9c8b4-x2k4q",
-            "-n",
-            "shop",
-        ],
-    ),
-    (
-        "dns-capture-off.json",
-        &[
-            "orders-db.corp.example.net.",
-            "--from",
-            "deploy/orders-api",
-            "-n",
-            "shop",
-        ],
-    ),
-    (
-        "sidecar-scoped-out.json",
-        &[
-            "ratings.shop.svc.cluster.local.",
-            "--from",
-            "pod/web-5c8f7b6d9-h4rtx",
-            "-n",
-            "frontend",
-        ],
-    ),
-    (
-        "stale-sidecar.json",
-        &[
-            "details",
-            "--from",
-            "pod/productpage-v1-7d9",
-            "-n",
-            "bookinfo",
-        ],
-    ),
-    (
-        "stale-dns-cache.json",
-        &[
-            "postgres-replicas",
-            "--from",
-            "deploy/reporting",
-            "-n",
-            "data",
-        ],
-    ),
-    (
-        "not-synced.json",
-        &[
-            "orders-db",
-            "--from",
-            "pod/orders-api-6b8d7c9f4-q7wzn",
-            "-n",
-            "shop",
-        ],
-    ),
-    (
-        "istiod-forbidden.json",
-        &[
-            "reviews",
-            "--from",
-            "pod/productpage-v1-7d9",
-            "-n",
-            "bookinfo",
-        ],
-    ),
-    (
-        "multicluster-headless.json",
-        &[
-            "recommendation",
-            "--from",
-            "pod/checkout-6f7d9c8b4-x2k4q",
-            "-n",
-            "shop",
-        ],
-    ),
-    (
-        "externalname.json",
-        &[
-            "legacy-db",
-            "--from",
-            "pod/checkout-6f7d9c8b4-x2k4q",
-            "-n",
-            "shop",
-        ],
-    ),
-];
+/// The question each shipped fixture was captured for, from `fixtures/questions.tsv`.
+fn questions() -> Vec<(String, Vec<String>)> {
+    let table = std::fs::read_to_string(fixture("questions.tsv"))
+        .expect("fixtures/questions.tsv is readable");
+    table
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (file, args) = line.split_once('\t').expect("fixture<TAB>arguments");
+            (
+                file.to_string(),
+                args.split_whitespace().map(str::to_string).collect(),
+            )
+        })
+        .collect()
+}
 
 /// The question a scenario fixture was captured for.
-fn args_of(file: &str) -> &'static [&'static str] {
-    SCENARIOS
-        .iter()
-        .find(|(name, _)| *name == file)
-        .map(|(_, args)| *args)
-        .unwrap_or_else(|| panic!("{file} is not in SCENARIOS"))
+fn args_of(file: &str) -> Vec<String> {
+    questions()
+        .into_iter()
+        .find(|(name, _)| name == file)
+        .map(|(_, args)| args)
+        .unwrap_or_else(|| panic!("{file} is not in fixtures/questions.tsv"))
 }
 
 /// Runs the scenario's own question and checks the JSON contract, verdict, exit code and codes.
 fn scenario(file: &str, verdict: &str, exit: i32, expected_codes: &[&str]) -> Value {
-    scenario_with(file, args_of(file), verdict, exit, expected_codes)
+    let args = args_of(file);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    scenario_with(file, &args, verdict, exit, expected_codes)
 }
 
 fn scenario_with(
@@ -540,8 +413,9 @@ fn every_fixture_renders_a_table_with_a_verdict() {
     assert!(!files.is_empty());
     for file in &files {
         let path = fixture(file);
+        let args = args_of(file);
         let mut all = vec!["diff"];
-        all.extend_from_slice(args_of(file));
+        all.extend(args.iter().map(String::as_str));
         all.extend_from_slice(&["--snapshot", path.to_str().unwrap()]);
         let out = run(&all);
         assert!(out.stderr.is_empty(), "{file}: stderr: {}", out.stderr);
