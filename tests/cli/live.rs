@@ -10,7 +10,8 @@ use crate::harness::sample::{
     sample_cluster,
 };
 use crate::harness::{
-    Dnsmasq, FakeApi, FakeIstiod, Knot, Kubeconfig, Role, SidecarDns, coredns_zone, kubectl_binary,
+    Dnsmasq, FakeApi, FakeIstiod, Knot, KubeContext, Kubeconfig, Role, SidecarDns, coredns_zone,
+    kubectl_binary,
 };
 use crate::support::{Run, assert_contract, codes, run, source};
 
@@ -26,9 +27,8 @@ struct LiveCluster {
     api: FakeApi,
     istiod: FakeIstiod,
     kubeconfig: Kubeconfig,
-    // Kept alive for the test; stopped on drop.
-    _kube_dns: Knot,
-    _sidecar: Dnsmasq,
+    kube_dns: Knot,
+    sidecar: Dnsmasq,
 }
 
 /// What differs between scenarios.
@@ -76,8 +76,8 @@ impl LiveCluster {
             api,
             istiod,
             kubeconfig,
-            _kube_dns: kube_dns,
-            _sidecar: sidecar,
+            kube_dns,
+            sidecar,
         }
     }
 
@@ -635,4 +635,81 @@ fn api_requests_do_not_grow_with_the_number_of_names() {
         one, five,
         "requests for 1 name vs 5 names in the same namespaces"
     );
+}
+
+#[test]
+fn sources_given_as_addresses_are_asked_directly() {
+    let cluster = LiveCluster::start(healthy());
+    // No port-forward may be used: each layer is named by address.
+    let mut role = documented_role();
+    role.rules.retain(|r| r.resource != "pods/portforward");
+    cluster.api.set_role(Some(role));
+    let kube_dns = cluster.kube_dns.addr().to_string();
+    let sidecar = cluster.sidecar.addr().to_string();
+    let istiod = format!("http://{}", cluster.istiod.addr());
+    let (doc, code) = cluster.diff(
+        "reviews",
+        &[
+            "--kube-dns",
+            &kube_dns,
+            "--sidecar",
+            &sidecar,
+            "--control-plane",
+            &istiod,
+        ],
+    );
+    assert_outcome(&doc, code, "consistent", 0, &["mesh-ttl"]);
+    assert_eq!(source(&doc, "kube-dns")["transport"], "udp");
+    assert_eq!(source(&doc, "sidecar")["transport"], "udp");
+    assert_eq!(source(&doc, "control-plane")["status"], "answered");
+    assert!(
+        cluster
+            .api
+            .requests()
+            .iter()
+            .all(|r| !r.path.ends_with("/portforward")),
+        "no port-forward was opened"
+    );
+}
+
+#[test]
+fn kubeconfig_list_context_and_namespace_follow_kubectl() {
+    let cluster = LiveCluster::start(healthy());
+    // KUBECONFIG lists two files; the first's current context (its own cluster) points nowhere useful.
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::write(
+        &elsewhere,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: elsewhere\n  cluster:\n    server: http://127.0.0.1:9\n\
+         contexts:\n- name: elsewhere\n  context:\n    cluster: elsewhere\n    user: nobody\n\
+         current-context: elsewhere\nusers:\n- name: nobody\n  user: {}\n",
+    )
+    .unwrap();
+    let list = format!("{}:{}", elsewhere.display(), cluster.kubeconfig.path_str());
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    // No -n: the namespace comes from the chosen context (bookinfo).
+    let output = crate::support::meshdig()
+        .args([
+            "diff",
+            "reviews",
+            "--from",
+            &from,
+            "--context",
+            "test",
+            "-o",
+            "json",
+        ])
+        .env("KUBECONFIG", &list)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["from"]["namespace"], BOOKINFO);
+    assert_eq!(doc["verdict"], "consistent");
 }
