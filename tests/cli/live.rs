@@ -10,8 +10,7 @@ use crate::harness::sample::{
     sample_cluster,
 };
 use crate::harness::{
-    Dnsmasq, FakeApi, FakeIstiod, Knot, KubeContext, Kubeconfig, Role, SidecarDns, coredns_zone,
-    kubectl_binary,
+    Dnsmasq, FakeApi, FakeIstiod, Knot, Kubeconfig, Role, SidecarDns, coredns_zone, kubectl_binary,
 };
 use crate::support::{Run, assert_contract, codes, run, source};
 
