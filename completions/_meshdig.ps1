@@ -35,8 +35,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             break
         }
         'meshdig;diff' {
-            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …)')
-            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …) [default: A, or PTR when NAME is an IP address]')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …) [default: A, or PTR when NAME is an IP address]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The pod the question is asked from: pod/NAME, deploy/NAME or a pod name')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]')
@@ -61,8 +61,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             break
         }
         'meshdig;snapshot' {
-            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'The record types to ask for each name (repeat for several)')
-            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'The record types to ask for each name (repeat for several)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address]')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace]')

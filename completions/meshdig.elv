@@ -31,8 +31,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'meshdig;diff'= {
-            cand -t 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …)'
-            cand --type 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …)'
+            cand -t 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …) [default: A, or PTR when NAME is an IP address]'
+            cand --type 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …) [default: A, or PTR when NAME is an IP address]'
             cand --from 'The pod the question is asked from: pod/NAME, deploy/NAME or a pod name'
             cand -n 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]'
             cand --namespace 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]'
@@ -56,8 +56,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand --version 'Print version'
         }
         &'meshdig;snapshot'= {
-            cand -t 'The record types to ask for each name (repeat for several)'
-            cand --type 'The record types to ask for each name (repeat for several)'
+            cand -t 'The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address]'
+            cand --type 'The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address]'
             cand --from 'The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name'
             cand -n 'The namespace of --from, and of relative names [default: the context''s namespace]'
             cand --namespace 'The namespace of --from, and of relative names [default: the context''s namespace]'

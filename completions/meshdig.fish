@@ -34,7 +34,7 @@ complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "diff" -d 'Ask kube-
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the project\'s own checks)'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s t -l type -d 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …)' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s t -l type -d 'The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …) [default: A, or PTR when NAME is an IP address]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l from -d 'The pod the question is asked from: pod/NAME, deploy/NAME or a pod name' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s n -l namespace -d 'The namespace of --from, and of relative names [default: the context\'s namespace, or "default" with --snapshot]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l snapshot -d 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster' -r -F
@@ -55,7 +55,7 @@ never\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s V -l version -d 'Print version'
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s t -l type -d 'The record types to ask for each name (repeat for several)' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s t -l type -d 'The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l from -d 'The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s n -l namespace -d 'The namespace of --from, and of relative names [default: the context\'s namespace]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s o -l output -d 'The snapshot file to write' -r -F

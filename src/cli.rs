@@ -59,9 +59,9 @@ pub struct DiffArgs {
     #[arg(value_parser = parse_name)]
     pub name: QueryName,
 
-    /// The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …).
-    #[arg(short = 't', long = "type", value_name = "TYPE", default_value = "A", value_parser = parse_type)]
-    pub rtype: QueryType,
+    /// The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …) [default: A, or PTR when NAME is an IP address].
+    #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = parse_type)]
+    pub rtype: Option<QueryType>,
 
     /// The pod the question is asked from: pod/NAME, deploy/NAME or a pod name.
     #[arg(long, value_name = "POD")]
@@ -91,8 +91,8 @@ pub struct SnapshotArgs {
     #[arg(value_parser = parse_name)]
     pub names: Vec<QueryName>,
 
-    /// The record types to ask for each name (repeat for several).
-    #[arg(short = 't', long = "type", value_name = "TYPE", default_value = "A", value_parser = parse_type)]
+    /// The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address].
+    #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = parse_type)]
     pub types: Vec<QueryType>,
 
     /// The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name.

@@ -72,6 +72,16 @@ impl Derived<'_> {
             .map(String::as_str)
     }
 
+    /// The zone whose records the spec predicts, for comparing with it: the cluster domain, or
+    /// `arpa` for reverse look-ups (whose PTR records live outside the cluster domain).
+    pub fn comparison_zone(&self) -> &str {
+        if kube_dns::reverse_address(&self.input.question.fqdn).is_some() {
+            "arpa"
+        } else {
+            &self.input.world.cluster.domain
+        }
+    }
+
     /// The asking proxy's namespace.
     pub fn namespace(&self) -> &str {
         self.input
@@ -101,7 +111,7 @@ pub fn diff(input: &DiffInput<'_>) -> Report {
     ];
     sources.sort_by_key(|s| s.source);
     let findings = explain::explain(&derived, &sources);
-    let verdict = verdict(&sources, &findings, &input.world.cluster.domain);
+    let verdict = verdict(&sources, &findings, derived.comparison_zone());
     Report {
         question: input.question.clone(),
         from: describe_from(input),

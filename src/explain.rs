@@ -192,7 +192,7 @@ fn stale_dns_cache(
     let (Some(kube), Some(spec)) = (answers.kube, derived.spec.answer.as_ref()) else {
         return;
     };
-    let zone = &derived.input.world.cluster.domain;
+    let zone = derived.comparison_zone();
     if kube.within_zone(zone).same_as(&spec.within_zone(zone)) {
         return;
     }
@@ -773,7 +773,7 @@ fn unexplained_expectation(
     let (Some(app_answer), Some(expected_answer)) = (app.answer(), expected.answer()) else {
         return;
     };
-    let zone = &derived.input.world.cluster.domain;
+    let zone = derived.comparison_zone();
     let agree = if expected.origin == Some(Origin::KubernetesSpec) {
         app_answer
             .within_zone(zone)

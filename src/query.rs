@@ -1,6 +1,7 @@
 //! The question meshdig asks: a validated DNS name and record type, checked before any source is asked.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::str::FromStr;
 
 use hickory_proto::rr::{Name, RecordType};
@@ -23,6 +24,8 @@ pub struct QueryName {
     /// The name as typed when it contained non-ASCII characters.
     unicode: Option<String>,
     absolute: bool,
+    /// The address when the user typed an IP: the name is then its reverse (`in-addr.arpa`/`ip6.arpa`).
+    reverse_of: Option<IpAddr>,
 }
 
 impl QueryName {
@@ -38,6 +41,14 @@ impl QueryName {
         if input == "." {
             return Err(invalid(
                 "the root name has no records meshdig can diff; give a service or host name".into(),
+            ));
+        }
+        if let Ok(ip) = input.parse::<IpAddr>() {
+            return Ok(Self::reverse(ip));
+        }
+        if looks_like_an_address(input) {
+            return Err(invalid(
+                "it looks like an IP address but is not one; give a valid IPv4 (10.96.0.10) or IPv6 (fd00::a) address for a reverse lookup".into(),
             ));
         }
         let absolute = input.ends_with('.');
@@ -58,7 +69,33 @@ impl QueryName {
             ascii,
             unicode,
             absolute,
+            reverse_of: None,
         })
+    }
+
+    /// The reverse-lookup name of `ip` (`34.12.96.10.in-addr.arpa`), asked exactly.
+    pub fn reverse(ip: IpAddr) -> Self {
+        let name = Name::from(ip).to_ascii();
+        Self {
+            ascii: name.trim_end_matches('.').to_string(),
+            unicode: None,
+            absolute: true,
+            reverse_of: Some(ip),
+        }
+    }
+
+    /// The record type asked when none is given: PTR for an address, A otherwise.
+    pub fn default_type(&self) -> QueryType {
+        QueryType(if self.reverse_of.is_some() {
+            RecordType::PTR
+        } else {
+            RecordType::A
+        })
+    }
+
+    /// The address this name is the reverse of, when the user typed an IP.
+    pub fn reverse_of(&self) -> Option<IpAddr> {
+        self.reverse_of
     }
 
     /// Builds the name of `labels` joined under `suffix`, for names meshdig derives itself.
@@ -92,6 +129,16 @@ impl QueryName {
     pub fn fqdn(&self) -> String {
         format!("{}.", self.ascii)
     }
+}
+
+/// True for text that was meant as an address: four all-digit labels, or hex groups with colons.
+fn looks_like_an_address(input: &str) -> bool {
+    let labels: Vec<&str> = input.trim_end_matches('.').split('.').collect();
+    let dotted_quad = labels.len() == 4
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()));
+    dotted_quad || input.contains(':')
 }
 
 /// Checks label and name lengths and the characters a DNS host or service label may hold.
@@ -197,6 +244,22 @@ mod tests {
             let err = QueryName::parse(input).unwrap_err().to_string();
             assert!(err.contains(needle), "{input:?}: {err}");
         }
+    }
+
+    #[test]
+    fn an_address_means_its_reverse_name() {
+        let v4 = QueryName::parse("10.96.12.34").unwrap();
+        assert_eq!(v4.fqdn(), "34.12.96.10.in-addr.arpa.");
+        assert_eq!(v4.reverse_of(), Some("10.96.12.34".parse().unwrap()));
+        let v6 = QueryName::parse("fd00::1").unwrap();
+        assert!(v6.fqdn().ends_with(".ip6.arpa.") && v6.fqdn().starts_with("1.0.0.0."));
+        for bad in ["10.96.0.300", "fd00::zz", "10.1.2.3.4:53"] {
+            assert!(QueryName::parse(bad).is_err(), "{bad}");
+        }
+        assert!(
+            QueryName::parse("10.96.0").is_ok(),
+            "three numeric labels are a name"
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub struct Asker {
 
 /// Runs the diff and prints it; the exit code follows the verdict.
 pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
+    let rtype = args.rtype.unwrap_or_else(|| args.name.default_type());
     let (snapshot, asker) = match &args.snapshot {
         Some(path) => {
             reject_live_flags(&args.live)?;
@@ -38,7 +39,7 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
             (Snapshot::load(path)?, asker)
         }
         None => {
-            let questions = [(args.name.clone(), args.rtype)];
+            let questions = [(args.name.clone(), rtype)];
             capture_live(
                 &args.live,
                 args.from.as_deref(),
@@ -48,7 +49,7 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
             .await?
         }
     };
-    let report = diff_snapshot(&snapshot, &asker, &args.name, args.rtype).await?;
+    let report = diff_snapshot(&snapshot, &asker, &args.name, rtype).await?;
     let text = match args.output {
         OutputFormat::Json => json::render(&report),
         format => table::render(
@@ -161,7 +162,10 @@ pub async fn diff_snapshot(
         Some(w) => (&w.search, w.ndots),
         None => (&default_search, 5),
     };
-    let (fqdn, derivation) = workload::first_candidate(name, search, ndots);
+    let (fqdn, mut derivation) = workload::first_candidate(name, search, ndots);
+    if let Some(ip) = name.reverse_of() {
+        derivation = Some(format!("reverse lookup of {ip}"));
+    }
     let question = Question {
         fqdn: &fqdn,
         rtype: rtype.0,

@@ -11,7 +11,14 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
     let questions: Vec<_> = args
         .names
         .iter()
-        .flat_map(|name| args.types.iter().map(move |rtype| (name.clone(), *rtype)))
+        .flat_map(|name| {
+            let types = if args.types.is_empty() {
+                vec![name.default_type()]
+            } else {
+                args.types.clone()
+            };
+            types.into_iter().map(move |rtype| (name.clone(), rtype))
+        })
         .collect();
     let (document, _) = capture_document(
         &args.live,

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use hickory_proto::rr::RecordType;
+use hickory_proto::rr::{Name, RecordType};
 use k8s_openapi::api::core::v1::Service;
 
 use crate::model::{Answer, Rcode, Record};
@@ -60,6 +60,9 @@ pub fn predict(
     fqdn: &str,
     rtype: RecordType,
 ) -> Prediction {
+    if let Some(ip) = reverse_address(fqdn) {
+        return predict_reverse(objects, domain, ttl, fqdn, ip, rtype);
+    }
     let zone = format!("{}.", domain.trim_end_matches('.'));
     let Some(in_zone) = fqdn.strip_suffix(&zone) else {
         return Prediction {
@@ -149,6 +152,67 @@ pub fn predict(
             }
         }
         _ => nxdomain(),
+    }
+}
+
+/// The address a full-length `in-addr.arpa.`/`ip6.arpa.` name stands for.
+pub fn reverse_address(fqdn: &str) -> Option<IpAddr> {
+    let name = Name::from_ascii(fqdn).ok()?;
+    let net = name.parse_arpa_name().ok()?;
+    (net.prefix_len() == net.max_prefix_len()).then(|| net.addr())
+}
+
+/// PTR records for a ClusterIP (`<svc>.<ns>.svc.<zone>`) or a headless endpoint
+/// (`<hostname>.<svc>.<ns>.svc.<zone>`); any other address falls through to the upstream resolver.
+fn predict_reverse(
+    objects: &Objects,
+    domain: &str,
+    ttl: u32,
+    fqdn: &str,
+    ip: IpAddr,
+    rtype: RecordType,
+) -> Prediction {
+    let domain = domain.trim_end_matches('.');
+    for service in &objects.services {
+        let (namespace, name) = ns_name(&service.metadata);
+        let service_fqdn = format!("{name}.{namespace}.svc.{domain}.");
+        let targets: Vec<String> = match shape(service) {
+            ServiceShape::ClusterIp if cluster_ips(service).contains(&ip) => vec![service_fqdn],
+            ServiceShape::Headless => published(objects, service)
+                .iter()
+                .filter(|e| e.ip == ip)
+                .map(|e| {
+                    format!(
+                        "{}.{service_fqdn}",
+                        e.hostname.clone().unwrap_or_else(|| dashed(ip))
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if targets.is_empty() {
+            continue;
+        }
+        let records = if rtype == RecordType::PTR {
+            targets
+                .iter()
+                .map(|t| Record::new(fqdn, "PTR", ttl, t.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        return Prediction {
+            answer: Some(Answer::records(records, true)),
+            subject: Subject::Service {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                shape: shape(service),
+            },
+        };
+    }
+    Prediction {
+        answer: None,
+        subject: Subject::OutsideZone,
     }
 }
 
@@ -419,6 +483,17 @@ mod tests {
                 "_tcp._tcp.db.bookinfo.svc.cluster.local.",
                 RecordType::SRV,
                 "SRV 0 100 5432 db-0.db.bookinfo.svc.cluster.local.",
+            ),
+            ("34.12.96.10.in-addr.arpa.", RecordType::PTR, "-"),
+            (
+                "1.1.96.10.in-addr.arpa.",
+                RecordType::PTR,
+                "PTR reviews.bookinfo.svc.cluster.local.",
+            ),
+            (
+                "5.0.244.10.in-addr.arpa.",
+                RecordType::PTR,
+                "PTR db-0.db.bookinfo.svc.cluster.local.",
             ),
         ];
         for (name, rtype, expected) in cases {

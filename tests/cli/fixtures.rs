@@ -429,3 +429,32 @@ fn every_fixture_renders_a_table_with_a_verdict() {
         );
     }
 }
+
+#[test]
+fn reverse_lookup_of_a_cluster_ip() {
+    let doc = scenario("reverse-lookup.json", "consistent", 0, &[]);
+    assert_eq!(doc["query"]["name"], "34.12.96.10.in-addr.arpa.");
+    assert_eq!(doc["query"]["type"], "PTR");
+    assert_eq!(doc["query"]["derivation"], "reverse lookup of 10.96.12.34");
+    assert_eq!(
+        source(&doc, "expected")["records"][0]["data"],
+        "reviews.bookinfo.svc.cluster.local."
+    );
+    assert_eq!(
+        source(&doc, "control-plane")["status"],
+        "not-applicable",
+        "the agent forwards PTR"
+    );
+}
+
+#[test]
+fn dual_stack_aaaa_agrees_across_layers() {
+    let doc = scenario("dual-stack.json", "consistent", 0, &[]);
+    for layer in ["kube-dns", "sidecar", "control-plane", "expected"] {
+        assert_eq!(
+            source(&doc, layer)["records"][0]["data"],
+            "fd00:10:96::1234",
+            "{layer}"
+        );
+    }
+}
