@@ -3,6 +3,7 @@
 // Test modules share helpers as `pub` items; nothing here is exported.
 #![allow(unreachable_pub)]
 
+mod bad_inputs;
 mod fixtures;
 mod generated;
 mod harness;

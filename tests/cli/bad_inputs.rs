@@ -1,0 +1,139 @@
+//! A corpus of bad inputs: every one is refused before anything is asked, with one line on stderr
+//! that says what is wrong, and exit code 2 — never a panic.
+
+use crate::support::run;
+use crate::usage::{assert_flag_error, assert_usage_error, diff_healthy};
+
+/// (arguments after `meshdig diff`, with the healthy snapshot appended; a piece of the message).
+const DIFF_CASES: &[(&[&str], &str)] = &[
+    // Names.
+    (&[""], "the name is empty"),
+    (&["."], "root name"),
+    (&["a..b"], "label 2 is empty"),
+    (&[".reviews"], "label 1 is empty"),
+    (&["reviews.."], "label 2 is empty"),
+    (&["re views"], "contains ' '"),
+    (&["reviews!"], "contains '!'"),
+    (&["rev@ews"], "contains '@'"),
+    (&["reviews/bookinfo"], "contains '/'"),
+    (&["a*b.example.com"], "wildcard"),
+    (&["*x.example.com"], "wildcard"),
+    (&["ex\u{7f}ample.com"], "contains"),
+    (&["tab\there"], "contains '\\t'"),
+    (&["semi;colon"], "contains ';'"),
+    (&["quote\"d"], "contains '\"'"),
+    (&["under_score..x"], "label 2 is empty"),
+    // Addresses that are not addresses.
+    (&["10.96.0.300"], "looks like an IP address"),
+    (&["256.1.1.1"], "looks like an IP address"),
+    (&["fd00::zz"], "looks like an IP address"),
+    (&["fd00:::1"], "looks like an IP address"),
+    (&["10.1.2.3:53"], "looks like an IP address"),
+    // Types.
+    (&["reviews", "-t", "BOGUS"], "unknown record type 'BOGUS'"),
+    (&["reviews", "-t", ""], "unknown record type ''"),
+    (&["reviews", "-t", "A AAAA"], "unknown record type"),
+    (&["reviews", "--type", "TYPE99999"], "unknown record type"),
+    // Flags and their values.
+    (&["reviews", "--bogus"], "unexpected argument '--bogus'"),
+    (
+        &["reviews", "--snapshott", "x"],
+        "a similar argument exists: '--snapshot'",
+    ),
+    (&["reviews", "-o", "yaml"], "invalid value 'yaml'"),
+    (
+        &["reviews", "--color", "sometimes"],
+        "invalid value 'sometimes'",
+    ),
+    (
+        &["reviews", "extra-positional"],
+        "unexpected argument 'extra-positional'",
+    ),
+    (&["reviews", "--timeout", "90m"], "out of range"),
+    (&["reviews", "--timeout", "5h"], "unknown unit 'h'"),
+    (&["reviews", "--timeout", "0s"], "out of range"),
+    (&["reviews", "--timeout", "soon"], "not a duration"),
+    (&["reviews", "--request-timeout=-1s"], "not a duration"),
+    (
+        &["reviews", "--kube-dns", "kube-dns.kube-system"],
+        "not an IP address",
+    ),
+    (
+        &["reviews", "--kube-dns", "10.96.0.10:99999"],
+        "not an IP address",
+    ),
+    (&["reviews", "--sidecar", "localhost"], "not an IP address"),
+    (
+        &["reviews", "--control-plane", "https://istiod:15014"],
+        "not an http:// URL",
+    ),
+    (
+        &[
+            "reviews",
+            "--control-plane",
+            "http://istiod.istio-system:15014",
+        ],
+        "not an IP address",
+    ),
+    // Live flags next to a snapshot, and workloads.
+    (
+        &["reviews", "--context", "prod"],
+        "--context is for a live cluster",
+    ),
+    (
+        &[
+            "reviews",
+            "--kube-dns",
+            "10.96.0.10",
+            "--sidecar",
+            "127.0.0.1",
+        ],
+        "--kube-dns, --sidecar are for a live cluster",
+    ),
+    (
+        &["reviews", "--from", "pod/nope", "-n", "bookinfo"],
+        "no pod 'nope' in namespace 'bookinfo'",
+    ),
+    (
+        &["reviews", "--from", "statefulset/x"],
+        "unsupported workload kind 'statefulset'",
+    ),
+    (
+        &["reviews", "--from", "deploy/nope", "-n", "bookinfo"],
+        "no deploy 'nope'",
+    ),
+];
+
+#[test]
+fn diff_refuses_each_bad_input_with_one_line() {
+    assert!(
+        DIFF_CASES.len() >= 40,
+        "the corpus has {} cases",
+        DIFF_CASES.len()
+    );
+    for (args, needle) in DIFF_CASES {
+        let run = diff_healthy(args);
+        assert_usage_error(&run, needle);
+    }
+}
+
+#[test]
+fn other_commands_refuse_bad_inputs_with_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["diff"], "required arguments were not provided: <NAME>"),
+        (&["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+        (
+            &["snapshot", "reviews"],
+            "required arguments were not provided: --output <FILE>",
+        ),
+        (&["snapshot", "a..b", "-o", "x.json"], "label 2 is empty"),
+        (
+            &["snapshot", "reviews", "-t", "NOPE", "-o", "x.json"],
+            "unknown record type 'NOPE'",
+        ),
+        (&["--color", "maybe", "diff", "x"], "invalid value 'maybe'"),
+    ];
+    for (args, needle) in cases {
+        assert_flag_error(&run(args), needle);
+    }
+}
