@@ -173,6 +173,35 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
     Ok(Capture { snapshot, pod })
 }
 
+/// Where one asker's live layers are, for asking one of them directly (`meshdig dig`).
+pub struct Endpoints {
+    pub kube_dns: DnsEndpoint,
+    /// None when no pod was named or the pod's DNS does not go through a sidecar.
+    pub sidecar: Option<DnsEndpoint>,
+    pub istiod: IstiodEndpoint,
+    /// The pod `request.from` names, if any.
+    pub workload: Option<Workload>,
+}
+
+/// Finds the layers the way [`capture`] does, without reading any other object or asking them.
+pub async fn endpoints(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Endpoints> {
+    let pod = match request.from {
+        Some(spec) => Some(find_pod(reader, request.namespace, spec).await?),
+        None => None,
+    };
+    let workload = pod.as_ref().map(|pod| {
+        let proxy: Option<ProxyInfo> = serde_json::from_value(mesh::proxy_entry(pod)).ok();
+        workload::from_pod(pod, request.domain, proxy.as_ref())
+    });
+    let infrastructure = find_infrastructure(reader).await?;
+    Ok(Endpoints {
+        kube_dns: kube_dns_endpoint(request, &infrastructure),
+        sidecar: sidecar_endpoint(request, pod.as_ref(), workload.as_ref()),
+        istiod: istiod_endpoint(request, &infrastructure),
+        workload,
+    })
+}
+
 /// Finds the pod `spec` names: `pod/NAME` or a bare name, or a ready pod of `deploy/NAME`.
 async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Pod> {
     let (kind, name) = spec.split_once('/').unwrap_or(("pod", spec));

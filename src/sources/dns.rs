@@ -7,12 +7,13 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use hickory_net::client::{Client, ClientHandle};
+use hickory_net::client::Client;
 use hickory_net::runtime::TokioRuntimeProvider;
 use hickory_net::runtime::iocompat::AsyncIoTokioAsStd;
 use hickory_net::tcp::{TcpClientStream, TcpStream};
 use hickory_net::udp::UdpClientStream;
-use hickory_proto::op::{Message, ResponseCode};
+use hickory_net::xfer::{DnsHandle, FirstAnswer};
+use hickory_proto::op::{DnsRequestOptions, Message, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -80,30 +81,66 @@ impl DnsClient {
 
     /// Asks `fqdn`/`rtype` and returns the answer as `source`'s result; failures are per-source errors.
     pub async fn ask(&self, source: SourceKind, fqdn: &str, rtype: RecordType) -> SourceResult {
-        let started = Instant::now();
-        let outcome = match self.exchange(fqdn, rtype).await {
-            Ok(message) => Outcome::Answered(answer_of(&message)),
-            Err(error) => Outcome::Error(error),
+        self.result(source, self.exchange_timed(fqdn, rtype, true).await)
+    }
+
+    /// The source result of one exchange: the answer with its round-trip time, or the error.
+    fn result(
+        &self,
+        source: SourceKind,
+        exchanged: Result<(Message, Duration), String>,
+    ) -> SourceResult {
+        let (outcome, rtt_ms) = match exchanged {
+            Ok((message, rtt)) => (
+                Outcome::Answered(answer_of(&message)),
+                Some((rtt.as_secs_f64() * 10_000.0).round() / 10.0),
+            ),
+            Err(error) => (Outcome::Error(error), None),
         };
-        let answered = matches!(outcome, Outcome::Answered(_));
         SourceResult {
             source,
             outcome,
             origin: None,
-            rtt_ms: answered.then(|| (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0),
+            rtt_ms,
             transport: Some(self.transport.to_string()),
         }
     }
 
     /// Sends the question; a truncated UDP answer is the caller's to retry over TCP.
     pub async fn exchange(&self, fqdn: &str, rtype: RecordType) -> Result<Message, String> {
+        Ok(self.exchange_timed(fqdn, rtype, true).await?.0)
+    }
+
+    /// Sends the question with RD set or not (with EDNS, as dig does) and returns the whole reply
+    /// and the round-trip time; a truncated UDP answer is the caller's to retry over TCP.
+    pub async fn exchange_timed(
+        &self,
+        fqdn: &str,
+        rtype: RecordType,
+        recursion_desired: bool,
+    ) -> Result<(Message, Duration), String> {
         let name = Name::from_ascii(fqdn).map_err(|e| format!("cannot encode {fqdn}: {e}"))?;
-        let mut client = self.client.clone();
-        let response = tokio::time::timeout(self.timeout, client.query(name, DNSClass::IN, rtype))
+        let mut query = Query::query(name, rtype);
+        query.set_query_class(DNSClass::IN);
+        let mut options = DnsRequestOptions::default();
+        options.recursion_desired = recursion_desired;
+        let started = Instant::now();
+        let response = self.client.lookup(query, options).first_answer();
+        let response = tokio::time::timeout(self.timeout, response)
             .await
             .map_err(|_| format!("no answer within {}", human(self.timeout)))?
-            .map_err(|e| e.to_string())?;
-        Ok(response.into_message())
+            .map_err(|e| match e {
+                hickory_net::NetError::Timeout => {
+                    format!("no answer within {}", human(self.timeout))
+                }
+                other => other.to_string(),
+            })?;
+        Ok((response.into_message(), started.elapsed()))
+    }
+
+    /// `udp`, `tcp` or `tcp (port-forward)`.
+    pub fn transport(&self) -> &'static str {
+        self.transport
     }
 }
 
@@ -116,12 +153,14 @@ pub async fn ask_address(
     timeout: Duration,
 ) -> SourceResult {
     let udp = DnsClient::udp(addr, timeout);
-    match udp.exchange(fqdn, rtype).await {
-        Ok(message) if message.metadata.truncation => match DnsClient::tcp(addr, timeout).await {
-            Ok(tcp) => tcp.ask(source, fqdn, rtype).await,
-            Err(error) => SourceResult::new(source, Outcome::Error(error), None),
-        },
-        Ok(_) | Err(_) => udp.ask(source, fqdn, rtype).await,
+    match udp.exchange_timed(fqdn, rtype, true).await {
+        Ok((message, _)) if message.metadata.truncation => {
+            match DnsClient::tcp(addr, timeout).await {
+                Ok(tcp) => tcp.ask(source, fqdn, rtype).await,
+                Err(error) => SourceResult::new(source, Outcome::Error(error), None),
+            }
+        }
+        exchanged => udp.result(source, exchanged),
     }
 }
 

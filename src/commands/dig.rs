@@ -1,0 +1,624 @@
+//! `meshdig dig`: one exact question to one layer, and the whole reply printed the way dig prints it
+//! (or as JSON). The escape hatch under `meshdig diff`: no search list, no diff, no explanation.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use hickory_proto::op::{Message, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use crate::cli::{DigArgs, DigFormat};
+use crate::emulate::istio::{AgentTable, LocalAnswer};
+use crate::error::{Error, ExitCode, Result};
+use crate::live::api::Reader;
+use crate::live::capture::{CaptureRequest, SourceOverrides, endpoints};
+use crate::live::connect::{KubeSettings, connect};
+use crate::live::forward::Forwards;
+use crate::model::Rcode;
+use crate::query::{QueryName, QueryType};
+use crate::render::message::{self, Exchange};
+use crate::snapshot::parse_ndsz;
+use crate::sources::dns::DnsClient;
+use crate::sources::live::{DnsEndpoint, LiveControlPlane};
+use crate::sources::{ControlPlane, Ndsz};
+use crate::workload::Workload;
+
+/// How long to wait for a port-forward's error message after a failed exchange.
+const ERROR_GRACE: Duration = Duration::from_millis(300);
+/// The sources a `@` word can name, for messages.
+const SOURCES: &str = "@kube-dns, @sidecar, @control-plane or @IP[:PORT]";
+
+/// The layer a `@` word names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    KubeDns,
+    Sidecar,
+    ControlPlane,
+    Address(SocketAddr),
+}
+
+impl Source {
+    /// The layer's name in output.
+    fn label(self) -> &'static str {
+        match self {
+            Self::KubeDns => "kube-dns",
+            Self::Sidecar => "sidecar",
+            Self::ControlPlane => "control-plane",
+            Self::Address(_) => "address",
+        }
+    }
+}
+
+/// The question the words ask, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Request {
+    source: Source,
+    /// The `@` word as typed (or `@kube-dns`), for the banner.
+    source_word: String,
+    /// The name on the wire: as typed plus a trailing dot, or the reverse name of an IP address.
+    fqdn: String,
+    rtype: RecordType,
+    /// `+tcp` (Some(true)), `+notcp` (Some(false)), or neither.
+    tcp: Option<bool>,
+    recursion_desired: bool,
+}
+
+impl Request {
+    /// The question as words: `@kube-dns reviews.bookinfo.svc.cluster.local. A +norec`.
+    fn asked(&self) -> String {
+        let mut words = format!("{} {} {}", self.source_word, self.fqdn, self.rtype);
+        match self.tcp {
+            Some(true) => words.push_str(" +tcp"),
+            Some(false) => words.push_str(" +notcp"),
+            None => {}
+        }
+        if !self.recursion_desired {
+            words.push_str(" +norec");
+        }
+        words
+    }
+}
+
+/// What came back, and from where.
+struct Reply {
+    /// None when the layer would not answer itself (a name the agent forwards).
+    message: Option<Message>,
+    server: String,
+    transport: Option<&'static str>,
+    rtt: Option<Duration>,
+    notes: Vec<String>,
+}
+
+/// Asks the question and prints the reply; exit 0 whatever the status, like dig.
+pub async fn run(args: &DigArgs) -> Result<ExitCode> {
+    if args.snapshot.is_some() {
+        return Err(Error::Usage(
+            "meshdig dig asks a live layer and cannot replay a snapshot: drop --snapshot (meshdig diff NAME --snapshot FILE replays one)"
+                .to_string(),
+        ));
+    }
+    let request = parse_words(&args.words)?;
+    check_from(&request, args)?;
+    tracing::debug!(question = %request.asked(), "dig");
+    let reply = ask(&request, args).await?;
+    let exchange = Exchange {
+        source: request.source.label(),
+        asked: request.asked(),
+        name: request.fqdn.clone(),
+        rtype: request.rtype,
+        recursion_desired: request.recursion_desired,
+        server: reply.server,
+        transport: reply.transport,
+        rtt: reply.rtt,
+        notes: reply.notes,
+    };
+    let text = match args.output {
+        DigFormat::Text => message::text(reply.message.as_ref(), &exchange),
+        DigFormat::Json => message::json(reply.message.as_ref(), &exchange),
+    };
+    super::emit(&text)?;
+    Ok(ExitCode::Agree)
+}
+
+/// A usage error about the words, pointing at the help.
+fn usage(message: String) -> Error {
+    Error::Usage(format!("{message} (see 'meshdig dig --help')"))
+}
+
+/// Sorts dig-style words into source, name, type and options, and validates each.
+fn parse_words(words: &[String]) -> Result<Request> {
+    let mut source: Option<(Source, &str)> = None;
+    let mut tcp = None;
+    let mut recursion_desired = true;
+    let mut plain: Vec<&str> = Vec::new();
+    for word in words {
+        if let Some(spec) = word.strip_prefix('@') {
+            if let Some((_, first)) = source {
+                return Err(usage(format!(
+                    "two sources given ('{first}' and '{word}'); meshdig dig asks one layer at a time"
+                )));
+            }
+            source = Some((parse_source(spec, word)?, word));
+        } else if let Some(option) = word.strip_prefix('+') {
+            match option.to_ascii_lowercase().as_str() {
+                "tcp" | "vc" => tcp = Some(true),
+                "notcp" | "novc" => tcp = Some(false),
+                "rec" | "recurse" => recursion_desired = true,
+                "norec" | "norecurse" => recursion_desired = false,
+                _ => {
+                    return Err(usage(format!(
+                        "unknown option '{word}': meshdig dig takes +tcp, +notcp, +rec and +norec"
+                    )));
+                }
+            }
+        } else {
+            plain.push(word);
+        }
+    }
+    // `IN` after the name is the class, as dig allows; it is the only class meshdig asks.
+    let mut plain = plain
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, w)| (i == 0 || !w.eq_ignore_ascii_case("IN")).then_some(w));
+    let (first, second) = (plain.next(), plain.next());
+    if let Some(extra) = plain.next() {
+        return Err(usage(format!(
+            "unexpected word '{extra}': give one NAME and at most one TYPE"
+        )));
+    }
+    let is_type = |w: &str| w.parse::<IpAddr>().is_err() && w.parse::<QueryType>().is_ok();
+    let (name, rtype) = match (first, second) {
+        (None, _) => {
+            return Err(usage(
+                "no NAME given; e.g. meshdig dig @kube-dns kubernetes.default.svc.cluster.local"
+                    .to_string(),
+            ));
+        }
+        // `dig MX example.com` names the type first.
+        (Some(a), Some(b)) if is_type(a) && !is_type(b) => (b, Some(a)),
+        (Some(a), b) => (a, b),
+    };
+    let (fqdn, reverse) = wire_name(name)?;
+    let rtype = match rtype {
+        Some(word) => word.parse::<QueryType>()?.0,
+        None if reverse => RecordType::PTR,
+        None => RecordType::A,
+    };
+    if matches!(rtype, RecordType::AXFR | RecordType::IXFR) {
+        return Err(usage(format!(
+            "{rtype} is a zone transfer, not a question meshdig dig asks; use dig or kdig"
+        )));
+    }
+    let (source, source_word) = source.unwrap_or((Source::KubeDns, "@kube-dns"));
+    Ok(Request {
+        source,
+        source_word: source_word.to_string(),
+        fqdn,
+        rtype,
+        tcp,
+        recursion_desired,
+    })
+}
+
+/// `kube-dns`, `sidecar`, `control-plane`, or an IP address with an optional port (53 unless given).
+fn parse_source(spec: &str, word: &str) -> Result<Source> {
+    match spec.to_ascii_lowercase().as_str() {
+        "" => Err(usage(format!("'@' names no source: write {SOURCES}"))),
+        "kube-dns" => Ok(Source::KubeDns),
+        "sidecar" => Ok(Source::Sidecar),
+        "control-plane" => Ok(Source::ControlPlane),
+        _ => spec
+            .parse::<SocketAddr>()
+            .ok()
+            .or_else(|| {
+                spec.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .ok()
+                    .map(|ip| SocketAddr::new(ip, 53))
+            })
+            .map(Source::Address)
+            .ok_or_else(|| {
+                usage(format!(
+                    "unknown source '{word}': write {SOURCES} (e.g. @10.96.0.10 or @[::1]:5353)"
+                ))
+            }),
+    }
+}
+
+/// The name on the wire, and whether it is the reverse name of an IP address (as `dig -x`).
+///
+/// A name is asked exactly as typed (case included) plus a trailing dot; a Unicode name in its
+/// IDNA ASCII form.
+fn wire_name(word: &str) -> Result<(String, bool)> {
+    if let Ok(ip) = word.parse::<IpAddr>() {
+        return Ok((Name::from(ip).to_ascii(), true));
+    }
+    let name = QueryName::parse(word)?;
+    let fqdn = if !word.is_ascii() {
+        name.fqdn()
+    } else if word.ends_with('.') {
+        word.to_string()
+    } else {
+        format!("{word}.")
+    };
+    Ok((fqdn, false))
+}
+
+/// `--from` is what @sidecar and @control-plane ask about, and nothing else.
+fn check_from(request: &Request, args: &DigArgs) -> Result<()> {
+    match (request.source, &args.from) {
+        (Source::Sidecar, None) if args.live.sidecar.is_none() => Err(usage(
+            "@sidecar asks the DNS proxy beside a pod: name the pod with --from POD (and -n NS), or give --sidecar ADDR[:PORT]"
+                .to_string(),
+        )),
+        (Source::ControlPlane, None) => Err(usage(
+            "@control-plane answers from the name table istiod holds for one proxy: name its pod with --from POD (and -n NS)"
+                .to_string(),
+        )),
+        (Source::KubeDns | Source::Address(_), Some(_)) => Err(usage(format!(
+            "--from only applies to @sidecar and @control-plane; {} answers every pod alike (drop --from, or ask @sidecar)",
+            request.source_word
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// An error for a layer that could not be asked (exit 3).
+fn unreachable(request: &Request, why: impl std::fmt::Display) -> Error {
+    Error::Cluster(format!("cannot ask {}: {why}", request.source_word))
+}
+
+async fn ask(request: &Request, args: &DigArgs) -> Result<Reply> {
+    let timeout = args.live.timeout;
+    match (request.source, args.live.kube_dns, args.live.sidecar) {
+        (Source::Address(addr), _, _)
+        | (Source::KubeDns, Some(addr), _)
+        | (Source::Sidecar, _, Some(addr)) => ask_address(request, addr, timeout).await,
+        _ => ask_in_cluster(request, args).await,
+    }
+}
+
+/// Asks `addr` over UDP (TCP with +tcp), and again over TCP when the UDP answer is truncated.
+async fn ask_address(request: &Request, addr: SocketAddr, timeout: Duration) -> Result<Reply> {
+    let server = format!("{}#{}({})", addr.ip(), addr.port(), addr.ip());
+    let mut notes = Vec::new();
+    let tcp = |notes: Vec<String>| async {
+        let client = DnsClient::tcp(addr, timeout)
+            .await
+            .map_err(|why| unreachable(request, why))?;
+        exchange(request, &client, &server, notes).await
+    };
+    if request.tcp == Some(true) {
+        return tcp(notes).await;
+    }
+    let udp = DnsClient::udp(addr, timeout);
+    let reply = exchange(request, &udp, &server, Vec::new()).await?;
+    if reply
+        .message
+        .as_ref()
+        .is_some_and(|m| m.metadata.truncation)
+    {
+        notes.push("Truncated, retrying in TCP mode.".to_string());
+        return tcp(notes).await;
+    }
+    Ok(reply)
+}
+
+/// One exchange on `client`.
+async fn exchange(
+    request: &Request,
+    client: &DnsClient,
+    server: &str,
+    notes: Vec<String>,
+) -> Result<Reply> {
+    let (message, rtt) = client
+        .exchange_timed(&request.fqdn, request.rtype, request.recursion_desired)
+        .await
+        .map_err(|why| {
+            unreachable(
+                request,
+                format!("{server} over {}: {why}", client.transport()),
+            )
+        })?;
+    Ok(Reply {
+        message: Some(message),
+        server: server.to_string(),
+        transport: Some(client.transport()),
+        rtt: Some(rtt),
+        notes,
+    })
+}
+
+/// Finds the layer through the Kubernetes API and asks it through port-forwards.
+async fn ask_in_cluster(request: &Request, args: &DigArgs) -> Result<Reply> {
+    let live = &args.live;
+    let kube = connect(&KubeSettings {
+        kubeconfig: live.kubeconfig.clone(),
+        context: live.context.clone(),
+        request_timeout: live.request_timeout,
+    })
+    .await?;
+    let namespace = args
+        .namespace
+        .clone()
+        .unwrap_or_else(|| kube.default_namespace.clone());
+    tracing::debug!(server = %kube.server, %namespace, "connected");
+    let reader = Reader::new(kube.clone());
+    let overrides = SourceOverrides {
+        kube_dns: live.kube_dns,
+        sidecar: live.sidecar,
+        control_plane: live.control_plane,
+        timeout: live.timeout,
+    };
+    let domain = live.cluster_domain.trim_end_matches('.');
+    let found = endpoints(
+        &reader,
+        &CaptureRequest {
+            from: args.from.as_deref(),
+            namespace: &namespace,
+            domain,
+            questions: &[],
+            overrides: &overrides,
+        },
+    )
+    .await?;
+    let forwards = Forwards::new(kube);
+    let reply = match request.source {
+        Source::Sidecar => match (found.sidecar, &found.workload) {
+            (Some(endpoint), _) => ask_endpoint(request, endpoint, &forwards, live.timeout).await,
+            (None, Some(w)) => Err(unreachable(
+                request,
+                format!(
+                    "pod {}/{} has no Istio sidecar that captures DNS (no istio-proxy container, or ISTIO_META_DNS_CAPTURE is not true), so no DNS proxy listens on port 15053",
+                    w.namespace, w.pod
+                ),
+            )),
+            (None, None) => Err(usage("@sidecar needs --from POD".to_string())),
+        },
+        Source::ControlPlane => {
+            let Some(workload) = &found.workload else {
+                return Err(usage("@control-plane needs --from POD".to_string()));
+            };
+            let control_plane = LiveControlPlane {
+                endpoint: found.istiod,
+                forwards: &forwards,
+                timeout: live.timeout,
+            };
+            ask_table(request, &control_plane, workload, domain).await
+        }
+        Source::KubeDns | Source::Address(_) => {
+            ask_endpoint(request, found.kube_dns, &forwards, live.timeout).await
+        }
+    };
+    forwards.close().await;
+    reply
+}
+
+/// Asks a DNS layer wherever it is: a pod port through a port-forward (TCP only), or an address.
+async fn ask_endpoint(
+    request: &Request,
+    endpoint: DnsEndpoint,
+    forwards: &Forwards,
+    timeout: Duration,
+) -> Result<Reply> {
+    let (namespace, pod, port) = match endpoint {
+        DnsEndpoint::Unavailable(why) => return Err(unreachable(request, why)),
+        DnsEndpoint::Address(addr) => return ask_address(request, addr, timeout).await,
+        DnsEndpoint::Pod {
+            namespace,
+            pod,
+            port,
+        } => (namespace, pod, port),
+    };
+    let (stream, mut errors) = forwards
+        .open(&namespace, &pod, port)
+        .await
+        .map_err(|why| unreachable(request, why))?;
+    let client = DnsClient::over_stream(
+        stream,
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        timeout,
+    );
+    let mut notes = Vec::new();
+    if request.tcp == Some(false) {
+        notes.push("+notcp ignored: a port-forward carries TCP only.".to_string());
+    }
+    let server = format!("pod {namespace}/{pod}#{port}");
+    let result = client
+        .exchange_timed(&request.fqdn, request.rtype, request.recursion_desired)
+        .await;
+    let transport = client.transport();
+    // The forward closes cleanly only once its stream is gone.
+    drop(client);
+    match result {
+        Ok((message, rtt)) => Ok(Reply {
+            message: Some(message),
+            server,
+            transport: Some(transport),
+            rtt: Some(rtt),
+            notes,
+        }),
+        Err(why) => {
+            // A forward that failed says why on its error channel; that beats a bare time-out.
+            let why = match tokio::time::timeout(ERROR_GRACE, errors.as_mut()).await {
+                Ok(Some(message)) => format!(
+                    "port-forward to pod {namespace}/{pod}:{port}: {} (query: {why})",
+                    message.trim()
+                ),
+                _ => format!("{server} through a port-forward: {why}"),
+            };
+            Err(unreachable(request, why))
+        }
+    }
+}
+
+/// What istiod's name table for `workload`'s proxy answers: a message synthesized the way the
+/// sidecar's agent builds its local answers, or None when the agent would forward the question.
+async fn ask_table(
+    request: &Request,
+    control_plane: &LiveControlPlane<'_>,
+    workload: &Workload,
+    domain: &str,
+) -> Result<Reply> {
+    let proxy = workload.proxy_id();
+    let table = match control_plane.ndsz(Some(workload)).await {
+        Ndsz::Body(body) => parse_ndsz(&body).map_err(|why| {
+            unreachable(
+                request,
+                format!("istiod's name table for proxy {proxy}: {why}"),
+            )
+        })?,
+        Ndsz::Failed(why) => {
+            return Err(unreachable(
+                request,
+                format!("istiod's name table for proxy {proxy}: {why}"),
+            ));
+        }
+        Ndsz::NotApplicable(_) => {
+            return Err(unreachable(
+                request,
+                format!(
+                    "pod {}/{} has no Istio sidecar, so istiod holds no name table for it",
+                    workload.namespace, workload.pod
+                ),
+            ));
+        }
+    };
+    let agent = AgentTable::new(
+        &table,
+        &workload.namespace,
+        domain,
+        workload.search.first().map(String::as_str),
+    );
+    let server = format!("istiod /debug/ndsz?proxyID={proxy}");
+    let (message, note) = match agent.lookup(&request.fqdn, request.rtype) {
+        Some(local) => (
+            Some(synthesize(request, &local)),
+            format!(
+                "Synthesized from istiod's name table for proxy {proxy} (entry {}): what its sidecar's DNS proxy answers locally; no DNS message was exchanged.",
+                local.host
+            ),
+        ),
+        None if !matches!(request.rtype, RecordType::A | RecordType::AAAA) => (
+            None,
+            format!(
+                "Not answered from the name table: the sidecar's DNS proxy answers only A and AAAA from it and would forward this {} query to kube-dns (ask @sidecar or @kube-dns).",
+                request.rtype
+            ),
+        ),
+        None => (
+            None,
+            format!(
+                "{} is not in istiod's name table for proxy {proxy} ({} hosts): the sidecar's DNS proxy would forward the query to kube-dns (ask @sidecar or @kube-dns).",
+                request.fqdn,
+                table.len()
+            ),
+        ),
+    };
+    Ok(Reply {
+        message,
+        server,
+        transport: None,
+        rtt: None,
+        notes: vec![note],
+    })
+}
+
+/// The reply the agent builds for a local answer: id 0, QR and AA set, RD echoed, no EDNS.
+fn synthesize(request: &Request, local: &LocalAnswer) -> Message {
+    let mut message = Message::response(0, OpCode::Query);
+    message.metadata.authoritative = local.answer.authoritative;
+    message.metadata.recursion_desired = request.recursion_desired;
+    message.metadata.response_code = match local.answer.rcode {
+        Rcode::NoError => ResponseCode::NoError,
+        Rcode::FormErr => ResponseCode::FormErr,
+        Rcode::ServFail => ResponseCode::ServFail,
+        Rcode::NxDomain => ResponseCode::NXDomain,
+        Rcode::NotImp => ResponseCode::NotImp,
+        Rcode::Refused => ResponseCode::Refused,
+    };
+    if let Ok(name) = Name::from_ascii(&request.fqdn) {
+        message.add_query(Query::query(name, request.rtype));
+    }
+    for record in &local.answer.records {
+        let data = match record.rtype.as_str() {
+            "A" => record.data.parse().ok().map(|ip| RData::A(A(ip))),
+            "AAAA" => record.data.parse().ok().map(|ip| RData::AAAA(AAAA(ip))),
+            "CNAME" => Name::from_ascii(&record.data)
+                .ok()
+                .map(|target| RData::CNAME(CNAME(target))),
+            _ => None,
+        };
+        if let (Ok(owner), Some(data)) = (Name::from_ascii(&record.name), data) {
+            message.add_answer(Record::from_rdata(owner, record.ttl_s, data));
+        }
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Result<Request> {
+        parse_words(
+            &line
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn sorts_dig_style_words() {
+        let r = words("Reviews.bookinfo SRV @sidecar +tcp +norec").unwrap();
+        assert_eq!(
+            (
+                r.source,
+                r.fqdn.as_str(),
+                r.rtype,
+                r.tcp,
+                r.recursion_desired
+            ),
+            (
+                Source::Sidecar,
+                "Reviews.bookinfo.",
+                RecordType::SRV,
+                Some(true),
+                false
+            )
+        );
+        let r = words("mx example.com. IN").unwrap();
+        assert_eq!((r.fqdn.as_str(), r.rtype), ("example.com.", RecordType::MX));
+        assert_eq!(r.source, Source::KubeDns);
+        let r = words("@[::1]:5353 10.96.0.10").unwrap();
+        assert_eq!(r.source, Source::Address("[::1]:5353".parse().unwrap()));
+        assert_eq!(
+            (r.fqdn.as_str(), r.rtype),
+            ("10.0.96.10.in-addr.arpa.", RecordType::PTR)
+        );
+        let r = words("@10.96.0.10 2001:db8::1").unwrap();
+        assert_eq!(r.source, Source::Address("10.96.0.10:53".parse().unwrap()));
+        assert!(r.fqdn.ends_with(".8.b.d.0.1.0.0.2.ip6.arpa."), "{}", r.fqdn);
+    }
+
+    #[test]
+    fn rejects_bad_words_with_a_reason() {
+        for (line, needle) in [
+            ("@ a.b", "'@' names no source"),
+            ("@nonsense a.b", "unknown source '@nonsense'"),
+            ("@kube-dns @sidecar a.b", "two sources"),
+            ("a.b BOGUS", "unknown record type 'BOGUS'"),
+            ("a..b", "label 2 is empty"),
+            ("a.b A extra", "unexpected word 'extra'"),
+            ("+tcp", "no NAME"),
+            ("a.b +short", "unknown option '+short'"),
+            ("example.com AXFR", "zone transfer"),
+        ] {
+            let err = words(line).unwrap_err().to_string();
+            assert!(err.contains(needle), "{line}: {err}");
+        }
+    }
+}
