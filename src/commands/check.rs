@@ -1,0 +1,121 @@
+//! `meshdig check -f FILE`: run a file of expectations against a live cluster or a snapshot and fail
+//! CI when mesh DNS drifts (exit 1), with JSON and JUnit output.
+
+use std::collections::BTreeMap;
+
+use crate::checks;
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::commands::diff::{Asker, capture_live, diff_snapshot};
+use crate::error::{Error, ExitCode, Result};
+use crate::render::check::{self, CheckResult};
+use crate::snapshot::Snapshot;
+
+/// Runs every expectation and reports; the exit code is the worst outcome.
+pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
+    let file = checks::load(&args.file)?;
+    let asker_of = |e: &checks::Expectation| Asker {
+        from: e.from.clone().or_else(|| file.defaults.from.clone()),
+        namespace: e
+            .namespace
+            .clone()
+            .or_else(|| file.defaults.namespace.clone())
+            .or_else(|| args.namespace.clone())
+            .unwrap_or_else(|| "default".to_string()),
+    };
+    let mut results = Vec::new();
+    match &args.snapshot {
+        Some(path) => {
+            let snapshot = Snapshot::load(path)?;
+            for expectation in &file.expectations {
+                let report = diff_snapshot(
+                    &snapshot,
+                    &asker_of(expectation),
+                    &expectation.name,
+                    expectation.query_type(),
+                )
+                .await?;
+                results.push(judged(expectation, report));
+            }
+        }
+        None => {
+            // One capture per asking pod, with every question that pod asks.
+            let mut groups: BTreeMap<(Option<String>, Option<String>), Vec<&checks::Expectation>> =
+                BTreeMap::new();
+            for expectation in &file.expectations {
+                let namespace = expectation
+                    .namespace
+                    .clone()
+                    .or_else(|| file.defaults.namespace.clone())
+                    .or_else(|| args.namespace.clone());
+                let from = expectation
+                    .from
+                    .clone()
+                    .or_else(|| file.defaults.from.clone());
+                groups
+                    .entry((from, namespace))
+                    .or_default()
+                    .push(expectation);
+            }
+            let mut by_index = Vec::new();
+            for ((from, namespace), expectations) in groups {
+                let questions: Vec<_> = expectations
+                    .iter()
+                    .map(|e| (e.name.clone(), e.query_type()))
+                    .collect();
+                let (snapshot, asker) = capture_live(
+                    &args.live,
+                    from.as_deref(),
+                    namespace.as_deref(),
+                    &questions,
+                )
+                .await?;
+                for expectation in expectations {
+                    let report = diff_snapshot(
+                        &snapshot,
+                        &asker,
+                        &expectation.name,
+                        expectation.query_type(),
+                    )
+                    .await?;
+                    let index = file
+                        .expectations
+                        .iter()
+                        .position(|e| std::ptr::eq(e, expectation))
+                        .unwrap_or_default();
+                    by_index.push((index, judged(expectation, report)));
+                }
+            }
+            by_index.sort_by_key(|(index, _)| *index);
+            results.extend(by_index.into_iter().map(|(_, result)| result));
+        }
+    }
+    let (_, failed, errors) = check::tally(&results);
+    let exit = if failed > 0 {
+        ExitCode::Discrepancy
+    } else if errors > 0 {
+        ExitCode::Incomplete
+    } else {
+        ExitCode::Agree
+    };
+    if let Some(path) = &args.junit {
+        std::fs::write(path, check::junit(&results)).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let text = match args.output {
+        CheckFormat::Text => check::text(&results),
+        CheckFormat::Json => check::to_json(&results, exit.code()),
+    };
+    super::emit(&text)?;
+    Ok(exit)
+}
+
+fn judged(expectation: &checks::Expectation, report: crate::report::Report) -> CheckResult<'_> {
+    let evaluation = checks::evaluate(expectation, &report);
+    CheckResult {
+        expectation,
+        report,
+        evaluation,
+    }
+}
