@@ -27,6 +27,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand --version 'Print version'
             cand diff 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
             cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
+            cand check 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
+            cand dig 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -79,6 +81,54 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'meshdig;check'= {
+            cand -f 'The expectations: YAML, or JSON when the name ends in .json (docs/check.md)'
+            cand --file 'The expectations: YAML, or JSON when the name ends in .json (docs/check.md)'
+            cand --snapshot 'Check this snapshot instead of a live cluster'
+            cand -n 'The namespace of expectations that name none [default: the file''s defaults, then the context''s]'
+            cand --namespace 'The namespace of expectations that name none [default: the file''s defaults, then the context''s]'
+            cand -o 'Output format: a summary for people, or JSON (one entry per expectation with its diff)'
+            cand --output 'Output format: a summary for people, or JSON (one entry per expectation with its diff)'
+            cand --junit 'Also write a JUnit XML report here, for CI systems'
+            cand --kubeconfig 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand --request-timeout 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)'
+            cand --timeout 'Bound on each DNS layer''s answer and on istiod''s reply'
+            cand --cluster-domain 'The cluster DNS domain'
+            cand --kube-dns 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS'
+            cand --sidecar 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward'
+            cand --control-plane 'Read istiod''s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards'
+            cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'meshdig;dig'= {
+            cand --from 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name'
+            cand -n 'The namespace of --from [default: the context''s namespace]'
+            cand --namespace 'The namespace of --from [default: the context''s namespace]'
+            cand -o 'Output format: dig''s text, or JSON'
+            cand --output 'Output format: dig''s text, or JSON'
+            cand --snapshot 'Not supported: `meshdig dig` asks a live layer (replay snapshots with `meshdig diff --snapshot`)'
+            cand --kubeconfig 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand --request-timeout 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)'
+            cand --timeout 'Bound on each DNS layer''s answer and on istiod''s reply'
+            cand --cluster-domain 'The cluster DNS domain'
+            cand --kube-dns 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS'
+            cand --sidecar 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward'
+            cand --control-plane 'Read istiod''s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards'
+            cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'meshdig;generate'= {
             cand --out-dir 'The directory that receives `completions/` and `man/`'
             cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
@@ -92,12 +142,18 @@ set edit:completion:arg-completer[meshdig] = {|@words|
         &'meshdig;help'= {
             cand diff 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
             cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
+            cand check 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
+            cand dig 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'meshdig;help;diff'= {
         }
         &'meshdig;help;snapshot'= {
+        }
+        &'meshdig;help;check'= {
+        }
+        &'meshdig;help;dig'= {
         }
         &'meshdig;help;generate'= {
         }

@@ -46,6 +46,34 @@ pub enum Command {
     /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report.
     Snapshot(SnapshotArgs),
 
+    /// Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot:
+    /// exit 1 when one fails, with a readable reason, JSON and JUnit for CI.
+    #[command(after_help = "\
+Exit codes:
+  0    every expectation holds
+  1    an expectation failed
+  2    usage or input error; a bad check file is named with its line and field
+  3    a layer an expectation needs could not be asked, and nothing failed
+  130  interrupted (Ctrl-C)")]
+    Check(CheckArgs),
+
+    /// Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS,
+    /// question, answer, authority and additional sections, query time.
+    #[command(after_help = "\
+Examples:
+  meshdig dig kubernetes.default.svc.cluster.local
+  meshdig dig @sidecar reviews.bookinfo.svc.cluster.local AAAA --from deploy/productpage-v1 -n bookinfo
+  meshdig dig @control-plane api.example.com --from pod/web-0 -n shop -o json
+  meshdig dig @10.96.0.10 _http._tcp.reviews.bookinfo.svc.cluster.local SRV +tcp
+  meshdig dig @127.0.0.1:5353 10.96.0.10
+
+Exit codes:
+  0    an answer came back (any status, NXDOMAIN and SERVFAIL included, as with dig)
+  2    usage or input error (word, flag, name)
+  3    the layer could not be asked (the one line on stderr names the cause)
+  130  interrupted (Ctrl-C)")]
+    Dig(DigArgs),
+
     /// Write shell completions and man pages (for packagers and the project's own checks).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -109,6 +137,88 @@ pub struct SnapshotArgs {
 
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+/// Arguments of `meshdig check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The expectations: YAML, or JSON when the name ends in .json (docs/check.md).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Check this snapshot instead of a live cluster.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
+    /// The namespace of expectations that name none [default: the file's defaults, then the context's].
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Output format: a summary for people, or JSON (one entry per expectation with its diff).
+    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
+    pub output: CheckFormat,
+
+    /// Also write a JUnit XML report here, for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// How `meshdig check` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// Arguments of `meshdig dig`.
+#[derive(Debug, Args)]
+pub struct DigArgs {
+    /// dig-style words, in any order: @SOURCE, NAME, TYPE and +OPTIONS.
+    ///
+    /// @SOURCE is @kube-dns (default: a ready CoreDNS pod through a port-forward, or --kube-dns),
+    /// @sidecar (the --from pod's DNS proxy on port 15053), @control-plane (what istiod's name table
+    /// for the --from pod's proxy answers, synthesized from /debug/ndsz) or @IP[:PORT] (port 53; asked
+    /// directly over UDP, again over TCP when truncated).
+    ///
+    /// NAME is asked exactly as given plus a trailing dot: no search list is applied (unlike
+    /// `meshdig diff`). An IP address as NAME asks its reverse name (in-addr.arpa or ip6.arpa), as
+    /// `dig -x` does.
+    ///
+    /// TYPE is A (default; PTR for an IP address), AAAA, CNAME, SRV, PTR, TXT or any other type name,
+    /// in any case.
+    ///
+    /// +tcp asks over TCP (+notcp: UDP); +norec clears the RD flag (+rec sets it, the default).
+    #[arg(value_name = "WORD", required = true)]
+    pub words: Vec<String>,
+
+    /// The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name.
+    #[arg(long, value_name = "POD")]
+    pub from: Option<String>,
+
+    /// The namespace of --from [default: the context's namespace].
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Output format: dig's text, or JSON.
+    #[arg(short = 'o', long, value_enum, default_value_t = DigFormat::Text)]
+    pub output: DigFormat,
+
+    /// Not supported: `meshdig dig` asks a live layer (replay snapshots with `meshdig diff --snapshot`).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub snapshot: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// How `meshdig dig` prints a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigFormat {
+    Text,
+    Json,
 }
 
 /// How to reach a live cluster and its DNS layers.

@@ -112,10 +112,16 @@ pub fn diff(input: &DiffInput<'_>) -> Report {
     sources.sort_by_key(|s| s.source);
     let findings = explain::explain(&derived, &sources);
     let verdict = verdict(&sources, &findings, derived.comparison_zone());
+    let captures = input.workload.is_some_and(Workload::captures_dns);
     Report {
         question: input.question.clone(),
         from: describe_from(input),
         sources,
+        app_source: if captures {
+            SourceKind::Sidecar
+        } else {
+            SourceKind::KubeDns
+        },
         findings,
         verdict,
     }
@@ -246,10 +252,10 @@ fn classify_sidecar(mut result: SourceResult, derived: &Derived<'_>) -> SourceRe
 fn control_plane_result(derived: &Derived<'_>) -> SourceResult {
     let captures = derived.input.workload.is_some_and(Workload::captures_dns);
     let outcome = match (&derived.input.control_plane, &derived.observed_local) {
-        (TableObservation::Unavailable(why), _) => Outcome::Error(why.clone()),
-        (TableObservation::Table(_), _) if !captures => Outcome::NotApplicable(
+        (TableObservation::Table(_) | TableObservation::Unavailable(_), _) if !captures => Outcome::NotApplicable(
             "the sidecar does not capture DNS, so its name table does not answer this pod's queries".to_string(),
         ),
+        (TableObservation::Unavailable(why), _) => Outcome::Error(why.clone()),
         (TableObservation::NotApplicable(why), _) => Outcome::NotApplicable(why.clone()),
         (TableObservation::Table(_), Some(local)) => Outcome::Answered(local.answer.clone()),
         (TableObservation::Table(_), None)

@@ -41,6 +41,10 @@ pub enum Error {
     )]
     UnknownType(String),
 
+    /// A check file that cannot be read or is not valid (names the file, line and field).
+    #[error("{0}")]
+    CheckFile(String),
+
     /// A combination of flags that cannot work together.
     #[error("{0}")]
     Usage(String),

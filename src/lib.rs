@@ -4,6 +4,7 @@
 //! The crate is a library with a thin binary: [`run`] takes the command line and returns the exit code.
 //! Models, emulators, the diff and the explanations are pure; sources and renderers sit at the edges.
 
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod diff;
@@ -16,6 +17,7 @@ pub mod objects;
 pub mod query;
 pub mod render;
 pub mod report;
+pub mod search;
 pub mod snapshot;
 pub mod sources;
 pub mod workload;

@@ -2,13 +2,13 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ExitCode;
-use crate::model::{Evidence, SourceResult};
+use crate::model::{Evidence, SourceKind, SourceResult};
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// By design; nothing to do.
@@ -30,7 +30,7 @@ impl fmt::Display for Severity {
 }
 
 /// The stable finding codes, documented in `docs/findings.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Code {
     MeshOnlyName,
@@ -176,6 +176,8 @@ pub struct Report {
     pub question: AskedQuestion,
     pub from: From,
     pub sources: Vec<SourceResult>,
+    /// The layer whose answer the app gets: the sidecar when it captures DNS, else kube-dns.
+    pub app_source: SourceKind,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
 }

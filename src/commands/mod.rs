@@ -1,6 +1,8 @@
 //! Subcommand dispatch: one module per subcommand, each with a `run` that returns an exit code.
 
+pub mod check;
 pub mod diff;
+pub mod dig;
 pub mod generate;
 pub mod snapshot;
 
@@ -16,7 +18,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     init_logging(cli.verbose);
     match cli.command {
         Command::Diff(args) => diff::run(&args, color).await,
+        Command::Dig(args) => dig::run(&args).await,
         Command::Snapshot(args) => snapshot::run(&args).await,
+        Command::Check(args) => check::run(&args).await,
         Command::Generate(args) => generate::run(&args),
     }
 }

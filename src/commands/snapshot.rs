@@ -20,7 +20,7 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
             types.into_iter().map(move |rtype| (name.clone(), rtype))
         })
         .collect();
-    let (document, _) = capture_document(
+    let (document, asker) = capture_document(
         &args.live,
         args.from.as_deref(),
         args.namespace.as_deref(),
@@ -34,12 +34,17 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
         source,
     })?;
     let count = |key: &str| document[key].as_array().map_or(0, Vec::len);
+    let from = asker
+        .from
+        .map(|f| format!(" --from {f}"))
+        .unwrap_or_default();
     let _ = writeln!(
         std::io::stderr(),
-        "wrote {}: {} objects, {} answers; replay with meshdig diff NAME --snapshot {}",
+        "wrote {}: {} objects, {} answers; replay with: meshdig diff NAME{from} -n {} --snapshot {}",
         args.output.display(),
         count("objects"),
         count("answers"),
+        asker.namespace,
         args.output.display()
     );
     Ok(ExitCode::Agree)

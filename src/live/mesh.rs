@@ -89,8 +89,7 @@ pub fn mesh_entry(istiods: &[Pod], any_sidecar: bool) -> Value {
     }
     let version = discovery
         .and_then(|c| c.image.as_deref())
-        .and_then(|image| image.rsplit_once(':'))
-        .map(|(_, tag)| tag.to_string());
+        .and_then(image_tag);
     let minor = version
         .as_deref()
         .and_then(|v| v.trim_start_matches('v').split('.').nth(1))
@@ -109,6 +108,16 @@ pub fn mesh_entry(istiods: &[Pod], any_sidecar: bool) -> Value {
         "pilot_enable_ip_autoallocate": autoallocate,
         "enable_multicluster_headless": setting("ENABLE_MULTICLUSTER_HEADLESS").unwrap_or(true),
     })
+}
+
+/// The tag of an image reference (`registry:5000/istio/pilot:1.26.0` → `1.26.0`); none for a digest
+/// reference or an untagged image.
+fn image_tag(image: &str) -> Option<String> {
+    if image.contains('@') {
+        return None;
+    }
+    let last = image.rsplit('/').next()?;
+    last.split_once(':').map(|(_, tag)| tag.to_string())
 }
 
 /// True when the pod is running and not reported unready (a missing Ready condition counts as ready).
@@ -183,5 +192,11 @@ mod tests {
             true
         );
         assert_eq!(mesh_entry(&[], false)["kind"], "none");
+        assert_eq!(
+            image_tag("registry:5000/istio/pilot:1.26.0").as_deref(),
+            Some("1.26.0")
+        );
+        assert_eq!(image_tag("registry:5000/istio/pilot"), None);
+        assert_eq!(image_tag("istio/pilot@sha256:0123"), None);
     }
 }

@@ -15,6 +15,8 @@ struct Document<'a> {
     query: Query<'a>,
     from: From<'a>,
     sources: Vec<Source<'a>>,
+    /// The layer whose answer the app gets.
+    app_source: SourceKind,
     verdict: Verdict,
     exit_code: u8,
     findings: &'a [Finding],
@@ -82,6 +84,14 @@ impl<'a> Source<'a> {
 
 /// Renders `report` as one pretty-printed JSON document with a trailing newline.
 pub fn render(report: &Report) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&to_value(report)).expect("report DTOs always serialize");
+    text.push('\n');
+    text
+}
+
+/// The JSON document of `report`, for embedding in other documents (check results).
+pub fn to_value(report: &Report) -> serde_json::Value {
     let document = Document {
         schema_version: JSON_SCHEMA_VERSION,
         query: Query {
@@ -96,11 +106,10 @@ pub fn render(report: &Report) -> String {
             proxy: &report.from.proxy,
         },
         sources: report.sources.iter().map(Source::from_result).collect(),
+        app_source: report.app_source,
         verdict: report.verdict,
         exit_code: report.verdict.exit_code().code(),
         findings: &report.findings,
     };
-    let mut text = serde_json::to_string_pretty(&document).expect("report DTOs always serialize");
-    text.push('\n');
-    text
+    serde_json::to_value(&document).expect("report DTOs always serialize")
 }

@@ -1,4 +1,6 @@
 //! Renderers: turn a [`crate::report::Report`] into a table or JSON. They decide nothing.
 
+pub mod check;
 pub mod json;
+pub mod message;
 pub mod table;

@@ -37,7 +37,7 @@ pub struct LiveResolver<'a> {
     endpoint: DnsEndpoint,
     forwards: &'a Forwards,
     timeout: Duration,
-    connection: Mutex<Option<(DnsClient, ErrorWatch)>>,
+    connection: Mutex<Option<(DnsClient, ForwardErrors)>>,
 }
 
 impl<'a> LiveResolver<'a> {
@@ -90,8 +90,10 @@ impl Resolver for LiveResolver<'_> {
             match self.forwards.open(namespace, pod, port).await {
                 Ok((stream, errors)) => {
                     let peer = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-                    *connection =
-                        Some((DnsClient::over_stream(stream, peer, self.timeout), errors));
+                    *connection = Some((
+                        DnsClient::over_stream(stream, peer, self.timeout),
+                        ForwardErrors::Watching(errors),
+                    ));
                 }
                 Err(why) => return self.error(why),
             }
@@ -100,7 +102,7 @@ impl Resolver for LiveResolver<'_> {
         let mut result = client.ask(self.kind, question.fqdn, question.rtype).await;
         if let Outcome::Error(why) = &result.outcome {
             // A forward that failed says why on its error channel; that beats a bare time-out.
-            if let Ok(Some(message)) = tokio::time::timeout(ERROR_GRACE, errors.as_mut()).await {
+            if let Some(message) = errors.message(ERROR_GRACE).await {
                 result.outcome = Outcome::Error(format!(
                     "port-forward to pod {namespace}/{pod}:{port}: {} (query: {why})",
                     message.trim()
@@ -108,6 +110,27 @@ impl Resolver for LiveResolver<'_> {
             }
         }
         result
+    }
+}
+
+/// A port-forward's error channel: watched until it speaks once, then remembered.
+enum ForwardErrors {
+    Watching(ErrorWatch),
+    Said(Option<String>),
+}
+
+impl ForwardErrors {
+    /// The forward's error message, waiting at most `grace` for it; a resolved watch is never polled again.
+    async fn message(&mut self, grace: Duration) -> Option<String> {
+        if let Self::Watching(watch) = self
+            && let Ok(said) = tokio::time::timeout(grace, watch.as_mut()).await
+        {
+            *self = Self::Said(said);
+        }
+        match self {
+            Self::Said(message) => message.clone(),
+            Self::Watching(_) => None,
+        }
     }
 }
 

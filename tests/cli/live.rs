@@ -301,7 +301,9 @@ fn a_live_run_and_its_snapshot_replay_agree() {
     ]);
     assert_eq!(captured.code, 0, "{}", captured.stderr);
     assert!(
-        captured.stderr.contains("answers; replay with"),
+        captured.stderr.contains(&format!(
+            "replay with: meshdig diff NAME --from {from} -n {BOOKINFO} --snapshot"
+        )),
         "{}",
         captured.stderr
     );
@@ -512,6 +514,35 @@ fn a_closed_sidecar_port_is_a_sidecar_error_naming_the_forward() {
     );
     let forward = format!("pod {BOOKINFO}/{PRODUCTPAGE_POD}:{SIDECAR_PORT}");
     assert_source_error(&doc, code, "sidecar", &forward);
+    // Several questions over the same failed forward: each is a per-source error, never a crash.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.json");
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    let run = cluster.meshdig(&[
+        "snapshot",
+        "reviews",
+        "ratings",
+        "details",
+        "--from",
+        &from,
+        "-n",
+        BOOKINFO,
+        "--timeout",
+        "1s",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let captured: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let sidecar_errors = captured["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["source"] == "sidecar" && a["error"].as_str().is_some_and(|e| e.contains(&forward))
+        })
+        .count();
+    assert_eq!(sidecar_errors, 3, "{captured:#}");
 }
 
 #[test]

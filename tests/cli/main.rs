@@ -4,9 +4,12 @@
 #![allow(unreachable_pub)]
 
 mod bad_inputs;
+mod check;
+mod dig;
 mod fixtures;
 mod generated;
 mod harness;
 mod live;
+mod search_walk;
 mod support;
 mod usage;
