@@ -1,5 +1,8 @@
 //! The command line: clap definitions for every subcommand and the global flags.
 
+// Doc comments here are --help text, where brackets mark optional parts (`ADDR[:PORT]`), not links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
