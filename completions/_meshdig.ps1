@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]')
             [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster')
+            [CompletionResult]::new('--libc', '--libc', [CompletionResultType]::ParameterName, 'The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')
@@ -56,8 +57,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

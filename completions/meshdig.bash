@@ -159,7 +159,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__diff)
-            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --output --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --output --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,6 +187,10 @@ _meshdig() {
                     ;;
                 --snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libc)
+                    COMPREPLY=($(compgen -W "glibc musl" -- "${cur}"))
                     return 0
                     ;;
                 --output)

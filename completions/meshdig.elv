@@ -39,6 +39,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand -n 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]'
             cand --namespace 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]'
             cand --snapshot 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster'
+            cand --libc 'The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images'
             cand -o 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)'
             cand --output 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)'
             cand --kubeconfig 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]'
@@ -52,8 +53,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
             cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
             cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -40,6 +40,8 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s t -l type -d 'T
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l from -d 'The pod the question is asked from: pod/NAME, deploy/NAME or a pod name' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s n -l namespace -d 'The namespace of --from, and of relative names [default: the context\'s namespace, or "default" with --snapshot]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l snapshot -d 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l libc -d 'The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images' -r -f -a "glibc\t'GNU libc: Debian, Ubuntu, RHEL and distroless images'
+musl\t'musl: Alpine images'"
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s o -l output -d 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)' -r -f -a "table\t''
 wide\t''
 json\t''"
@@ -55,7 +57,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l color -d 'When 
 always\t''
 never\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s t -l type -d 'The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l from -d 'The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name' -r

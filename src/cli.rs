@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::query::{QueryName, QueryType};
+use crate::search::Libc;
 
 /// Exit codes, shown at the end of `--help`; the contract is `docs/exit-codes.md`.
 const EXIT_CODES: &str = "\
@@ -106,6 +107,10 @@ pub struct DiffArgs {
     /// Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+
+    /// The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images.
+    #[arg(long, value_enum, default_value_t = Libc::Glibc)]
+    pub libc: Libc,
 
     /// Output format: a table, a wide table with origins and notes, or JSON (docs/json.md).
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]

@@ -66,10 +66,7 @@ pub struct Derived<'a> {
 impl Derived<'_> {
     /// The search domain the agent pre-stores CNAMEs for: the pod's first one.
     pub fn search_domain(&self) -> Option<&str> {
-        self.input
-            .workload
-            .and_then(|w| w.search.first())
-            .map(String::as_str)
+        self.input.workload.and_then(Workload::first_search)
     }
 
     /// The zone whose records the spec predicts, for comparing with it: the cluster domain, or
@@ -122,6 +119,7 @@ pub fn diff(input: &DiffInput<'_>) -> Report {
         } else {
             SourceKind::KubeDns
         },
+        walk: None,
         findings,
         verdict,
     }
@@ -165,7 +163,7 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     else {
         return derived;
     };
-    let search = workload.search.first().map(String::as_str);
+    let search = workload.first_search();
     let domain = &world.cluster.domain;
     derived.observed_local = observed_table.and_then(|table| {
         AgentTable::new(table, &workload.namespace, domain, search).lookup(fqdn, input.rtype)

@@ -20,6 +20,7 @@ pub mod report;
 pub mod search;
 pub mod snapshot;
 pub mod sources;
+pub mod walk;
 pub mod workload;
 
 use std::ffi::OsString;

@@ -49,12 +49,14 @@ pub enum Code {
     NotSynced,
     SourceUnreachable,
     MulticlusterEndpoints,
+    NdotsAmplification,
+    SearchWalkDivergence,
     UnexplainedDifference,
 }
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::MeshOnlyName,
         Self::AutoAllocatedVip,
         Self::ServiceentryUnresolvable,
@@ -71,6 +73,8 @@ impl Code {
         Self::NotSynced,
         Self::SourceUnreachable,
         Self::MulticlusterEndpoints,
+        Self::NdotsAmplification,
+        Self::SearchWalkDivergence,
         Self::UnexplainedDifference,
     ];
 
@@ -93,6 +97,8 @@ impl Code {
             Self::NotSynced => "not-synced",
             Self::SourceUnreachable => "source-unreachable",
             Self::MulticlusterEndpoints => "multicluster-endpoints",
+            Self::NdotsAmplification => "ndots-amplification",
+            Self::SearchWalkDivergence => "search-walk-divergence",
             Self::UnexplainedDifference => "unexplained-difference",
         }
     }
@@ -178,6 +184,8 @@ pub struct Report {
     pub sources: Vec<SourceResult>,
     /// The layer whose answer the app gets: the sidecar when it captures DNS, else kube-dns.
     pub app_source: SourceKind,
+    /// The search walk of a relative name through each layer, when it was computed.
+    pub walk: Option<crate::walk::WalkReport>,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
 }

@@ -4,6 +4,7 @@
 //! was expected, so that a hand-edited or truncated snapshot is fixed in one go.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
@@ -14,6 +15,8 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::model::{Answer, Rcode, Record, SourceKind};
 use crate::objects::Objects;
+use crate::search::ResolvConf;
+use crate::workload::KubeletDns;
 
 /// The only snapshot schema this build reads.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -48,6 +51,13 @@ pub struct ClusterInfo {
     /// The mesh network this cluster is on.
     #[serde(default)]
     pub network: Option<String>,
+    /// The kubelet's `--cluster-dns` servers; when absent, the ClusterIPs of `kube-system/kube-dns`.
+    #[serde(default)]
+    pub cluster_dns: Vec<IpAddr>,
+    /// The node's resolv.conf text (the kubelet's `--resolv-conf`), whose search domains follow the
+    /// cluster's in every `ClusterFirst` pod.
+    #[serde(default)]
+    pub node_resolv_conf: Option<String>,
 }
 
 fn default_domain() -> String {
@@ -130,6 +140,8 @@ pub enum ProxyKind {
     None,
     /// An injected istio-proxy container with istio-agent.
     Sidecar,
+    /// Istio ambient mode: ztunnel on the node proxies DNS (not yet compared by meshdig).
+    Ambient,
 }
 
 /// One workload's mesh proxy: its DNS settings and the name table the control plane holds for it.
@@ -382,6 +394,32 @@ impl Snapshot {
             answers: raw.answers,
             object_errors: raw.object_errors,
         })
+    }
+
+    /// What the kubelet puts into pods' resolv.conf in this cluster.
+    pub fn kubelet_dns(&self) -> KubeletDns {
+        let mut cluster_dns = self.cluster.cluster_dns.clone();
+        if cluster_dns.is_empty() {
+            cluster_dns = self
+                .objects
+                .service("kube-system", "kube-dns")
+                .map(crate::emulate::kube_dns::cluster_ips)
+                .unwrap_or_default();
+        }
+        if cluster_dns.is_empty() {
+            // Unknown but present: only whether there is one changes the pods' search paths.
+            cluster_dns.push(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        }
+        KubeletDns {
+            domain: self.cluster.domain.trim_end_matches('.').to_string(),
+            cluster_dns,
+            node: self
+                .cluster
+                .node_resolv_conf
+                .as_deref()
+                .map(ResolvConf::parse)
+                .unwrap_or_default(),
+        }
     }
 
     /// The proxy of pod `namespace/pod`, if the snapshot records one.

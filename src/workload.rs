@@ -1,6 +1,7 @@
 //! The asking workload: which pod `--from` names, its DNS search path and its mesh proxy.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -8,10 +9,8 @@ use crate::emulate::istio::IpFamilies;
 use crate::error::{Error, Result};
 use crate::objects::{Objects, ns_name};
 use crate::query::QueryName;
+use crate::search::{self, Libc, ResolvConf, SearchLimits};
 use crate::snapshot::{ProxyInfo, ProxyKind};
-
-/// The default `ndots` of pods with a cluster DNS policy.
-const CLUSTER_NDOTS: usize = 5;
 
 /// A pod that asks the question, with what decides how its queries are answered.
 #[derive(Debug, Clone)]
@@ -19,9 +18,8 @@ pub struct Workload {
     pub namespace: String,
     pub pod: String,
     pub labels: BTreeMap<String, String>,
-    /// The search domains of the pod's resolv.conf, in order.
-    pub search: Vec<String>,
-    pub ndots: usize,
+    /// The pod's resolv.conf, as the kubelet writes it.
+    pub resolv_conf: ResolvConf,
     /// The mesh proxy beside the pod, if any.
     pub proxy: Option<ProxyInfo>,
     /// The IP families of the pod's own addresses (`status.podIPs`).
@@ -46,6 +44,47 @@ impl Workload {
     /// The proxy ID istiod knows the pod's proxy by.
     pub fn proxy_id(&self) -> String {
         format!("{}.{}", self.pod, self.namespace)
+    }
+
+    /// The pod's first search domain, which the Istio agent pre-stores CNAMEs for.
+    pub fn first_search(&self) -> Option<&str> {
+        self.resolv_conf.search.first().map(String::as_str)
+    }
+}
+
+/// What the kubelet writes into pods' resolv.conf besides the pod's own settings.
+#[derive(Debug, Clone)]
+pub struct KubeletDns {
+    /// The cluster domain (`--cluster-domain`).
+    pub domain: String,
+    /// The cluster DNS servers (`--cluster-dns`).
+    pub cluster_dns: Vec<IpAddr>,
+    /// The node's resolv.conf (`--resolv-conf`).
+    pub node: ResolvConf,
+}
+
+impl KubeletDns {
+    /// The resolv.conf of a `ClusterFirst` pod in `namespace`, for questions asked without `--from`.
+    pub fn namespace_resolv_conf(&self, namespace: &str) -> ResolvConf {
+        let pod: Pod = Pod {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                namespace: Some(namespace.to_string()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        self.pod_resolv_conf(&pod)
+    }
+
+    fn pod_resolv_conf(&self, pod: &Pod) -> ResolvConf {
+        search::pod_resolv_conf(
+            pod,
+            &self.cluster_dns,
+            &self.domain,
+            &self.node,
+            SearchLimits::Expanded,
+        )
+        .0
     }
 }
 
@@ -91,45 +130,10 @@ fn owned_by_deployment(pod: &Pod, name: &str) -> bool {
     })
 }
 
-/// Builds the workload for `pod`, deriving its search path like the kubelet does.
-pub fn from_pod(pod: &Pod, domain: &str, proxy: Option<&ProxyInfo>) -> Workload {
+/// Builds the workload for `pod`, deriving its resolv.conf like the kubelet does.
+pub fn from_pod(pod: &Pod, kubelet: &KubeletDns, proxy: Option<&ProxyInfo>) -> Workload {
     let (namespace, name) = ns_name(&pod.metadata);
-    let spec = pod.spec.as_ref();
-    let host_network = spec.and_then(|s| s.host_network).unwrap_or(false);
-    let policy = spec
-        .and_then(|s| s.dns_policy.as_deref())
-        .unwrap_or("ClusterFirst");
-    let cluster_dns = match policy {
-        "ClusterFirstWithHostNet" => true,
-        "ClusterFirst" => !host_network,
-        _ => false,
-    };
-    let mut search = if cluster_dns {
-        vec![
-            format!("{namespace}.svc.{domain}"),
-            format!("svc.{domain}"),
-            domain.to_string(),
-        ]
-    } else {
-        Vec::new()
-    };
-    let config = spec.and_then(|s| s.dns_config.as_ref());
-    for extra in config
-        .and_then(|c| c.searches.as_ref())
-        .into_iter()
-        .flatten()
-    {
-        if !search.contains(extra) {
-            search.push(extra.clone());
-        }
-    }
-    let ndots = config
-        .and_then(|c| c.options.as_ref())
-        .and_then(|opts| opts.iter().find(|o| o.name.as_deref() == Some("ndots")))
-        .and_then(|o| o.value.as_deref())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if cluster_dns { CLUSTER_NDOTS } else { 1 });
-    let pod_ips: Vec<std::net::IpAddr> = pod
+    let pod_ips: Vec<IpAddr> = pod
         .status
         .iter()
         .flat_map(|s| {
@@ -146,58 +150,64 @@ pub fn from_pod(pod: &Pod, domain: &str, proxy: Option<&ProxyInfo>) -> Workload 
         namespace: namespace.to_string(),
         pod: name.to_string(),
         labels: pod.metadata.labels.clone().unwrap_or_default(),
-        search,
-        ndots,
+        resolv_conf: kubelet.pod_resolv_conf(pod),
         proxy: proxy.cloned(),
     }
 }
 
-/// The fully-qualified name a pod's resolver asks first for `name`, with how it was derived.
-///
-/// A relative name with fewer dots than `ndots` is first tried with the first search domain, as
-/// glibc and musl both do; otherwise it is first tried as it is.
-pub fn first_candidate(
-    name: &QueryName,
-    search: &[String],
-    ndots: usize,
-) -> (String, Option<String>) {
+/// The fully-qualified name a pod's resolver asks first for `name`, with how it was derived
+/// (glibc's order; musl differs only for names with at least ndots dots, which both ask as-is first).
+pub fn first_candidate(name: &QueryName, conf: &ResolvConf) -> (String, Option<String>) {
     if name.is_absolute() {
         return (name.fqdn(), None);
     }
-    match search.first() {
-        Some(first) if name.dots() < ndots => (
-            format!("{}.{}.", name.ascii(), first.trim_end_matches('.')),
-            Some(format!(
-                "first search candidate: '{}' has {} dot(s), fewer than ndots:{ndots}, so the resolver appends '{first}' first",
-                name.ascii(),
-                name.dots()
-            )),
-        ),
-        _ => (
-            name.fqdn(),
-            Some(format!(
-                "asked as-is: '{}' has at least ndots:{ndots} dot(s) or there is no search domain",
-                name.ascii()
-            )),
-        ),
-    }
+    let first = search::candidates(name, conf, Libc::Glibc)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| name.fqdn());
+    let ndots = conf.ndots;
+    let derivation = if first == name.fqdn() {
+        format!(
+            "asked as-is first: '{}' has at least ndots:{ndots} dot(s) or there is no search domain",
+            name.ascii()
+        )
+    } else {
+        format!(
+            "first search candidate: '{}' has {} dot(s), fewer than ndots:{ndots}, so the resolver appends '{}' first",
+            name.ascii(),
+            name.dots(),
+            conf.search.first().map(String::as_str).unwrap_or_default()
+        )
+    };
+    (first, Some(derivation))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn kubelet() -> KubeletDns {
+        KubeletDns {
+            domain: "cluster.local".to_string(),
+            cluster_dns: vec!["10.96.0.10".parse().unwrap()],
+            node: ResolvConf::default(),
+        }
+    }
+
     #[test]
     fn expands_relative_names_like_a_resolver() {
-        let search = vec!["bookinfo.svc.cluster.local".to_string()];
+        let conf = kubelet().namespace_resolv_conf("bookinfo");
         let q = |s: &str| QueryName::parse(s).unwrap();
         assert_eq!(
-            first_candidate(&q("reviews"), &search, 5).0,
+            first_candidate(&q("reviews"), &conf).0,
             "reviews.bookinfo.svc.cluster.local."
         );
-        assert_eq!(first_candidate(&q("reviews."), &search, 5).0, "reviews.");
-        assert_eq!(first_candidate(&q("a.b.c"), &search, 2).0, "a.b.c.");
-        assert_eq!(first_candidate(&q("reviews"), &[], 5).0, "reviews.");
+        assert_eq!(first_candidate(&q("reviews."), &conf).0, "reviews.");
+        assert_eq!(first_candidate(&q("a.b.c.d.e.f"), &conf).0, "a.b.c.d.e.f.");
+        assert_eq!(
+            first_candidate(&q("reviews"), &ResolvConf::default()).0,
+            "reviews."
+        );
     }
 
     #[test]
@@ -207,9 +217,9 @@ mod tests {
             "spec": {"containers": [], "dnsConfig": {"searches": ["corp.example"], "options": [{"name": "ndots", "value": "2"}]}}
         }))
         .unwrap();
-        let w = from_pod(&pod, "cluster.local", None);
+        let w = from_pod(&pod, &kubelet(), None);
         assert_eq!(
-            w.search,
+            w.resolv_conf.search,
             [
                 "shop.svc.cluster.local",
                 "svc.cluster.local",
@@ -217,6 +227,6 @@ mod tests {
                 "corp.example"
             ]
         );
-        assert_eq!(w.ndots, 2);
+        assert_eq!(w.resolv_conf.ndots, 2);
     }
 }

@@ -32,6 +32,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     &asker_of(expectation),
                     &expectation.name,
                     expectation.query_type(),
+                    crate::search::Libc::Glibc,
                 )
                 .await?;
                 results.push(judged(expectation, report));
@@ -75,6 +76,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                         &asker,
                         &expectation.name,
                         expectation.query_type(),
+                        crate::search::Libc::Glibc,
                     )
                     .await?;
                     let index = file

@@ -11,9 +11,11 @@ use crate::model::SourceKind;
 use crate::query::{QueryName, QueryType};
 use crate::render::{json, table};
 use crate::report::{AskedQuestion, Report};
+use crate::search::{self, Libc};
 use crate::snapshot::{MeshKind, Snapshot};
 use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
 use crate::sources::{ControlPlane, Question, Resolver};
+use crate::walk::{self, LayerAnswers};
 use crate::workload::{self, Workload};
 
 /// Who asks: the `--from` workload (if any) and the namespace of relative names.
@@ -49,7 +51,7 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
             .await?
         }
     };
-    let report = diff_snapshot(&snapshot, &asker, &args.name, rtype).await?;
+    let report = diff_snapshot(&snapshot, &asker, &args.name, rtype, args.libc).await?;
     let text = match args.output {
         OutputFormat::Json => json::render(&report),
         format => table::render(
@@ -137,14 +139,16 @@ pub async fn capture_document(
     Ok((captured.snapshot, asker))
 }
 
-/// Builds the report for one question against `snapshot`: the whole diff without printing.
+/// Builds the report for one question against `snapshot`: the whole diff without printing, with the
+/// search walk of a relative name as `libc` would walk it.
 pub async fn diff_snapshot(
     snapshot: &Snapshot,
     asker: &Asker,
     name: &QueryName,
     rtype: QueryType,
+    libc: Libc,
 ) -> Result<Report> {
-    let domain = snapshot.cluster.domain.trim_end_matches('.');
+    let kubelet = snapshot.kubelet_dns();
     let workload: Option<Workload> = match &asker.from {
         Some(spec) => {
             let pod = workload::resolve(&snapshot.objects, &asker.namespace, spec)?;
@@ -152,17 +156,16 @@ pub async fn diff_snapshot(
             let proxy = (snapshot.mesh.kind == MeshKind::Istio)
                 .then(|| snapshot.proxy(namespace, pod_name))
                 .flatten();
-            Some(workload::from_pod(pod, domain, proxy))
+            Some(workload::from_pod(pod, &kubelet, proxy))
         }
         None => None,
     };
     // Without a pod, relative names expand as a ClusterFirst pod in the namespace would.
-    let default_search = [format!("{}.svc.{domain}", asker.namespace)];
-    let (search, ndots): (&[String], usize) = match &workload {
-        Some(w) => (&w.search, w.ndots),
-        None => (&default_search, 5),
-    };
-    let (fqdn, mut derivation) = workload::first_candidate(name, search, ndots);
+    let conf = workload.as_ref().map_or_else(
+        || kubelet.namespace_resolv_conf(&asker.namespace),
+        |w| w.resolv_conf.clone(),
+    );
+    let (fqdn, mut derivation) = workload::first_candidate(name, &conf);
     if let Some(ip) = name.reverse_of() {
         derivation = Some(format!("reverse lookup of {ip}"));
     }
@@ -180,7 +183,7 @@ pub async fn diff_snapshot(
         kind: SourceKind::Sidecar,
     };
     let control_plane = RecordedControlPlane { snapshot };
-    let (kube_dns, sidecar, ndsz) = tokio::join!(
+    let (kube_dns_result, sidecar_result, ndsz) = tokio::join!(
         kube_dns.ask(&question),
         sidecar.ask(&question),
         control_plane.ndsz(workload.as_ref())
@@ -203,9 +206,54 @@ pub async fn diff_snapshot(
             derivation,
         },
         rtype: rtype.0,
-        kube_dns,
-        sidecar,
+        kube_dns: kube_dns_result,
+        sidecar: sidecar_result,
         control_plane: ndsz.observation(),
     };
-    Ok(diff(&input))
+    let mut report = diff(&input);
+    if let Some(family) = walk::family_of(rtype.0).filter(|_| !name.is_absolute()) {
+        let mut layers: Vec<(SourceKind, LayerAnswers)> = Vec::new();
+        for resolver in [&kube_dns, &sidecar] {
+            let answered = report.sources.iter().any(|s| {
+                s.source == resolver.kind
+                    && !matches!(s.outcome, crate::model::Outcome::NotApplicable(_))
+            });
+            if !answered {
+                continue;
+            }
+            let mut answers = LayerAnswers::new();
+            for candidate in search::candidates(name, &conf, Libc::Glibc) {
+                for qtype in family.query_types() {
+                    let from = workload.as_ref().map(|w| crate::snapshot::WorkloadRef {
+                        namespace: w.namespace.clone(),
+                        pod: w.pod.clone(),
+                    });
+                    let recorded = snapshot.recorded(
+                        resolver.kind,
+                        &candidate,
+                        &qtype.to_string(),
+                        from.as_ref(),
+                    );
+                    if recorded.is_none() {
+                        // Not captured: the walk marks the candidate as not recorded.
+                        continue;
+                    }
+                    let question = Question {
+                        fqdn: &candidate,
+                        rtype: *qtype,
+                        from: workload.as_ref(),
+                    };
+                    answers.insert((candidate.clone(), *qtype), resolver.ask(&question).await);
+                }
+            }
+            layers.push((resolver.kind, answers));
+        }
+        let borrowed: Vec<(SourceKind, &LayerAnswers)> =
+            layers.iter().map(|(k, a)| (*k, a)).collect();
+        let walked = walk::walk(name, &conf, libc, family, &borrowed);
+        let mut walk_findings = walk::findings(&walked, name, report.app_source);
+        report.findings.append(&mut walk_findings);
+        report.walk = Some(walked);
+    }
+    Ok(report)
 }

@@ -486,12 +486,7 @@ async fn ask_table(
             ));
         }
     };
-    let agent = AgentTable::new(
-        &table,
-        &workload.namespace,
-        domain,
-        workload.search.first().map(String::as_str),
-    );
+    let agent = AgentTable::new(&table, &workload.namespace, domain, workload.first_search());
     let server = format!("istiod /debug/ndsz?proxyID={proxy}");
     let (message, note) = match agent.lookup(&request.fqdn, request.rtype) {
         Some(local) => (

@@ -4,7 +4,7 @@
 //! The number of API requests depends on the namespaces involved, not on the number of questions.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
@@ -16,10 +16,12 @@ use crate::live::forward::Forwards;
 use crate::live::mesh;
 use crate::model::{Outcome, SourceKind, SourceResult};
 use crate::query::{QueryName, QueryType};
+use crate::search::{self, Libc, ResolvConf};
 use crate::snapshot::{ProxyInfo, SCHEMA_VERSION};
 use crate::sources::live::{DnsEndpoint, IstiodEndpoint, LiveControlPlane, LiveResolver};
 use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
-use crate::workload::{self, Workload};
+use crate::walk;
+use crate::workload::{self, KubeletDns, Workload};
 
 /// The port istio-agent's DNS proxy listens on.
 const SIDECAR_DNS_PORT: u16 = 15053;
@@ -60,26 +62,26 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         None => None,
     };
     let proxy_entry = pod.as_ref().map(mesh::proxy_entry);
+    let kubelet = kubelet_dns(request);
     let workload = pod.as_ref().map(|pod| {
         let proxy: Option<ProxyInfo> = proxy_entry
             .clone()
             .and_then(|p| serde_json::from_value(p).ok());
-        workload::from_pod(pod, request.domain, proxy.as_ref())
+        workload::from_pod(pod, &kubelet, proxy.as_ref())
     });
-    let default_search = [format!("{}.svc.{}", request.namespace, request.domain)];
-    let (search, ndots) = workload
-        .as_ref()
-        .map_or((&default_search[..], 5), |w| (&w.search[..], w.ndots));
-    let questions: Vec<(String, QueryType)> = request
-        .questions
-        .iter()
-        .map(|(name, rtype)| (workload::first_candidate(name, search, ndots).0, *rtype))
-        .collect();
+    let conf = workload.as_ref().map_or_else(
+        || kubelet.namespace_resolv_conf(request.namespace),
+        |w| w.resolv_conf.clone(),
+    );
+    let questions = questions_to_ask(request.questions, &conf);
+    // Objects matter for each question's first candidate, which is diffed; the walk's other
+    // candidates are only asked.
     let mut namespaces: BTreeSet<String> = BTreeSet::from([request.namespace.to_string()]);
-    for (fqdn, _) in &questions {
+    for (name, _) in request.questions {
+        let fqdn = workload::first_candidate(name, &conf).0;
         namespaces.extend(namespaces_named(
-            fqdn,
-            search.first().map(String::as_str),
+            &fqdn,
+            conf.search.first().map(String::as_str),
             request.domain,
         ));
     }
@@ -189,9 +191,10 @@ pub async fn endpoints(reader: &Reader, request: &CaptureRequest<'_>) -> Result<
         Some(spec) => Some(find_pod(reader, request.namespace, spec).await?),
         None => None,
     };
+    let kubelet = kubelet_dns(request);
     let workload = pod.as_ref().map(|pod| {
         let proxy: Option<ProxyInfo> = serde_json::from_value(mesh::proxy_entry(pod)).ok();
-        workload::from_pod(pod, request.domain, proxy.as_ref())
+        workload::from_pod(pod, &kubelet, proxy.as_ref())
     });
     let infrastructure = find_infrastructure(reader).await?;
     Ok(Endpoints {
@@ -200,6 +203,41 @@ pub async fn endpoints(reader: &Reader, request: &CaptureRequest<'_>) -> Result<
         istiod: istiod_endpoint(request, &infrastructure),
         workload,
     })
+}
+
+/// The kubelet's DNS settings as far as a capture knows them: the cluster domain, and a cluster DNS
+/// server (only its presence shapes the search path).
+fn kubelet_dns(request: &CaptureRequest<'_>) -> KubeletDns {
+    KubeletDns {
+        domain: request.domain.to_string(),
+        cluster_dns: vec![IpAddr::V4(Ipv4Addr::UNSPECIFIED)],
+        node: ResolvConf::default(),
+    }
+}
+
+/// Every (name, type) to ask: each question's first candidate, and for a relative address question
+/// every candidate of the search walk (glibc's, which includes musl's).
+fn questions_to_ask(
+    questions: &[(QueryName, QueryType)],
+    conf: &ResolvConf,
+) -> Vec<(String, QueryType)> {
+    let mut asked: Vec<(String, QueryType)> = Vec::new();
+    let mut push = |fqdn: String, rtype: QueryType| {
+        if !asked.contains(&(fqdn.clone(), rtype)) {
+            asked.push((fqdn, rtype));
+        }
+    };
+    for (name, rtype) in questions {
+        push(workload::first_candidate(name, conf).0, *rtype);
+        if let Some(family) = walk::family_of(rtype.0).filter(|_| !name.is_absolute()) {
+            for candidate in search::candidates(name, conf, Libc::Glibc) {
+                for qtype in family.query_types() {
+                    push(candidate.clone(), QueryType(*qtype));
+                }
+            }
+        }
+    }
+    asked
 }
 
 /// Finds the pod `spec` names: `pod/NAME` or a bare name, or a ready pod of `deploy/NAME`.

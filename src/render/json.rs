@@ -17,6 +17,9 @@ struct Document<'a> {
     sources: Vec<Source<'a>>,
     /// The layer whose answer the app gets.
     app_source: SourceKind,
+    /// The search walk of a relative name through each layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    walk: Option<&'a crate::walk::WalkReport>,
     verdict: Verdict,
     exit_code: u8,
     findings: &'a [Finding],
@@ -107,6 +110,7 @@ pub fn to_value(report: &Report) -> serde_json::Value {
         },
         sources: report.sources.iter().map(Source::from_result).collect(),
         app_source: report.app_source,
+        walk: report.walk.as_ref(),
         verdict: report.verdict,
         exit_code: report.verdict.exit_code().code(),
         findings: &report.findings,

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use colored::Colorize;
 use comfy_table::{Cell, Color, Table, presets};
 
-use crate::model::{Evidence, Origin, Outcome, SourceResult};
+use crate::model::{Evidence, Origin, Outcome, SourceKind, SourceResult};
 use crate::report::{Finding, Report, Severity, Verdict};
+use crate::walk::WalkReport;
 
 /// Options that change how a table looks, never what it says.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +36,9 @@ pub fn render(report: &Report, options: TableOptions) -> String {
         let _ = writeln!(out, "  {}", derivation.dimmed());
     }
     let _ = writeln!(out, "{}", sources_table(&report.sources, options));
+    if let Some(walk) = &report.walk {
+        write_walk(&mut out, walk, report.app_source, options);
+    }
     if !report.findings.is_empty() {
         let _ = writeln!(out, "{}", "Findings".bold());
         for finding in &report.findings {
@@ -56,13 +60,7 @@ pub fn render(report: &Report, options: TableOptions) -> String {
 }
 
 fn sources_table(sources: &[SourceResult], options: TableOptions) -> Table {
-    let mut table = Table::new();
-    table.load_style(presets::UTF8_FULL_CONDENSED);
-    if options.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
+    let mut table = styled_table(options);
     let mut header = vec!["SOURCE", "STATUS", "RCODE", "ANSWER", "TTL", "AA", "RTT"];
     if options.wide {
         header.extend(["ORIGIN", "TRANSPORT"]);
@@ -70,6 +68,99 @@ fn sources_table(sources: &[SourceResult], options: TableOptions) -> Table {
     table.set_header(header);
     for source in sources {
         table.add_row(row(source, options.wide));
+    }
+    table
+}
+
+/// The search walk: one row per candidate, one column per layer, then where each layer's walk ends.
+fn write_walk(out: &mut String, walk: &WalkReport, app: SourceKind, options: TableOptions) {
+    let _ = writeln!(
+        out,
+        "{} ({}, ndots:{}, search {})",
+        "Search walk".bold(),
+        walk.libc,
+        walk.ndots,
+        if walk.search.is_empty() {
+            "none".to_string()
+        } else {
+            walk.search.join(" ")
+        }
+    );
+    let mut table = styled_table(options);
+    let mut header = vec!["CANDIDATE".to_string()];
+    header.extend(walk.layers.iter().map(|l| {
+        if l.source == app {
+            format!("{} (app)", l.source)
+        } else {
+            l.source.to_string()
+        }
+    }));
+    table.set_header(header);
+    let mut names: Vec<&str> = Vec::new();
+    for layer in &walk.layers {
+        for step in &layer.steps {
+            if !names.contains(&step.name.as_str()) {
+                names.push(&step.name);
+            }
+        }
+    }
+    for name in names {
+        let mut row = vec![Cell::new(name)];
+        for layer in &walk.layers {
+            let cell = match layer.steps.iter().find(|s| s.name == name) {
+                Some(step) => {
+                    let text = step
+                        .answers
+                        .iter()
+                        .map(|a| {
+                            if step.answers.len() > 1 {
+                                format!("{}: {}", a.rtype, a.answer)
+                            } else {
+                                a.answer.clone()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    let stop = layer.answered_by.as_deref() == Some(name);
+                    if stop {
+                        Cell::new(format!("{text}  <- stops")).fg(Color::Green)
+                    } else {
+                        Cell::new(text)
+                    }
+                }
+                None => Cell::new("(not asked)").fg(Color::DarkGrey),
+            };
+            row.push(cell);
+        }
+        table.add_row(row);
+    }
+    let _ = writeln!(out, "{table}");
+    for layer in &walk.layers {
+        let missing = if layer.missing.is_empty() {
+            String::new()
+        } else {
+            format!(" (not recorded: {})", layer.missing.join(", "))
+        };
+        let plural = if layer.queries == 1 {
+            "query"
+        } else {
+            "queries"
+        };
+        let _ = writeln!(
+            out,
+            "  {}: {} after {} {plural}{missing}",
+            layer.source, layer.end, layer.queries
+        );
+    }
+}
+
+fn styled_table(options: TableOptions) -> Table {
+    let mut table = Table::new();
+    table.load_style(presets::UTF8_FULL_CONDENSED);
+    if options.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
     }
     table
 }

@@ -1,7 +1,7 @@
 //! Scenario fixtures: each models a real-world DNS report and asserts the verdict, the exit code, the
 //! exact set of finding codes and one fact that only that scenario produces.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{assert_contract, codes, diff_json, fixture, run, source};
 
@@ -207,7 +207,25 @@ fn r35421_kubernetes_default_cname() {
         "kubernetes-default-cname.json",
         "explained",
         0,
-        &["search-domain-cname"],
+        &["search-domain-cname", "search-walk-divergence"],
+    );
+    // The walk: through the sidecar the app stops at the first candidate (CNAME shortcut); kube-dns
+    // alone would answer at the second, kubernetes.default.svc.cluster.local.
+    let layers = doc["walk"]["layers"].as_array().unwrap();
+    let end_of = |layer: &str| {
+        let walk = layers.iter().find(|l| l["source"] == layer).unwrap();
+        (walk["answered_by"].clone(), walk["queries"].clone())
+    };
+    assert_eq!(
+        end_of("sidecar"),
+        (
+            json!("kubernetes.default.bookinfo.svc.cluster.local."),
+            json!(1)
+        )
+    );
+    assert_eq!(
+        end_of("kube-dns"),
+        (json!("kubernetes.default.svc.cluster.local."), json!(2))
     );
     assert_eq!(
         doc["query"]["name"],
@@ -457,4 +475,31 @@ fn dual_stack_aaaa_agrees_across_layers() {
             "{layer}"
         );
     }
+}
+
+// See: https://github.com/coredns/coredns/issues/2133
+#[test]
+fn r2133_ndots_amplification_of_an_external_name() {
+    let doc = scenario(
+        "ndots-amplification.json",
+        "consistent",
+        0,
+        &["ndots-amplification"],
+    );
+    let walk = &doc["walk"];
+    assert_eq!(walk["libc"], "glibc");
+    assert_eq!(walk["ndots"], 5);
+    let layer = &walk["layers"][0];
+    assert_eq!(layer["source"], "kube-dns");
+    assert_eq!(layer["queries"], 4);
+    assert_eq!(layer["answered_by"], "api.github.example.");
+    assert_eq!(layer["steps"].as_array().unwrap().len(), 4);
+    let finding = &doc["findings"][0];
+    assert!(
+        finding["summary"]
+            .as_str()
+            .unwrap()
+            .contains("sends 4 queries, 3 of them before"),
+        "{finding}"
+    );
 }

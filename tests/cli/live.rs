@@ -269,7 +269,13 @@ fn r35421_kubernetes_default_cname_live() {
         );
     let cluster = LiveCluster::start(scenario);
     let (doc, code) = cluster.diff("kubernetes.default", &[]);
-    assert_outcome(&doc, code, "explained", 0, &["search-domain-cname"]);
+    assert_outcome(
+        &doc,
+        code,
+        "explained",
+        0,
+        &["search-domain-cname", "search-walk-divergence"],
+    );
     assert_eq!(
         doc["query"]["name"],
         "kubernetes.default.bookinfo.svc.cluster.local."
@@ -534,15 +540,22 @@ fn a_closed_sidecar_port_is_a_sidecar_error_naming_the_forward() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let captured: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    let sidecar_errors = captured["answers"]
+    let sidecar: Vec<&Value> = captured["answers"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|a| {
-            a["source"] == "sidecar" && a["error"].as_str().is_some_and(|e| e.contains(&forward))
-        })
-        .count();
-    assert_eq!(sidecar_errors, 3, "{captured:#}");
+        .filter(|a| a["source"] == "sidecar")
+        .collect();
+    assert!(
+        sidecar.len() >= 3,
+        "every name and walk candidate is asked: {captured:#}"
+    );
+    assert!(
+        sidecar
+            .iter()
+            .all(|a| a["error"].as_str().is_some_and(|e| e.contains(&forward))),
+        "{captured:#}"
+    );
 }
 
 #[test]
