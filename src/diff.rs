@@ -359,6 +359,9 @@ fn describe_from(input: &DiffInput<'_>) -> From {
                 ""
             }
         ),
+        Some(p) if p.kind == crate::snapshot::ProxyKind::Ambient => {
+            "istio ambient: ztunnel proxies DNS on the node (not compared yet; kube-dns and the spec only)".to_string()
+        }
         _ => "no mesh proxy".to_string(),
     };
     From {

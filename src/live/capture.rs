@@ -152,7 +152,7 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         }
         proxies.push(entry);
     }
-    let any_sidecar = pod.as_ref().is_some_and(mesh::has_sidecar);
+    let any_sidecar = pod.as_ref().is_some_and(mesh::in_mesh);
     let mut snapshot = json!({
         "schema_version": SCHEMA_VERSION,
         "description": format!("captured live from {}", reader.kube().server),

@@ -66,13 +66,25 @@ pub fn proxy_entry(pod: &Pod) -> Value {
                 "dns_auto_allocate": flag("ISTIO_META_DNS_AUTO_ALLOCATE"),
             })
         }
+        None if in_ambient_mesh(pod) => {
+            json!({ "namespace": namespace, "pod": name, "kind": "ambient" })
+        }
         None => json!({ "namespace": namespace, "pod": name, "kind": "none" }),
     }
 }
 
-/// True when the pod runs an Istio sidecar.
-pub fn has_sidecar(pod: &Pod) -> bool {
-    istio_proxy(pod).is_some()
+/// True when istio-cni has redirected the pod into the ambient mesh (ztunnel proxies its DNS).
+fn in_ambient_mesh(pod: &Pod) -> bool {
+    pod.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("ambient.istio.io/redirection"))
+        .is_some_and(|v| v == "enabled")
+}
+
+/// True when the pod is in an Istio mesh: with a sidecar, or redirected to ztunnel (ambient).
+pub fn in_mesh(pod: &Pod) -> bool {
+    istio_proxy(pod).is_some() || in_ambient_mesh(pod)
 }
 
 /// The `mesh` section of the snapshot format, from the running istiod pods.
@@ -84,7 +96,7 @@ pub fn mesh_entry(istiods: &[Pod], any_sidecar: bool) -> Value {
             .iter()
             .find(|c| c.name == "discovery")
     });
-    if discovery.is_none() && !any_sidecar {
+    if istiods.is_empty() && !any_sidecar {
         return json!({ "kind": "none" });
     }
     let version = discovery
@@ -158,6 +170,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(proxy_entry(&plain)["kind"], "none");
+        let ambient: Pod = serde_json::from_value(json!({"metadata": {"name": "p", "annotations": {"ambient.istio.io/redirection": "enabled"}}, "spec": {"containers": [{"name": "app"}]}})).unwrap();
+        assert_eq!(proxy_entry(&ambient)["kind"], "ambient");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Sources replayed from a snapshot: the answers and name tables recorded when it was captured.
 
 use crate::model::{Outcome, SourceKind, SourceResult};
-use crate::snapshot::{Snapshot, WorkloadRef};
+use crate::snapshot::{ProxyKind, Snapshot, WorkloadRef};
 use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
 use crate::workload::Workload;
 
@@ -20,6 +20,15 @@ impl Resolver for RecordedResolver<'_> {
         if self.kind == SourceKind::Sidecar {
             match question.from {
                 None => return not_applicable("no pod given (--from): there is no sidecar to ask"),
+                Some(w)
+                    if w.proxy
+                        .as_ref()
+                        .is_some_and(|p| p.kind == ProxyKind::Ambient) =>
+                {
+                    return not_applicable(
+                        "the pod is in the ambient mesh: ztunnel, not a sidecar, proxies its DNS",
+                    );
+                }
                 Some(w) if !w.has_sidecar() => return not_applicable("the pod has no mesh proxy"),
                 Some(w) if !w.captures_dns() => {
                     return not_applicable(

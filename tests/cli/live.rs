@@ -756,3 +756,100 @@ fn kubeconfig_list_context_and_namespace_follow_kubectl() {
     assert_eq!(doc["from"]["namespace"], BOOKINFO);
     assert_eq!(doc["verdict"], "consistent");
 }
+
+#[test]
+fn lists_page_through_limit_and_continue() {
+    let cluster = LiveCluster::start(healthy());
+    cluster.api.set_page_size_cap(Some(2));
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_outcome(&doc, code, "consistent", 0, &["mesh-ttl"]);
+    let continued = cluster
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.param("continue").is_some())
+        .count();
+    assert!(continued > 0, "later pages were asked with continue tokens");
+}
+
+#[test]
+fn older_istio_api_versions_are_read_when_v1_is_not_served() {
+    let mut scenario = healthy();
+    scenario.sidecar = SidecarDns::new().host_record("api.payments.example.com", "240.240.0.1");
+    let cluster = LiveCluster::start(scenario);
+    cluster.api.set_istio_versions(&["v1beta1"]);
+    let (doc, code) = cluster.diff("api.payments.example.com.", &[]);
+    // The ServiceEntry was read through v1beta1: the mesh's VIP is expected for this host.
+    assert_eq!(
+        source(&doc, "expected")["records"][0]["data"],
+        "240.240.0.1",
+        "{doc:#}"
+    );
+    assert_eq!(code, 0);
+    assert!(
+        cluster
+            .api
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("/networking.istio.io/v1beta1/"))
+    );
+}
+
+#[test]
+fn one_port_forward_per_pod_and_port_for_a_whole_run() {
+    let cluster = LiveCluster::start(healthy());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.json");
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    cluster.api.clear_requests();
+    let run = cluster.meshdig(&[
+        "snapshot",
+        "reviews",
+        "ratings",
+        "details",
+        "--from",
+        &from,
+        "-n",
+        BOOKINFO,
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let forwards: Vec<String> = cluster
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/portforward"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        forwards.len(),
+        3,
+        "CoreDNS, the sidecar and istiod once each: {forwards:?}"
+    );
+}
+
+#[test]
+fn an_ambient_pod_is_recognised() {
+    let mut scenario = healthy();
+    let mut pod = productpage_capturing();
+    pod["metadata"]["annotations"] = json!({"ambient.istio.io/redirection": "enabled"});
+    pod["spec"]["containers"] = json!([{"name": "app", "image": "example/app:1"}]);
+    scenario.extra = vec![pod];
+    let cluster = LiveCluster::start(scenario);
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert!(
+        doc["from"]["proxy"]
+            .as_str()
+            .unwrap()
+            .starts_with("istio ambient"),
+        "{doc:#}"
+    );
+    assert!(
+        source(&doc, "sidecar")["note"]
+            .as_str()
+            .unwrap()
+            .contains("ztunnel")
+    );
+}
