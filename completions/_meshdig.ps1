@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI')
+            [CompletionResult]::new('resolvconf', 'resolvconf', [CompletionResultType]::ParameterValue, 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the project''s own checks)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -114,6 +115,30 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'meshdig;resolvconf' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The pod: pod/NAME, deploy/NAME or a pod name')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The pod''s namespace [default: the context''s namespace, or "default" with --snapshot]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The pod''s namespace [default: the context''s namespace, or "default" with --snapshot]')
+            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Read the pod from this snapshot instead of a live cluster')
+            [CompletionResult]::new('--node-resolv-conf', '--node-resolv-conf', [CompletionResultType]::ParameterName, 'The node''s resolv.conf (the kubelet''s --resolv-conf), whose search domains follow the cluster''s')
+            [CompletionResult]::new('--limits', '--limits', [CompletionResultType]::ParameterName, 'The kubelet''s search list limits: expanded (32 domains, 2048 characters) or legacy (6, 256)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on each DNS layer''s answer and on istiod''s reply')
+            [CompletionResult]::new('--cluster-domain', '--cluster-domain', [CompletionResultType]::ParameterName, 'The cluster DNS domain')
+            [CompletionResult]::new('--kube-dns', '--kube-dns', [CompletionResultType]::ParameterName, 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS')
+            [CompletionResult]::new('--sidecar', '--sidecar', [CompletionResultType]::ParameterName, 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward')
+            [CompletionResult]::new('--control-plane', '--control-plane', [CompletionResultType]::ParameterName, 'Read istiod''s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'meshdig;dig' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from [default: the context''s namespace]')
@@ -153,6 +178,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI')
+            [CompletionResult]::new('resolvconf', 'resolvconf', [CompletionResultType]::ParameterValue, 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the project''s own checks)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -165,6 +191,9 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             break
         }
         'meshdig;help;check' {
+            break
+        }
+        'meshdig;help;resolvconf' {
             break
         }
         'meshdig;help;dig' {

@@ -31,6 +31,9 @@ _meshdig() {
             meshdig,help)
                 cmd="meshdig__subcmd__help"
                 ;;
+            meshdig,resolvconf)
+                cmd="meshdig__subcmd__resolvconf"
+                ;;
             meshdig,snapshot)
                 cmd="meshdig__subcmd__snapshot"
                 ;;
@@ -49,6 +52,9 @@ _meshdig() {
             meshdig__subcmd__help,help)
                 cmd="meshdig__subcmd__help__subcmd__help"
                 ;;
+            meshdig__subcmd__help,resolvconf)
+                cmd="meshdig__subcmd__help__subcmd__resolvconf"
+                ;;
             meshdig__subcmd__help,snapshot)
                 cmd="meshdig__subcmd__help__subcmd__snapshot"
                 ;;
@@ -59,7 +65,7 @@ _meshdig() {
 
     case "${cmd}" in
         meshdig)
-            opts="-v -h -V --color --verbose --help --version diff snapshot check dig generate help"
+            opts="-v -h -V --color --verbose --help --version diff snapshot check resolvconf dig generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,7 +347,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__help)
-            opts="diff snapshot check dig generate help"
+            opts="diff snapshot check resolvconf dig generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -424,6 +430,20 @@ _meshdig() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        meshdig__subcmd__help__subcmd__resolvconf)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         meshdig__subcmd__help__subcmd__snapshot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -431,6 +451,80 @@ _meshdig() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        meshdig__subcmd__resolvconf)
+            opts="-n -v -h -V --from --namespace --snapshot --node-resolv-conf --limits --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --snapshot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-resolv-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limits)
+                    COMPREPLY=($(compgen -W "expanded legacy" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kube-dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sidecar)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --control-plane)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

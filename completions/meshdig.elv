@@ -28,6 +28,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand diff 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
             cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
             cand check 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
+            cand resolvconf 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot'
             cand dig 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -107,6 +108,29 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'meshdig;resolvconf'= {
+            cand --from 'The pod: pod/NAME, deploy/NAME or a pod name'
+            cand -n 'The pod''s namespace [default: the context''s namespace, or "default" with --snapshot]'
+            cand --namespace 'The pod''s namespace [default: the context''s namespace, or "default" with --snapshot]'
+            cand --snapshot 'Read the pod from this snapshot instead of a live cluster'
+            cand --node-resolv-conf 'The node''s resolv.conf (the kubelet''s --resolv-conf), whose search domains follow the cluster''s'
+            cand --limits 'The kubelet''s search list limits: expanded (32 domains, 2048 characters) or legacy (6, 256)'
+            cand --kubeconfig 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand --request-timeout 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)'
+            cand --timeout 'Bound on each DNS layer''s answer and on istiod''s reply'
+            cand --cluster-domain 'The cluster DNS domain'
+            cand --kube-dns 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS'
+            cand --sidecar 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward'
+            cand --control-plane 'Read istiod''s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards'
+            cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'meshdig;dig'= {
             cand --from 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name'
             cand -n 'The namespace of --from [default: the context''s namespace]'
@@ -144,6 +168,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand diff 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
             cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
             cand check 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
+            cand resolvconf 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot'
             cand dig 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -153,6 +178,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
         &'meshdig;help;snapshot'= {
         }
         &'meshdig;help;check'= {
+        }
+        &'meshdig;help;resolvconf'= {
         }
         &'meshdig;help;dig'= {
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::query::{QueryName, QueryType};
-use crate::search::Libc;
+use crate::search::{Libc, SearchLimits};
 
 /// Exit codes, shown at the end of `--help`; the contract is `docs/exit-codes.md`.
 const EXIT_CODES: &str = "\
@@ -60,6 +60,10 @@ Exit codes:
   3    a layer an expectation needs could not be asked, and nothing failed
   130  interrupted (Ctrl-C)")]
     Check(CheckArgs),
+
+    /// Print a pod's resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node's search
+    /// domains, the kubelet's limits), from a live cluster or a snapshot.
+    Resolvconf(ResolvconfArgs),
 
     /// Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS,
     /// question, answer, authority and additional sections, query time.
@@ -142,6 +146,33 @@ pub struct SnapshotArgs {
     /// The snapshot file to write.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Arguments of `meshdig resolvconf`.
+#[derive(Debug, Args)]
+pub struct ResolvconfArgs {
+    /// The pod: pod/NAME, deploy/NAME or a pod name.
+    #[arg(long, value_name = "POD")]
+    pub from: String,
+
+    /// The pod's namespace [default: the context's namespace, or "default" with --snapshot].
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Read the pod from this snapshot instead of a live cluster.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
+    /// The node's resolv.conf (the kubelet's --resolv-conf), whose search domains follow the cluster's.
+    #[arg(long, value_name = "FILE")]
+    pub node_resolv_conf: Option<PathBuf>,
+
+    /// The kubelet's search list limits: expanded (32 domains, 2048 characters) or legacy (6, 256).
+    #[arg(long, value_enum, default_value_t = SearchLimits::Expanded)]
+    pub limits: SearchLimits,
 
     #[command(flatten)]
     pub live: LiveArgs,

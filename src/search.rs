@@ -166,7 +166,7 @@ impl ResolvConf {
 }
 
 /// The kubelet's limits on a pod's search list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum SearchLimits {
     /// 32 domains and 2048 characters (`ExpandedDNSConfig`, on by default since Kubernetes 1.26).
     #[default]

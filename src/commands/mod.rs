@@ -4,6 +4,7 @@ pub mod check;
 pub mod diff;
 pub mod dig;
 pub mod generate;
+pub mod resolvconf;
 pub mod snapshot;
 
 use std::io::Write;
@@ -21,6 +22,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Dig(args) => dig::run(&args).await,
         Command::Snapshot(args) => snapshot::run(&args).await,
         Command::Check(args) => check::run(&args).await,
+        Command::Resolvconf(args) => resolvconf::run(&args).await,
         Command::Generate(args) => generate::run(&args),
     }
 }

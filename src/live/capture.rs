@@ -241,7 +241,7 @@ fn questions_to_ask(
 }
 
 /// Finds the pod `spec` names: `pod/NAME` or a bare name, or a ready pod of `deploy/NAME`.
-async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Pod> {
+pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Pod> {
     let (kind, name) = spec.split_once('/').unwrap_or(("pod", spec));
     let fatal = |e: ApiError| Error::Cluster(e.to_string());
     let not_found = |what: &str| {

@@ -10,6 +10,7 @@ mod fixtures;
 mod generated;
 mod harness;
 mod live;
+mod resolvconf;
 mod search_walk;
 mod support;
 mod usage;
