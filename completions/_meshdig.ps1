@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]')
             [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster')
             [CompletionResult]::new('--libc', '--libc', [CompletionResultType]::ParameterName, 'The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images')
+            [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')

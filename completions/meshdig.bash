@@ -165,7 +165,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__diff)
-            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --output --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +197,10 @@ _meshdig() {
                     ;;
                 --libc)
                     COMPREPLY=($(compgen -W "glibc musl" -- "${cur}"))
+                    return 0
+                    ;;
+                --family)
+                    COMPREPLY=($(compgen -W "inet inet6 unspec" -- "${cur}"))
                     return 0
                     ;;
                 --output)

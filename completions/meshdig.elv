@@ -41,6 +41,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand --namespace 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]'
             cand --snapshot 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster'
             cand --libc 'The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images'
+            cand --family 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do'
             cand -o 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)'
             cand --output 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)'
             cand --kubeconfig 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]'

@@ -43,6 +43,9 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s n -l namespace 
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l snapshot -d 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l libc -d 'The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images' -r -f -a "glibc\t'GNU libc: Debian, Ubuntu, RHEL and distroless images'
 musl\t'musl: Alpine images'"
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l family -d 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do' -r -f -a "inet\t'`AF_INET`: A queries'
+inet6\t'`AF_INET6`: AAAA queries'
+unspec\t'`AF_UNSPEC`: A and AAAA queries for each candidate, sent together'"
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s o -l output -d 'Output format: a table, a wide table with origins and notes, or JSON (docs/json.md)' -r -f -a "table\t''
 wide\t''
 json\t''"

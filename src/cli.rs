@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::query::{QueryName, QueryType};
-use crate::search::{Libc, SearchLimits};
+use crate::search::{AddressFamily, Libc, SearchLimits};
 
 /// Exit codes, shown at the end of `--help`; the contract is `docs/exit-codes.md`.
 const EXIT_CODES: &str = "\
@@ -115,6 +115,11 @@ pub struct DiffArgs {
     /// The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images.
     #[arg(long, value_enum, default_value_t = Libc::Glibc)]
     pub libc: Libc,
+
+    /// The address family getaddrinfo is asked for in the walk [default: from --type: inet for A,
+    /// inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do.
+    #[arg(long, value_enum, value_name = "FAMILY")]
+    pub family: Option<AddressFamily>,
 
     /// Output format: a table, a wide table with origins and notes, or JSON (docs/json.md).
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]

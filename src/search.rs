@@ -326,7 +326,7 @@ fn fit_search(search: &mut Vec<String>, limits: SearchLimits) -> bool {
 
 /// The address families getaddrinfo(3) is asked for (`ai_family`), which decide the queries sent
 /// for each candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AddressFamily {
     /// `AF_INET`: A queries.
     Inet,

@@ -33,6 +33,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     &expectation.name,
                     expectation.query_type(),
                     crate::search::Libc::Glibc,
+                    None,
                 )
                 .await?;
                 results.push(judged(expectation, report));
@@ -77,6 +78,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                         &expectation.name,
                         expectation.query_type(),
                         crate::search::Libc::Glibc,
+                        None,
                     )
                     .await?;
                     let index = file

@@ -11,7 +11,7 @@ use crate::model::SourceKind;
 use crate::query::{QueryName, QueryType};
 use crate::render::{json, table};
 use crate::report::{AskedQuestion, Report};
-use crate::search::{self, Libc};
+use crate::search::{self, AddressFamily, Libc};
 use crate::snapshot::{MeshKind, Snapshot};
 use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
 use crate::sources::{ControlPlane, Question, Resolver};
@@ -51,7 +51,8 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
             .await?
         }
     };
-    let report = diff_snapshot(&snapshot, &asker, &args.name, rtype, args.libc).await?;
+    let report =
+        diff_snapshot(&snapshot, &asker, &args.name, rtype, args.libc, args.family).await?;
     let text = match args.output {
         OutputFormat::Json => json::render(&report),
         format => table::render(
@@ -147,6 +148,7 @@ pub async fn diff_snapshot(
     name: &QueryName,
     rtype: QueryType,
     libc: Libc,
+    family: Option<AddressFamily>,
 ) -> Result<Report> {
     let kubelet = snapshot.kubelet_dns();
     let workload: Option<Workload> = match &asker.from {
@@ -211,7 +213,8 @@ pub async fn diff_snapshot(
         control_plane: ndsz.observation(),
     };
     let mut report = diff(&input);
-    if let Some(family) = walk::family_of(rtype.0).filter(|_| !name.is_absolute()) {
+    let family = family.or_else(|| walk::family_of(rtype.0));
+    if let Some(family) = family.filter(|_| !name.is_absolute() && name.reverse_of().is_none()) {
         let mut layers: Vec<(SourceKind, LayerAnswers)> = Vec::new();
         for resolver in [&kube_dns, &sidecar] {
             let answered = report.sources.iter().any(|s| {

@@ -11,6 +11,9 @@ use k8s_openapi::api::core::v1::Service;
 use crate::model::{Answer, Rcode, Record};
 use crate::objects::{EndpointAddress, Objects, ns_name};
 
+/// The version of the Kubernetes DNS specification emulated, served as `dns-version.<zone>. TXT`.
+pub const SPEC_VERSION: &str = "1.1.0";
+
 /// The kind of Service a name belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceShape {
@@ -70,6 +73,18 @@ pub fn predict(
             subject: Subject::OutsideZone,
         };
     };
+    if in_zone == "dns-version." {
+        // The schema version record every conforming implementation serves.
+        let records = if rtype == RecordType::TXT {
+            vec![Record::new(fqdn, "TXT", ttl, format!("\"{SPEC_VERSION}\""))]
+        } else {
+            Vec::new()
+        };
+        return Prediction {
+            answer: Some(Answer::records(records, true)),
+            subject: Subject::Intermediate,
+        };
+    }
     let under_svc = match in_zone.strip_suffix("svc.") {
         Some(rest) if rest.is_empty() || rest.ends_with('.') => rest.trim_end_matches('.'),
         _ => {
@@ -485,6 +500,17 @@ mod tests {
                 "SRV 0 100 5432 db-0.db.bookinfo.svc.cluster.local.",
             ),
             ("34.12.96.10.in-addr.arpa.", RecordType::PTR, "-"),
+            (
+                "dns-version.cluster.local.",
+                RecordType::TXT,
+                "TXT \"1.1.0\"",
+            ),
+            ("dns-version.cluster.local.", RecordType::A, "NODATA"),
+            (
+                "reviews.bookinfo.svc.cluster.local.",
+                RecordType::TXT,
+                "NODATA",
+            ),
             (
                 "1.1.96.10.in-addr.arpa.",
                 RecordType::PTR,

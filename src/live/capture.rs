@@ -16,7 +16,7 @@ use crate::live::forward::Forwards;
 use crate::live::mesh;
 use crate::model::{Outcome, SourceKind, SourceResult};
 use crate::query::{QueryName, QueryType};
-use crate::search::{self, Libc, ResolvConf};
+use crate::search::{self, AddressFamily, Libc, ResolvConf};
 use crate::snapshot::{ProxyInfo, SCHEMA_VERSION};
 use crate::sources::live::{DnsEndpoint, IstiodEndpoint, LiveControlPlane, LiveResolver};
 use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
@@ -229,9 +229,10 @@ fn questions_to_ask(
     };
     for (name, rtype) in questions {
         push(workload::first_candidate(name, conf).0, *rtype);
-        if let Some(family) = walk::family_of(rtype.0).filter(|_| !name.is_absolute()) {
+        if walk::family_of(rtype.0).is_some() && !name.is_absolute() {
+            // Both families, so that a replay can walk as getaddrinfo does with AF_UNSPEC too.
             for candidate in search::candidates(name, conf, Libc::Glibc) {
-                for qtype in family.query_types() {
+                for qtype in AddressFamily::Unspec.query_types() {
                     push(candidate.clone(), QueryType(*qtype));
                 }
             }

@@ -25,9 +25,15 @@ pub fn render(report: &Report, options: TableOptions) -> String {
         Some(pod) => format!("{}/{pod}", report.from.namespace),
         None => format!("namespace {}", report.from.namespace),
     };
+    let typed = q.input.trim_end_matches('.');
+    let unicode = if !typed.is_ascii() {
+        format!(" ({typed})")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{} {}   from {from} ({})",
+        "{}{unicode} {}   from {from} ({})",
         q.fqdn.bold(),
         q.rtype.bold(),
         report.from.proxy

@@ -503,3 +503,24 @@ fn r2133_ndots_amplification_of_an_external_name() {
         "{finding}"
     );
 }
+
+#[test]
+fn af_unspec_walks_send_a_and_aaaa_for_every_candidate() {
+    let args = args_of("ndots-amplification.json");
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.extend_from_slice(&["--family", "unspec"]);
+    let doc = scenario_with(
+        "ndots-amplification.json",
+        &args,
+        "consistent",
+        0,
+        &["ndots-amplification"],
+    );
+    let layer = &doc["walk"]["layers"][0];
+    assert_eq!(layer["queries"], 8, "A and AAAA for each of four names");
+    assert_eq!(layer["answered_by"], "api.github.example.");
+    assert_eq!(layer["missing"].as_array().unwrap().len(), 0);
+    let last = &layer["steps"][3]["answers"];
+    assert_eq!(last[1]["type"], "AAAA");
+    assert_eq!(last[1]["answer"], "NODATA");
+}

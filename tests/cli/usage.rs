@@ -150,7 +150,7 @@ fn help_documents_exit_codes() {
 fn usage_says_kubectl_meshdig_when_run_as_a_kubectl_plugin() {
     let dir = tempfile::tempdir().unwrap();
     let plugin = dir.path().join("kubectl-meshdig");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("meshdig"), &plugin).unwrap();
+    std::os::unix::fs::symlink(assert_cmd::cargo::cargo_bin("meshdig"), &plugin).unwrap();
     let output = std::process::Command::new(&plugin)
         .arg("--help")
         .output()
