@@ -83,7 +83,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__check)
-            opts="-f -n -o -v -h -V --file --snapshot --namespace --output --junit --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-f -n -o -v -h -V --file --snapshot --namespace --output --junit --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,6 +141,10 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kube-dns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -165,7 +169,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__diff)
-            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,6 +235,10 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kube-dns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -255,7 +263,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__dig)
-            opts="-n -o -v -h -V --from --namespace --output --snapshot --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -o -v -h -V --from --namespace --output --snapshot --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +310,10 @@ _meshdig() {
                     return 0
                     ;;
                 --cluster-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -463,7 +475,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__resolvconf)
-            opts="-n -v -h -V --from --namespace --snapshot --node-resolv-conf --limits --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -v -h -V --from --namespace --snapshot --node-resolv-conf --limits --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +525,10 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kube-dns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -537,7 +553,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__snapshot)
-            opts="-t -n -o -v -h -V --type --from --namespace --output --kubeconfig --context --request-timeout --timeout --cluster-domain --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-t -n -o -v -h -V --type --from --namespace --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,6 +604,10 @@ _meshdig() {
                     return 0
                     ;;
                 --cluster-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

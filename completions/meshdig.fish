@@ -54,6 +54,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l context -d 'The
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l concurrency -d 'How many questions are asked of the layers at once' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
@@ -72,6 +73,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l context -d 
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l concurrency -d 'How many questions are asked of the layers at once' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
@@ -92,6 +94,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l context -d 'Th
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l concurrency -d 'How many questions are asked of the layers at once' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
@@ -112,6 +115,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l context -
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l concurrency -d 'How many questions are asked of the layers at once' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
@@ -131,6 +135,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l context -d 'The 
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l concurrency -d 'How many questions are asked of the layers at once' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r

@@ -289,6 +289,10 @@ pub struct LiveArgs {
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
     pub cluster_domain: String,
 
+    /// How many questions are asked of the layers at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
     /// Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS.
     #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_dns_address)]
     pub kube_dns: Option<SocketAddr>,
@@ -318,6 +322,7 @@ impl LiveArgs {
                 "--cluster-domain",
                 self.cluster_domain != defaults.cluster_domain,
             ),
+            ("--concurrency", self.concurrency != defaults.concurrency),
             ("--kube-dns", self.kube_dns.is_some()),
             ("--sidecar", self.sidecar.is_some()),
             ("--control-plane", self.control_plane.is_some()),
@@ -334,6 +339,7 @@ impl LiveArgs {
             request_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(5),
             cluster_domain: "cluster.local".to_string(),
+            concurrency: 16,
             kube_dns: None,
             sidecar: None,
             control_plane: None,

@@ -419,6 +419,17 @@ pub fn candidates(name: &QueryName, conf: &ResolvConf, libc: Libc) -> Vec<String
     .asked
 }
 
+/// Every name either library may try for `name` under `conf`: glibc's candidates, then musl's others.
+pub fn candidates_of_any_libc(name: &QueryName, conf: &ResolvConf) -> Vec<String> {
+    let mut all = candidates(name, conf, Libc::Glibc);
+    for candidate in candidates(name, conf, Libc::Musl) {
+        if !all.contains(&candidate) {
+            all.push(candidate);
+        }
+    }
+    all
+}
+
 /// Walks the candidates for `name` as `libc`'s getaddrinfo(3) does for `family`, calling `ask`
 /// for each query it sends (name with trailing dot, and type) and stopping where the library
 /// stops.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::model::{Evidence, Outcome, SourceKind, SourceResult};
 use crate::query::QueryName;
 use crate::report::{Code, Finding, Severity};
-use crate::search::{self, AddressFamily, Libc, Reply, ResolvConf, WalkEnd};
+use crate::search::{self, AddressFamily, GiveUp, Libc, Reply, ResolvConf, WalkEnd};
 
 /// Walks that send more queries than this before an answer get an amplification finding.
 const AMPLIFICATION_QUERIES: usize = 3;
@@ -135,13 +135,18 @@ fn layer_walk(
     let queries = walked.asked.len() * family.query_types().len();
     let (answered_by, end) = match &walked.end {
         WalkEnd::Answered(by) => (Some(by.clone()), format!("answered at {by}")),
+        WalkEnd::NotFound if !missing.is_empty() => (
+            None,
+            "no recorded candidate has an address (some candidates were not recorded)".to_string(),
+        ),
         WalkEnd::NotFound => (
             None,
             "no candidate has an address: the app gets a lookup failure".to_string(),
         ),
-        WalkEnd::GaveUp { candidate, reason } => {
-            (None, format!("gave up at {candidate}: {reason:?}"))
-        }
+        WalkEnd::GaveUp { candidate, reason } => (
+            None,
+            format!("gave up at {candidate}: {}", give_up_text(*reason)),
+        ),
     };
     LayerWalk {
         source,
@@ -150,6 +155,22 @@ fn layer_walk(
         end,
         queries,
         missing,
+    }
+}
+
+/// Why musl gave up, in words.
+fn give_up_text(reason: GiveUp) -> &'static str {
+    match reason {
+        GiveUp::NoData => {
+            "the name exists without an address of the asked family (NODATA; EAI_NONAME)"
+        }
+        GiveUp::NoUsableReply => {
+            "no reply musl accepts (SERVFAIL, REFUSED or silence); the app waits the full timeout and gets EAI_AGAIN"
+        }
+        GiveUp::TooLong => "the candidate is longer than 253 characters (EAI_NONAME)",
+        GiveUp::RootSearchDomain => {
+            "a root search domain makes musl send a malformed query; the app gets EAI_AGAIN after the timeout"
+        }
     }
 }
 
@@ -172,12 +193,14 @@ pub fn findings(walk: &WalkReport, name: &QueryName, app: SourceKind) -> Vec<Fin
         let reached = app_walk
             .answered_by
             .as_deref()
-            .map_or("no answer".to_string(), |by| format!("the answer at {by}"));
+            .map_or("it gives up without an address".to_string(), |by| {
+                format!("{failed_first} of them before the answer at {by}")
+            });
         out.push(Finding {
             code: Code::NdotsAmplification,
             severity: Severity::Info,
             summary: format!(
-                "'{}' has {} dot(s) against ndots:{}: the app's resolver ({}) sends {} queries, {failed_first} of them before {reached}; end the name with a dot, or lower ndots in the pod's dnsConfig",
+                "'{}' has {} dot(s) against ndots:{}: the app's resolver ({}) sends {} queries, {reached}; end the name with a dot, or lower ndots in the pod's dnsConfig",
                 name.ascii(),
                 name.dots(),
                 walk.ndots,
@@ -198,7 +221,7 @@ pub fn findings(walk: &WalkReport, name: &QueryName, app: SourceKind) -> Vec<Fin
                 code: Code::SearchWalkDivergence,
                 severity: Severity::Info,
                 summary: format!(
-                    "through {app} the app's resolver {}; asking {} directly it would {}",
+                    "the app's resolver, through {app}: {}; asking {} directly instead: {}",
                     walk_outcome(app_walk),
                     other.source,
                     walk_outcome(other)
@@ -223,8 +246,8 @@ fn walk_outcome(walk: &LayerWalk) -> String {
         format!("{} queries", walk.queries)
     };
     match &walk.answered_by {
-        Some(name) => format!("stops at {name} after {queries}"),
-        None => format!("fails after {queries} ({})", walk.end),
+        Some(name) => format!("answer at {name} after {queries}"),
+        None => format!("no answer after {queries} ({})", walk.end),
     }
 }
 

@@ -155,13 +155,16 @@ pub fn from_pod(pod: &Pod, kubelet: &KubeletDns, proxy: Option<&ProxyInfo>) -> W
     }
 }
 
-/// The fully-qualified name a pod's resolver asks first for `name`, with how it was derived
-/// (glibc's order; musl differs only for names with at least ndots dots, which both ask as-is first).
-pub fn first_candidate(name: &QueryName, conf: &ResolvConf) -> (String, Option<String>) {
+/// The fully-qualified name `libc`'s resolver asks first for `name`, with how it was derived.
+pub fn first_candidate(
+    name: &QueryName,
+    conf: &ResolvConf,
+    libc: Libc,
+) -> (String, Option<String>) {
     if name.is_absolute() {
         return (name.fqdn(), None);
     }
-    let first = search::candidates(name, conf, Libc::Glibc)
+    let first = search::candidates(name, conf, libc)
         .into_iter()
         .next()
         .unwrap_or_else(|| name.fqdn());
@@ -194,18 +197,25 @@ mod tests {
         }
     }
 
+    fn first_candidate_glibc(name: &QueryName, conf: &ResolvConf) -> (String, Option<String>) {
+        first_candidate(name, conf, Libc::Glibc)
+    }
+
     #[test]
     fn expands_relative_names_like_a_resolver() {
         let conf = kubelet().namespace_resolv_conf("bookinfo");
         let q = |s: &str| QueryName::parse(s).unwrap();
         assert_eq!(
-            first_candidate(&q("reviews"), &conf).0,
+            first_candidate_glibc(&q("reviews"), &conf).0,
             "reviews.bookinfo.svc.cluster.local."
         );
-        assert_eq!(first_candidate(&q("reviews."), &conf).0, "reviews.");
-        assert_eq!(first_candidate(&q("a.b.c.d.e.f"), &conf).0, "a.b.c.d.e.f.");
+        assert_eq!(first_candidate_glibc(&q("reviews."), &conf).0, "reviews.");
         assert_eq!(
-            first_candidate(&q("reviews"), &ResolvConf::default()).0,
+            first_candidate_glibc(&q("a.b.c.d.e.f"), &conf).0,
+            "a.b.c.d.e.f."
+        );
+        assert_eq!(
+            first_candidate_glibc(&q("reviews"), &ResolvConf::default()).0,
             "reviews."
         );
     }

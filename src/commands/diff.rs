@@ -123,6 +123,7 @@ pub async fn capture_document(
             domain: live.cluster_domain.trim_end_matches('.'),
             questions,
             overrides: &overrides,
+            concurrency: usize::from(live.concurrency),
         },
     )
     .await?;
@@ -167,7 +168,7 @@ pub async fn diff_snapshot(
         || kubelet.namespace_resolv_conf(&asker.namespace),
         |w| w.resolv_conf.clone(),
     );
-    let (fqdn, mut derivation) = workload::first_candidate(name, &conf);
+    let (fqdn, mut derivation) = workload::first_candidate(name, &conf, libc);
     if let Some(ip) = name.reverse_of() {
         derivation = Some(format!("reverse lookup of {ip}"));
     }
@@ -225,7 +226,7 @@ pub async fn diff_snapshot(
                 continue;
             }
             let mut answers = LayerAnswers::new();
-            for candidate in search::candidates(name, &conf, Libc::Glibc) {
+            for candidate in search::candidates_of_any_libc(name, &conf) {
                 for qtype in family.query_types() {
                     let from = workload.as_ref().map(|w| crate::snapshot::WorkloadRef {
                         namespace: w.namespace.clone(),
@@ -256,6 +257,9 @@ pub async fn diff_snapshot(
         let walked = walk::walk(name, &conf, libc, family, &borrowed);
         let mut walk_findings = walk::findings(&walked, name, report.app_source);
         report.findings.append(&mut walk_findings);
+        report
+            .findings
+            .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
         report.walk = Some(walked);
     }
     Ok(report)

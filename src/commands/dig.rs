@@ -361,6 +361,7 @@ async fn ask_in_cluster(request: &Request, args: &DigArgs) -> Result<Reply> {
             domain,
             questions: &[],
             overrides: &overrides,
+            concurrency: 1,
         },
     )
     .await?;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Map, Value, json};
 
@@ -46,6 +47,8 @@ pub struct CaptureRequest<'a> {
     pub domain: &'a str,
     pub questions: &'a [(QueryName, QueryType)],
     pub overrides: &'a SourceOverrides,
+    /// How many questions are asked at once.
+    pub concurrency: usize,
 }
 
 /// The result of a capture: the snapshot document and the pod it was taken from.
@@ -78,7 +81,7 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
     // candidates are only asked.
     let mut namespaces: BTreeSet<String> = BTreeSet::from([request.namespace.to_string()]);
     for (name, _) in request.questions {
-        let fqdn = workload::first_candidate(name, &conf).0;
+        let fqdn = workload::first_candidate(name, &conf, Libc::Glibc).0;
         namespaces.extend(namespaces_named(
             &fqdn,
             conf.search.first().map(String::as_str),
@@ -115,28 +118,29 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         timeout,
     };
 
-    let mut answers = Vec::new();
-    let ask_all = async {
-        for (fqdn, rtype) in &questions {
-            let question = Question {
-                fqdn,
-                rtype: rtype.0,
-                from: workload.as_ref(),
-            };
-            let asked_sidecar = async {
-                match &sidecar {
-                    Some(sidecar) => Some(sidecar.ask(&question).await),
-                    None => None,
-                }
-            };
-            let (kube, side) = tokio::join!(kube_dns.ask(&question), asked_sidecar);
-            answers.push(answer_entry(&kube, &question, None));
-            if let Some(side) = side {
-                answers.push(answer_entry(&side, &question, workload.as_ref()));
+    // Questions are asked `concurrency` at a time, both layers at once; answers keep question order.
+    let (kube_dns_ref, sidecar_ref, from) = (&kube_dns, &sidecar, workload.as_ref());
+    let ask_all = futures::stream::iter(questions.iter().map(|(fqdn, rtype)| async move {
+        let question = Question {
+            fqdn,
+            rtype: rtype.0,
+            from,
+        };
+        let asked_sidecar = async {
+            match sidecar_ref {
+                Some(sidecar) => Some(sidecar.ask(&question).await),
+                None => None,
             }
-        }
-    };
-    let (_, ndsz) = tokio::join!(ask_all, control_plane.ndsz(workload.as_ref()));
+        };
+        let (kube, side) = tokio::join!(kube_dns_ref.ask(&question), asked_sidecar);
+        let mut entries = vec![answer_entry(&kube, &question, None)];
+        entries.extend(side.map(|side| answer_entry(&side, &question, from)));
+        entries
+    }))
+    .buffered(request.concurrency.max(1))
+    .collect::<Vec<Vec<Value>>>();
+    let (answers, ndsz) = tokio::join!(ask_all, control_plane.ndsz(workload.as_ref()));
+    let answers: Vec<Value> = answers.into_iter().flatten().collect();
     // A forward closes cleanly only once its stream is gone, so the resolvers go first.
     drop((kube_dns, sidecar));
     forwards.close().await;
@@ -215,8 +219,8 @@ fn kubelet_dns(request: &CaptureRequest<'_>) -> KubeletDns {
     }
 }
 
-/// Every (name, type) to ask: each question's first candidate, and for a relative address question
-/// every candidate of the search walk (glibc's, which includes musl's).
+/// Every (name, type) to ask: each question's first candidate (glibc's and musl's), and for a
+/// relative address question every candidate either library's search walk may try.
 fn questions_to_ask(
     questions: &[(QueryName, QueryType)],
     conf: &ResolvConf,
@@ -228,10 +232,11 @@ fn questions_to_ask(
         }
     };
     for (name, rtype) in questions {
-        push(workload::first_candidate(name, conf).0, *rtype);
+        push(workload::first_candidate(name, conf, Libc::Glibc).0, *rtype);
+        push(workload::first_candidate(name, conf, Libc::Musl).0, *rtype);
         if walk::family_of(rtype.0).is_some() && !name.is_absolute() {
-            // Both families, so that a replay can walk as getaddrinfo does with AF_UNSPEC too.
-            for candidate in search::candidates(name, conf, Libc::Glibc) {
+            // Both libraries' candidates and both families, so that a replay can walk any way.
+            for candidate in search::candidates_of_any_libc(name, conf) {
                 for qtype in AddressFamily::Unspec.query_types() {
                     push(candidate.clone(), QueryType(*qtype));
                 }

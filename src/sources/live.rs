@@ -85,23 +85,28 @@ impl Resolver for LiveResolver<'_> {
                 port,
             } => (namespace, pod, *port),
         };
-        let mut connection = self.connection.lock().await;
-        if connection.is_none() {
-            match self.forwards.open(namespace, pod, port).await {
-                Ok((stream, errors)) => {
-                    let peer = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-                    *connection = Some((
-                        DnsClient::over_stream(stream, peer, self.timeout),
-                        ForwardErrors::Watching(errors),
-                    ));
+        // The lock is held only to open the forward once; the client multiplexes concurrent questions.
+        let client = {
+            let mut connection = self.connection.lock().await;
+            if connection.is_none() {
+                match self.forwards.open(namespace, pod, port).await {
+                    Ok((stream, errors)) => {
+                        let peer = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+                        *connection = Some((
+                            DnsClient::over_stream(stream, peer, self.timeout),
+                            ForwardErrors::Watching(errors),
+                        ));
+                    }
+                    Err(why) => return self.error(why),
                 }
-                Err(why) => return self.error(why),
             }
-        }
-        let (client, errors) = connection.as_mut().expect("connected above");
+            connection.as_ref().expect("connected above").0.clone()
+        };
         let mut result = client.ask(self.kind, question.fqdn, question.rtype).await;
         if let Outcome::Error(why) = &result.outcome {
             // A forward that failed says why on its error channel; that beats a bare time-out.
+            let mut connection = self.connection.lock().await;
+            let errors = &mut connection.as_mut().expect("connected above").1;
             if let Some(message) = errors.message(ERROR_GRACE).await {
                 result.outcome = Outcome::Error(format!(
                     "port-forward to pod {namespace}/{pod}:{port}: {} (query: {why})",
