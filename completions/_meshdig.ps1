@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI')
             [CompletionResult]::new('resolvconf', 'resolvconf', [CompletionResultType]::ParameterValue, 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the project''s own checks)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -144,6 +145,33 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'meshdig;audit' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Audit the names of this namespace (also the namespace of --from) [default: the context''s, or "default"]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Audit the names of this namespace (also the namespace of --from) [default: the context''s, or "default"]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The workload whose view is audited: pod/NAME, deploy/NAME or a pod name')
+            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: a summary for people, or JSON')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: a summary for people, or JSON')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on each DNS layer''s answer and on istiod''s reply')
+            [CompletionResult]::new('--cluster-domain', '--cluster-domain', [CompletionResultType]::ParameterName, 'The cluster DNS domain')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many questions are asked of the layers at once')
+            [CompletionResult]::new('--kube-dns', '--kube-dns', [CompletionResultType]::ParameterName, 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS')
+            [CompletionResult]::new('--sidecar', '--sidecar', [CompletionResultType]::ParameterName, 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward')
+            [CompletionResult]::new('--control-plane', '--control-plane', [CompletionResultType]::ParameterName, 'Read istiod''s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Audit the names of every namespace')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Audit the names of every namespace')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'meshdig;dig' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from [default: the context''s namespace]')
@@ -185,6 +213,7 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI')
             [CompletionResult]::new('resolvconf', 'resolvconf', [CompletionResultType]::ParameterValue, 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the project''s own checks)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -200,6 +229,9 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             break
         }
         'meshdig;help;resolvconf' {
+            break
+        }
+        'meshdig;help;audit' {
             break
         }
         'meshdig;help;dig' {

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
             cand check 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
             cand resolvconf 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot'
+            cand audit 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
             cand dig 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -136,6 +137,32 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'meshdig;audit'= {
+            cand -n 'Audit the names of this namespace (also the namespace of --from) [default: the context''s, or "default"]'
+            cand --namespace 'Audit the names of this namespace (also the namespace of --from) [default: the context''s, or "default"]'
+            cand --from 'The workload whose view is audited: pod/NAME, deploy/NAME or a pod name'
+            cand --snapshot 'Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart'
+            cand -o 'Output format: a summary for people, or JSON'
+            cand --output 'Output format: a summary for people, or JSON'
+            cand --kubeconfig 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]'
+            cand --context 'The kubeconfig context to use [default: the current context]'
+            cand --request-timeout 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)'
+            cand --timeout 'Bound on each DNS layer''s answer and on istiod''s reply'
+            cand --cluster-domain 'The cluster DNS domain'
+            cand --concurrency 'How many questions are asked of the layers at once'
+            cand --kube-dns 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS'
+            cand --sidecar 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward'
+            cand --control-plane 'Read istiod''s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards'
+            cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -A 'Audit the names of every namespace'
+            cand --all-namespaces 'Audit the names of every namespace'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'meshdig;dig'= {
             cand --from 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name'
             cand -n 'The namespace of --from [default: the context''s namespace]'
@@ -175,6 +202,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
             cand check 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
             cand resolvconf 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot'
+            cand audit 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
             cand dig 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -186,6 +214,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
         &'meshdig;help;check'= {
         }
         &'meshdig;help;resolvconf'= {
+        }
+        &'meshdig;help;audit'= {
         }
         &'meshdig;help;dig'= {
         }

@@ -34,6 +34,7 @@ complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "diff" -d 'Ask kube-
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "check" -d 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "resolvconf" -d 'Print a pod\'s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node\'s search domains, the kubelet\'s limits), from a live cluster or a snapshot'
+complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "audit" -d 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "dig" -d 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the project\'s own checks)'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -125,6 +126,27 @@ never\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -s V -l version -d 'Print version'
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s n -l namespace -d 'Audit the names of this namespace (also the namespace of --from) [default: the context\'s, or "default"]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l from -d 'The workload whose view is audited: pod/NAME, deploy/NAME or a pod name' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l snapshot -d 'Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s o -l output -d 'Output format: a summary for people, or JSON' -r -f -a "text\t''
+json\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l concurrency -d 'How many questions are asked of the layers at once' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s A -l all-namespaces -d 'Audit the names of every namespace'
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l from -d 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s n -l namespace -d 'The namespace of --from [default: the context\'s namespace]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s o -l output -d 'Output format: dig\'s text, or JSON' -r -f -a "text\t''
@@ -152,10 +174,11 @@ never\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf dig generate help" -f -a "diff" -d 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf dig generate help" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf dig generate help" -f -a "check" -d 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf dig generate help" -f -a "resolvconf" -d 'Print a pod\'s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node\'s search domains, the kubelet\'s limits), from a live cluster or a snapshot'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf dig generate help" -f -a "dig" -d 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf dig generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the project\'s own checks)'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf dig generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "diff" -d 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "check" -d 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "resolvconf" -d 'Print a pod\'s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node\'s search domains, the kubelet\'s limits), from a live cluster or a snapshot'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "audit" -d 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "dig" -d 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the project\'s own checks)'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

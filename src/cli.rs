@@ -65,6 +65,17 @@ Exit codes:
     /// domains, the kubelet's limits), from a live cluster or a snapshot.
     Resolvconf(ResolvconfArgs),
 
+    /// Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a
+    /// namespace or everywhere, and summarise the findings by code.
+    #[command(after_help = "\
+Exit codes:
+  0    every name agrees, or every difference is by design
+  1    a discrepancy for at least one name
+  2    usage or input error
+  3    some name could not be fully asked, and nothing worse was found
+  130  interrupted (Ctrl-C): the partial report is printed")]
+    Audit(AuditArgs),
+
     /// Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS,
     /// question, answer, authority and additional sections, query time.
     #[command(after_help = "\
@@ -151,6 +162,33 @@ pub struct SnapshotArgs {
     /// The snapshot file to write.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Arguments of `meshdig audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Audit the names of this namespace (also the namespace of --from) [default: the context's, or "default"].
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Audit the names of every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// The workload whose view is audited: pod/NAME, deploy/NAME or a pod name.
+    #[arg(long, value_name = "POD")]
+    pub from: Option<String>,
+
+    /// Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Output format: a summary for people, or JSON.
+    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
+    pub output: CheckFormat,
 
     #[command(flatten)]
     pub live: LiveArgs,

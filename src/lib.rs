@@ -4,6 +4,7 @@
 //! The crate is a library with a thin binary: [`run`] takes the command line and returns the exit code.
 //! Models, emulators, the diff and the explanations are pure; sources and renderers sit at the edges.
 
+pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod commands;
@@ -57,7 +58,12 @@ pub fn run(argv: Vec<OsString>) -> u8 {
             return ExitCode::Usage.code();
         }
     };
+    // An audit stops on Ctrl-C by itself, to print its partial report; everything else is cut off.
+    let handles_interrupt = matches!(cli.command, cli::Command::Audit(_));
     let outcome = runtime.block_on(async {
+        if handles_interrupt {
+            return Some(commands::dispatch(cli).await);
+        }
         tokio::select! {
             result = commands::dispatch(cli) => Some(result),
             _ = tokio::signal::ctrl_c() => None,

@@ -69,6 +69,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     from.as_deref(),
                     namespace.as_deref(),
                     &questions,
+                    false,
                 )
                 .await?;
                 for expectation in expectations {

@@ -47,6 +47,7 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
                 args.from.as_deref(),
                 args.namespace.as_deref(),
                 &questions,
+                false,
             )
             .await?
         }
@@ -88,8 +89,10 @@ pub async fn capture_live(
     from: Option<&str>,
     namespace: Option<&str>,
     questions: &[(QueryName, QueryType)],
+    all_namespaces: bool,
 ) -> Result<(Snapshot, Asker)> {
-    let (document, asker) = capture_document(live, from, namespace, questions).await?;
+    let (document, asker) =
+        capture_document(live, from, namespace, questions, all_namespaces).await?;
     Ok((Snapshot::from_value(document, "the live capture")?, asker))
 }
 
@@ -99,6 +102,7 @@ pub async fn capture_document(
     from: Option<&str>,
     namespace: Option<&str>,
     questions: &[(QueryName, QueryType)],
+    all_namespaces: bool,
 ) -> Result<(serde_json::Value, Asker)> {
     let kube = connect(&KubeSettings {
         kubeconfig: live.kubeconfig.clone(),
@@ -124,6 +128,7 @@ pub async fn capture_document(
             questions,
             overrides: &overrides,
             concurrency: usize::from(live.concurrency),
+            all_namespaces,
         },
     )
     .await?;

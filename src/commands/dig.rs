@@ -362,6 +362,7 @@ async fn ask_in_cluster(request: &Request, args: &DigArgs) -> Result<Reply> {
             questions: &[],
             overrides: &overrides,
             concurrency: 1,
+            all_namespaces: false,
         },
     )
     .await?;

@@ -1,5 +1,6 @@
 //! Subcommand dispatch: one module per subcommand, each with a `run` that returns an exit code.
 
+pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod dig;
@@ -23,6 +24,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Snapshot(args) => snapshot::run(&args).await,
         Command::Check(args) => check::run(&args).await,
         Command::Resolvconf(args) => resolvconf::run(&args).await,
+        Command::Audit(args) => audit::run(&args).await,
         Command::Generate(args) => generate::run(&args),
     }
 }

@@ -25,6 +25,7 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
         args.from.as_deref(),
         args.namespace.as_deref(),
         &questions,
+        false,
     )
     .await?;
     let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");

@@ -49,6 +49,8 @@ pub struct CaptureRequest<'a> {
     pub overrides: &'a SourceOverrides,
     /// How many questions are asked at once.
     pub concurrency: usize,
+    /// Read Services and EndpointSlices of every namespace, not only those the questions name.
+    pub all_namespaces: bool,
 }
 
 /// The result of a capture: the snapshot document and the pod it was taken from.
@@ -91,7 +93,11 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
 
     let forwards = Forwards::new(reader.kube().clone());
     let (objects, infrastructure) = tokio::join!(
-        read_objects(reader, &namespaces, workload.as_ref()),
+        read_objects(
+            reader,
+            (!request.all_namespaces).then_some(&namespaces),
+            workload.as_ref()
+        ),
         find_infrastructure(reader)
     );
     let (mut objects, object_errors) = objects?;
@@ -338,7 +344,7 @@ pub fn namespaces_named(fqdn: &str, first_search: Option<&str>, domain: &str) ->
 /// Lists the objects the diff reads; forbidden lists become `object_errors`, an unreachable API is fatal.
 async fn read_objects(
     reader: &Reader,
-    namespaces: &BTreeSet<String>,
+    namespaces: Option<&BTreeSet<String>>,
     workload: Option<&Workload>,
 ) -> Result<(Vec<Value>, Vec<String>)> {
     let mut objects = Vec::new();
@@ -354,15 +360,16 @@ async fn read_objects(
         }
         Ok(())
     };
-    for namespace in namespaces {
+    // `None`: one cluster-wide list of each kind.
+    let scopes: Vec<Option<&str>> = match namespaces {
+        Some(namespaces) => namespaces.iter().map(|ns| Some(ns.as_str())).collect(),
+        None => vec![None],
+    };
+    for namespace in scopes {
+        keep(reader.list(&Kind::SERVICE, namespace, None, None).await)?;
         keep(
             reader
-                .list(&Kind::SERVICE, Some(namespace), None, None)
-                .await,
-        )?;
-        keep(
-            reader
-                .list(&Kind::ENDPOINT_SLICE, Some(namespace), None, None)
+                .list(&Kind::ENDPOINT_SLICE, namespace, None, None)
                 .await,
         )?;
     }

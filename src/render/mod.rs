@@ -1,5 +1,6 @@
 //! Renderers: turn a [`crate::report::Report`] into a table or JSON. They decide nothing.
 
+pub mod audit;
 pub mod check;
 pub mod json;
 pub mod message;

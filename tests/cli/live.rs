@@ -853,3 +853,56 @@ fn an_ambient_pod_is_recognised() {
             .contains("ztunnel")
     );
 }
+
+#[test]
+fn a_live_audit_diffs_every_name_in_the_namespace() {
+    let mut scenario = healthy();
+    scenario.sidecar = SidecarDns::new()
+        .host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34")
+        .host_record("api.payments.example.com", "240.240.0.1");
+    let cluster = LiveCluster::start(scenario);
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    let run = cluster.meshdig(&[
+        "audit",
+        "-n",
+        BOOKINFO,
+        "--from",
+        &from,
+        "-o",
+        "json",
+        "--concurrency",
+        "4",
+    ]);
+    let audit: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    let totals = &audit["totals"];
+    // Every Service of bookinfo, ratings' three per-pod names and the ServiceEntry host.
+    assert_eq!(totals["names"], 14, "{audit:#}");
+    assert_eq!(
+        totals["not_recorded"], 0,
+        "a live audit asks every name: {audit:#}"
+    );
+    // The stand-in istiod's table lacks the seven filler Services and ratings' per-pod names, which
+    // istiod would push: exactly those are stale, nothing else.
+    let mut planted: Vec<String> = (0..7)
+        .map(|i| format!("svc-0{i}.bookinfo.svc.cluster.local."))
+        .collect();
+    planted.extend((0..3).map(|i| format!("ratings-{i}.ratings.bookinfo.svc.cluster.local.")));
+    planted.sort();
+    let mut found: Vec<String> = audit["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    found.sort();
+    assert_eq!(found, planted, "{audit:#}");
+    assert!(
+        audit["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["codes"][0] == "stale-control-plane")
+    );
+    assert_eq!(run.code, 1);
+}

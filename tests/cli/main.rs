@@ -3,6 +3,7 @@
 // Test modules share helpers as `pub` items; nothing here is exported.
 #![allow(unreachable_pub)]
 
+mod audit;
 mod bad_inputs;
 mod check;
 mod dig;

@@ -1,0 +1,165 @@
+//! Cluster-wide audits: which names a workload can see, and the summary of their diffs grouped by
+//! finding code. Pure: names and reports in, an [`AuditReport`] out.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::emulate::kube_dns::{ServiceShape, published, shape};
+use crate::objects::{Objects, ns_name};
+use crate::report::{Code, Report, Severity, Verdict};
+
+/// The names an audit diffs: every Service's FQDN, every headless endpoint's per-pod name, and every
+/// ServiceEntry host (wildcards excepted), in `namespace` or everywhere (`None`), sorted.
+pub fn names(objects: &Objects, domain: &str, namespace: Option<&str>) -> Vec<String> {
+    let domain = domain.trim_end_matches('.');
+    let in_scope = |ns: &str| namespace.is_none_or(|wanted| wanted == ns);
+    let mut names = Vec::new();
+    for service in &objects.services {
+        let (ns, name) = ns_name(&service.metadata);
+        if !in_scope(ns) {
+            continue;
+        }
+        let fqdn = format!("{name}.{ns}.svc.{domain}.");
+        if shape(service) == ServiceShape::Headless {
+            for endpoint in published(objects, service) {
+                if let Some(hostname) = endpoint.hostname {
+                    names.push(format!("{hostname}.{fqdn}"));
+                }
+            }
+        }
+        names.push(fqdn);
+    }
+    for entry in &objects.service_entries {
+        let ns = ns_name(&entry.metadata).0;
+        if !in_scope(ns) {
+            continue;
+        }
+        for host in entry.spec.hosts.iter().filter(|h| !h.starts_with('*')) {
+            names.push(format!(
+                "{}.",
+                host.trim_end_matches('.').to_ascii_lowercase()
+            ));
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The summary of an audit.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuditReport {
+    pub totals: Totals,
+    /// Every finding code seen, most severe first, with the names it was found for.
+    pub by_code: Vec<CodeSummary>,
+    /// Names whose diff is a discrepancy, incomplete, or carries a warning or error.
+    pub problems: Vec<Problem>,
+    /// True when Ctrl-C stopped the audit: the report covers the names diffed until then.
+    pub interrupted: bool,
+}
+
+/// How many names ended in each verdict.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub names: usize,
+    pub consistent: usize,
+    pub explained: usize,
+    pub discrepancy: usize,
+    pub incomplete: usize,
+    /// Names the snapshot holds no answers for (not diffed, not problems).
+    pub not_recorded: usize,
+}
+
+/// One finding code across the audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeSummary {
+    pub code: Code,
+    pub severity: Severity,
+    pub count: usize,
+    pub names: Vec<String>,
+}
+
+/// A name that needs attention.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub name: String,
+    pub verdict: Verdict,
+    pub codes: Vec<Code>,
+    /// The summary of the most severe finding.
+    pub summary: Option<String>,
+}
+
+impl AuditReport {
+    /// Adds one name's diff.
+    pub fn add(&mut self, report: &Report) {
+        self.totals.names += 1;
+        match report.verdict {
+            Verdict::Consistent => self.totals.consistent += 1,
+            Verdict::Explained => self.totals.explained += 1,
+            Verdict::Discrepancy => self.totals.discrepancy += 1,
+            Verdict::Incomplete => self.totals.incomplete += 1,
+        }
+        let name = report.question.fqdn.clone();
+        for finding in &report.findings {
+            match self.by_code.iter_mut().find(|c| c.code == finding.code) {
+                Some(summary) => {
+                    summary.count += 1;
+                    summary.severity = summary.severity.max(finding.severity);
+                    summary.names.push(name.clone());
+                }
+                None => self.by_code.push(CodeSummary {
+                    code: finding.code,
+                    severity: finding.severity,
+                    count: 1,
+                    names: vec![name.clone()],
+                }),
+            }
+        }
+        let worst = report.findings.iter().max_by_key(|f| f.severity);
+        let needs_attention = matches!(report.verdict, Verdict::Discrepancy | Verdict::Incomplete)
+            || worst.is_some_and(|f| f.severity >= Severity::Warning);
+        if needs_attention {
+            self.problems.push(Problem {
+                name,
+                verdict: report.verdict,
+                codes: report.findings.iter().map(|f| f.code).collect(),
+                summary: worst.map(|f| f.summary.clone()),
+            });
+        }
+    }
+
+    /// Counts a name that could not be diffed because nothing was recorded for it.
+    pub fn not_recorded(&mut self) {
+        self.totals.not_recorded += 1;
+    }
+
+    /// Orders codes most severe first, then by count.
+    pub fn finish(&mut self) {
+        self.by_code.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.count.cmp(&a.count))
+                .then(a.code.cmp(&b.code))
+        });
+        let codes: BTreeMap<_, _> = self.by_code.iter().map(|c| (c.code, c.severity)).collect();
+        self.problems.sort_by(|a, b| {
+            let worst = |p: &Problem| p.codes.iter().filter_map(|c| codes.get(c)).max().copied();
+            worst(b).cmp(&worst(a)).then(a.name.cmp(&b.name))
+        });
+    }
+
+    /// The exit code: 1 on a discrepancy, 3 when names were incomplete, else 0.
+    pub fn exit_code(&self) -> crate::error::ExitCode {
+        use crate::error::ExitCode;
+        if self.interrupted {
+            ExitCode::Interrupted
+        } else if self.totals.discrepancy > 0 {
+            ExitCode::Discrepancy
+        } else if self.totals.incomplete > 0 {
+            ExitCode::Incomplete
+        } else {
+            ExitCode::Agree
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Renderers of audit reports: a summary for people, and the versioned JSON document.
+
+use std::fmt::Write as _;
+
+use colored::Colorize;
+
+use crate::audit::AuditReport;
+use crate::report::Severity;
+
+/// The version of the audit JSON document.
+pub const AUDIT_JSON_SCHEMA_VERSION: u32 = 1;
+
+/// Totals, then each finding code with its names, then the names that need attention.
+pub fn text(report: &AuditReport) -> String {
+    let mut out = String::new();
+    let t = &report.totals;
+    let _ = writeln!(
+        out,
+        "{} names diffed: {} consistent, {} explained, {} discrepancy, {} incomplete; {} not recorded{}",
+        t.names,
+        t.consistent,
+        t.explained,
+        t.discrepancy,
+        t.incomplete,
+        t.not_recorded,
+        if report.interrupted {
+            " (interrupted: partial report)"
+        } else {
+            ""
+        }
+    );
+    if !report.by_code.is_empty() {
+        let _ = writeln!(out, "{}", "Findings by code".bold());
+        for code in &report.by_code {
+            let label = format!("{:<7}", code.severity.to_string());
+            let label = match code.severity {
+                Severity::Info => label.blue(),
+                Severity::Warning => label.yellow(),
+                Severity::Error => label.red().bold(),
+            };
+            let _ = writeln!(
+                out,
+                "  {label} {:<26} {:>5}  {}",
+                code.code.as_str(),
+                code.count,
+                shorten(&code.names)
+            );
+        }
+    }
+    if !report.problems.is_empty() {
+        let _ = writeln!(out, "{}", "Names that need attention".bold());
+        for problem in &report.problems {
+            let codes: Vec<&str> = problem.codes.iter().map(|c| c.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  {} [{}] {}",
+                problem.name,
+                problem.verdict,
+                codes.join(", ")
+            );
+            if let Some(summary) = &problem.summary {
+                let _ = writeln!(out, "      {summary}");
+            }
+        }
+    }
+    out
+}
+
+/// The first few names, and how many more.
+fn shorten(names: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        let _ = write!(text, " and {} more", names.len() - SHOWN);
+    }
+    text
+}
+
+/// The JSON document of an audit.
+pub fn json(report: &AuditReport) -> String {
+    let document = serde_json::json!({
+        "schema_version": AUDIT_JSON_SCHEMA_VERSION,
+        "totals": report.totals,
+        "by_code": report.by_code,
+        "problems": report.problems,
+        "interrupted": report.interrupted,
+        "exit_code": report.exit_code().code(),
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("JSON values always serialize");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,124 @@
+//! `meshdig audit`: on every shipped fixture, the audit of the fixture's workload finds exactly the
+//! problem planted there, and nothing else.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::support::{diff_json, fixture, run};
+
+/// Each fixture with the arguments of its question, from `fixtures/questions.tsv`.
+fn questions() -> Vec<(String, Vec<String>)> {
+    let table = std::fs::read_to_string(fixture("questions.tsv")).unwrap();
+    table
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (file, args) = l.split_once('\t').unwrap();
+            (
+                file.to_string(),
+                args.split_whitespace().map(str::to_string).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The value after `flag` in `args`.
+fn flag<'a>(args: &'a [String], flag: &str) -> &'a str {
+    let at = args
+        .iter()
+        .position(|a| a == flag)
+        .unwrap_or_else(|| panic!("{flag} in {args:?}"));
+    &args[at + 1]
+}
+
+#[test]
+fn audit_finds_every_planted_problem_and_nothing_else() {
+    let mut planted = 0;
+    for (file, args) in questions() {
+        let (from, namespace) = (flag(&args, "--from"), flag(&args, "-n"));
+        // What the fixture plants: its own question, when the audit's A look-up covers it.
+        let borrowed: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (diff, _) = diff_json(&file, &borrowed);
+        let needs_attention = ["discrepancy", "incomplete"]
+            .contains(&diff["verdict"].as_str().unwrap())
+            || diff["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["severity"] != "info");
+        let mut expected = BTreeSet::new();
+        if needs_attention && diff["query"]["type"] == "A" {
+            expected.insert(diff["query"]["name"].as_str().unwrap().to_string());
+        }
+        let snapshot = fixture(&file);
+        let out = run(&[
+            "audit",
+            "-A",
+            "--from",
+            from,
+            "-n",
+            namespace,
+            "--snapshot",
+            snapshot.to_str().unwrap(),
+            "-o",
+            "json",
+        ]);
+        let audit: Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{file}: {e}: {}", out.stdout));
+        let found: BTreeSet<String> = audit["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(found, expected, "{file}: {audit:#}");
+        assert_eq!(audit["exit_code"], out.code, "{file}");
+        if !expected.is_empty() {
+            planted += 1;
+            let codes: Vec<&str> = audit["by_code"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["code"].as_str().unwrap())
+                .collect();
+            for finding in diff["findings"].as_array().unwrap() {
+                assert!(
+                    codes.contains(&finding["code"].as_str().unwrap()),
+                    "{file}: {codes:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        planted >= 7,
+        "the fixtures plant problems the audit must find; found {planted}"
+    );
+}
+
+#[test]
+fn the_text_report_groups_findings_by_code() {
+    let snapshot = fixture("headless-stale-after-rollout.json");
+    let out = run(&[
+        "audit",
+        "-n",
+        "shop",
+        "--from",
+        "pod/checkout-6f7d9c8b4-x2k4q",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("1 names diffed: 0 consistent, 0 explained, 1 discrepancy"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("stale-control-plane"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Names that need attention"),
+        "{}",
+        out.stdout
+    );
+}
