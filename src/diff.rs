@@ -11,6 +11,8 @@ use crate::objects::{CorednsSettings, Objects};
 use crate::report::{AskedQuestion, From, Report, Severity, Verdict};
 use crate::snapshot::{ClusterInfo, MeshInfo, MeshKind, NameTable, RemoteCluster};
 use crate::workload::Workload;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The cluster as meshdig sees it: objects and mesh settings.
 #[derive(Clone, Copy)]
@@ -27,7 +29,7 @@ pub struct World<'a> {
 #[derive(Debug, Clone)]
 pub enum TableObservation {
     /// The proxy's name table.
-    Table(NameTable),
+    Table(Arc<NameTable>),
     /// The control plane could not be asked; the text says why.
     Unavailable(String),
     /// No control plane applies (no mesh proxy, or nothing recorded); the text says why.
@@ -45,6 +47,21 @@ pub struct DiffInput<'a> {
     pub kube_dns: SourceResult,
     pub sidecar: SourceResult,
     pub control_plane: TableObservation,
+    /// Tables built for earlier questions of the same run, reused.
+    pub cache: &'a DiffCache,
+}
+
+/// What a run reuses across questions asked from the same proxy: building the expected table and
+/// indexing the agent's aliases is linear in the cluster, so each is done once per proxy.
+#[derive(Default)]
+pub struct DiffCache {
+    tables: Mutex<HashMap<String, Arc<ProxyTables>>>,
+}
+
+/// The tables of one asking proxy.
+struct ProxyTables {
+    expected: Option<(Arc<BuiltTable>, AgentTable)>,
+    observed: Option<AgentTable>,
 }
 
 /// Predictions and look-ups derived once from the inputs, shared by every explanation rule.
@@ -54,7 +71,7 @@ pub struct Derived<'a> {
     /// What kube-dns must answer by the Kubernetes DNS spec.
     pub spec: Prediction,
     /// The table istiod must push to the asking proxy, built from the objects.
-    pub expected_table: Option<BuiltTable>,
+    pub expected_table: Option<Arc<BuiltTable>>,
     /// The agent's answer from the expected table (`None`: it forwards).
     pub expected_local: Option<LocalAnswer>,
     /// The control plane's table, when it was read.
@@ -144,10 +161,11 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
             subject: kube_dns::Subject::Unpredicted,
         }
     };
-    let observed_table = match &input.control_plane {
+    let observed_arc = match &input.control_plane {
         TableObservation::Table(table) => Some(table),
         _ => None,
     };
+    let observed_table = observed_arc.map(|t| &**t);
     let mut derived = Derived {
         input,
         coredns,
@@ -163,30 +181,66 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     else {
         return derived;
     };
+    let tables = proxy_tables(input, workload, observed_arc, complete);
+    derived.observed_local = tables
+        .observed
+        .as_ref()
+        .and_then(|agent| agent.lookup(fqdn, input.rtype));
+    if let Some((built, agent)) = &tables.expected {
+        derived.expected_local = agent.lookup(fqdn, input.rtype);
+        derived.expected_table = Some(Arc::clone(built));
+    }
+    derived
+}
+
+/// The expected table and the agent indexes of `workload`'s proxy, built once per run.
+fn proxy_tables(
+    input: &DiffInput<'_>,
+    workload: &Workload,
+    observed: Option<&Arc<NameTable>>,
+    complete: bool,
+) -> Arc<ProxyTables> {
+    let key = workload.proxy_id();
+    let mut cache = input
+        .cache
+        .tables
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(tables) = cache.get(&key) {
+        return Arc::clone(tables);
+    }
+    let world = input.world;
     let search = workload.first_search();
     let domain = &world.cluster.domain;
-    derived.observed_local = observed_table.and_then(|table| {
-        AgentTable::new(table, &workload.namespace, domain, search).lookup(fqdn, input.rtype)
+    let observed_agent = observed
+        .map(|table| AgentTable::new(Arc::clone(table), &workload.namespace, domain, search));
+    let expected = complete.then(|| {
+        let proxy = workload
+            .proxy
+            .as_ref()
+            .expect("has_sidecar implies a proxy");
+        let context = ProxyContext {
+            namespace: workload.namespace.clone(),
+            labels: workload.labels.clone(),
+            dns_capture: proxy.dns_capture,
+            dns_auto_allocate: proxy.dns_auto_allocate,
+            families: workload.families,
+        };
+        let built = build_table(world, &context, observed.map(|t| &**t));
+        let agent = AgentTable::new(
+            Arc::new(built.table.clone()),
+            &workload.namespace,
+            domain,
+            search,
+        );
+        (Arc::new(built), agent)
     });
-    if !complete {
-        return derived;
-    }
-    let proxy = workload
-        .proxy
-        .as_ref()
-        .expect("has_sidecar implies a proxy");
-    let context = ProxyContext {
-        namespace: workload.namespace.clone(),
-        labels: workload.labels.clone(),
-        dns_capture: proxy.dns_capture,
-        dns_auto_allocate: proxy.dns_auto_allocate,
-        families: workload.families,
-    };
-    let built = build_table(world, &context, observed_table);
-    derived.expected_local = AgentTable::new(&built.table, &workload.namespace, domain, search)
-        .lookup(fqdn, input.rtype);
-    derived.expected_table = Some(built);
-    derived
+    let tables = Arc::new(ProxyTables {
+        expected,
+        observed: observed_agent,
+    });
+    cache.insert(key, Arc::clone(&tables));
+    tables
 }
 
 /// Builds the table istiod must push to a proxy with `context`.

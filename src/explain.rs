@@ -147,7 +147,7 @@ fn capture_off(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Find
     let world = derived.input.world;
     let table = crate::diff::build_table(world, &with_capture, derived.observed_table).table;
     let would = istio::AgentTable::new(
-        &table,
+        std::sync::Arc::new(table),
         &workload.namespace,
         &world.cluster.domain,
         derived.search_domain(),

@@ -1,7 +1,8 @@
 //! The cluster objects meshdig reasons about, typed, and the look-ups the emulators need.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
@@ -137,6 +138,9 @@ pub struct SidecarEgress {
 }
 
 /// Every object of one cluster that DNS answers depend on.
+///
+/// Look-ups go through an index built on first use, so the lists must be complete before the first
+/// look-up (they are filled once, when a snapshot is read).
 #[derive(Debug, Clone, Default)]
 pub struct Objects {
     pub services: Vec<Service>,
@@ -145,6 +149,48 @@ pub struct Objects {
     pub service_entries: Vec<ServiceEntry>,
     pub sidecars: Vec<Sidecar>,
     pub config_maps: Vec<ConfigMap>,
+    pub(crate) index: OnceLock<ObjectIndex>,
+}
+
+/// Positions of objects by namespace and name, so that look-ups do not scan the lists.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ObjectIndex {
+    services: HashMap<(String, String), usize>,
+    pods: HashMap<(String, String), usize>,
+    /// EndpointSlices by the namespace and name of their Service.
+    slices: HashMap<(String, String), Vec<usize>>,
+}
+
+impl ObjectIndex {
+    fn build(objects: &Objects) -> Self {
+        let key = |meta: &ObjectMeta| {
+            let (ns, name) = ns_name(meta);
+            (ns.to_string(), name.to_string())
+        };
+        let mut index = Self::default();
+        for (i, service) in objects.services.iter().enumerate() {
+            index.services.entry(key(&service.metadata)).or_insert(i);
+        }
+        for (i, pod) in objects.pods.iter().enumerate() {
+            index.pods.entry(key(&pod.metadata)).or_insert(i);
+        }
+        for (i, slice) in objects.endpoint_slices.iter().enumerate() {
+            let owner = slice
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(SERVICE_NAME_LABEL));
+            if let Some(owner) = owner {
+                let namespace = ns_name(&slice.metadata).0.to_string();
+                index
+                    .slices
+                    .entry((namespace, owner.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        index
+    }
 }
 
 /// The namespace and name of an object, for look-ups and evidence.
@@ -169,31 +215,38 @@ pub struct EndpointAddress {
 impl Objects {
     /// The Service `namespace/name`, if present.
     pub fn service(&self, namespace: &str, name: &str) -> Option<&Service> {
-        self.services
-            .iter()
-            .find(|s| ns_name(&s.metadata) == (namespace, name))
+        let index = self.index();
+        index
+            .services
+            .get(&(namespace.to_string(), name.to_string()))
+            .map(|i| &self.services[*i])
+    }
+
+    fn index(&self) -> &ObjectIndex {
+        self.index.get_or_init(|| ObjectIndex::build(self))
     }
 
     /// The pod `namespace/name`, if present.
     pub fn pod(&self, namespace: &str, name: &str) -> Option<&Pod> {
-        self.pods
-            .iter()
-            .find(|p| ns_name(&p.metadata) == (namespace, name))
+        self.index()
+            .pods
+            .get(&(namespace.to_string(), name.to_string()))
+            .map(|i| &self.pods[*i])
     }
 
     /// Every endpoint address of Service `namespace/name`, across its EndpointSlices.
     pub fn endpoints(&self, namespace: &str, name: &str) -> Vec<EndpointAddress> {
         let mut out = Vec::new();
-        for slice in &self.endpoint_slices {
-            let (slice_ns, slice_name) = ns_name(&slice.metadata);
-            let owner = slice
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(SERVICE_NAME_LABEL));
-            if slice_ns != namespace || owner.map(String::as_str) != Some(name) {
-                continue;
-            }
+        let slices = self
+            .index()
+            .slices
+            .get(&(namespace.to_string(), name.to_string()));
+        for slice in slices
+            .into_iter()
+            .flatten()
+            .map(|i| &self.endpoint_slices[*i])
+        {
+            let slice_name = ns_name(&slice.metadata).1;
             for (index, endpoint) in slice.endpoints.iter().enumerate() {
                 // The API treats a missing `ready` condition as ready.
                 let ready = endpoint

@@ -3,9 +3,10 @@
 //! The format is documented in `docs/snapshot.md`. Every error names the file, the JSON path and what
 //! was expected, so that a hand-edited or truncated snapshot is fixed in one go.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -36,6 +37,10 @@ pub struct Snapshot {
     /// Why some objects could not be read when the snapshot was captured (e.g. RBAC); the
     /// expectation is then not computed.
     pub object_errors: Vec<String>,
+    /// Positions in `answers` by (source, canonical name, upper-case type).
+    answer_index: HashMap<(SourceKind, String, String), Vec<usize>>,
+    /// Each proxy's name table, parsed once from its `ndsz` body.
+    proxy_tables: HashMap<(String, String), Arc<NameTable>>,
 }
 
 /// Facts about the local cluster.
@@ -173,7 +178,7 @@ pub struct ProxyInfo {
 pub type NameTable = BTreeMap<String, NameInfo>;
 
 /// One entry of a name table (`istio.networking.nds.v1.NameTable.NameInfo`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct NameInfo {
     #[serde(default)]
     pub ips: Vec<String>,
@@ -376,9 +381,15 @@ impl Snapshot {
                 })
             })
             .collect::<std::result::Result<_, Invalid>>()?;
+        let mut proxy_tables = HashMap::new();
         for (i, proxy) in raw.proxies.iter().enumerate() {
             if let Some(ndsz) = &proxy.ndsz {
-                parse_ndsz(ndsz).map_err(|m| Invalid::at(format!("$.proxies[{i}].ndsz"), m))?;
+                let table =
+                    parse_ndsz(ndsz).map_err(|m| Invalid::at(format!("$.proxies[{i}].ndsz"), m))?;
+                proxy_tables.insert(
+                    (proxy.namespace.clone(), proxy.pod.clone()),
+                    Arc::new(table),
+                );
             }
         }
         for (i, answer) in raw.answers.iter().enumerate() {
@@ -390,6 +401,8 @@ impl Snapshot {
             mesh: raw.mesh,
             objects,
             remote_clusters,
+            answer_index: index_answers(&raw.answers),
+            proxy_tables,
             proxies: raw.proxies,
             answers: raw.answers,
             object_errors: raw.object_errors,
@@ -422,6 +435,13 @@ impl Snapshot {
         }
     }
 
+    /// The parsed name table of pod `namespace/pod`'s proxy, if the snapshot records one.
+    pub fn proxy_table(&self, namespace: &str, pod: &str) -> Option<Arc<NameTable>> {
+        self.proxy_tables
+            .get(&(namespace.to_string(), pod.to_string()))
+            .cloned()
+    }
+
     /// The proxy of pod `namespace/pod`, if the snapshot records one.
     pub fn proxy(&self, namespace: &str, pod: &str) -> Option<&ProxyInfo> {
         self.proxies
@@ -437,22 +457,38 @@ impl Snapshot {
         rtype: &str,
         from: Option<&WorkloadRef>,
     ) -> Option<&RecordedAnswer> {
-        let matches = |a: &&RecordedAnswer| {
-            a.source == source
-                && crate::model::canonical_name(&a.question.name) == fqdn
-                && a.question.rtype.eq_ignore_ascii_case(rtype)
-        };
-        self.answers
+        let key = (
+            source,
+            crate::model::canonical_name(fqdn),
+            rtype.to_ascii_uppercase(),
+        );
+        let candidates: Vec<&RecordedAnswer> = self
+            .answer_index
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.answers[*i])
+            .collect();
+        candidates
             .iter()
-            .filter(matches)
             .find(|a| a.from.as_ref() == from)
-            .or_else(|| {
-                self.answers
-                    .iter()
-                    .filter(matches)
-                    .find(|a| a.from.is_none())
-            })
+            .or_else(|| candidates.iter().find(|a| a.from.is_none()))
+            .copied()
     }
+}
+
+/// Positions of recorded answers by (source, canonical name, upper-case type).
+fn index_answers(answers: &[RecordedAnswer]) -> HashMap<(SourceKind, String, String), Vec<usize>> {
+    let mut index: HashMap<_, Vec<usize>> = HashMap::new();
+    for (i, answer) in answers.iter().enumerate() {
+        let key = (
+            answer.source,
+            crate::model::canonical_name(&answer.question.name),
+            answer.question.rtype.to_ascii_uppercase(),
+        );
+        index.entry(key).or_default().push(i);
+    }
+    index
 }
 
 /// Deserializes `value` into `T`, reporting the JSON path of the first mismatch.

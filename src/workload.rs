@@ -98,7 +98,7 @@ pub fn resolve<'a>(objects: &'a Objects, namespace: &str, spec: &str) -> Result<
     };
     let (kind, name) = spec.split_once('/').unwrap_or(("pod", spec));
     let found = match kind {
-        "pod" | "pods" | "po" => in_ns().find(|p| ns_name(&p.metadata).1 == name),
+        "pod" | "pods" | "po" => objects.pod(namespace, name),
         "deploy" | "deployment" | "deployments" => in_ns().find(|p| owned_by_deployment(p, name)),
         other => {
             return Err(Error::UnknownWorkload(format!(

@@ -77,6 +77,7 @@ pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
 /// Diffs each recorded name in turn; Ctrl-C ends the loop and marks the report interrupted.
 async fn audit_names(snapshot: &Snapshot, asker: &Asker, names: &[String]) -> Result<AuditReport> {
     let mut report = AuditReport::default();
+    let cache = crate::diff::DiffCache::default();
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(names.len() as u64);
         bar.set_style(
@@ -120,7 +121,7 @@ async fn audit_names(snapshot: &Snapshot, asker: &Asker, names: &[String]) -> Re
         }
         let query = QueryName::parse(name)?;
         let diff = tokio::select! {
-            diff = diff_snapshot(snapshot, asker, &query, QueryType(hickory_proto::rr::RecordType::A), crate::search::Libc::Glibc, None) => diff?,
+            diff = diff_snapshot(snapshot, asker, &query, QueryType(hickory_proto::rr::RecordType::A), crate::search::Libc::Glibc, None, &cache) => diff?,
             _ = &mut interrupted => {
                 report.interrupted = true;
                 break;

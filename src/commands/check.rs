@@ -23,6 +23,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| "default".to_string()),
     };
     let mut results = Vec::new();
+    let cache = crate::diff::DiffCache::default();
     match &args.snapshot {
         Some(path) => {
             let snapshot = Snapshot::load(path)?;
@@ -34,6 +35,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     expectation.query_type(),
                     crate::search::Libc::Glibc,
                     None,
+                    &cache,
                 )
                 .await?;
                 results.push(judged(expectation, report));
@@ -80,6 +82,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                         expectation.query_type(),
                         crate::search::Libc::Glibc,
                         None,
+                        &cache,
                     )
                     .await?;
                     let index = file

@@ -2,7 +2,7 @@
 //! live through the Kubernetes API, or replayed from a snapshot.
 
 use crate::cli::{DiffArgs, LiveArgs, OutputFormat};
-use crate::diff::{DiffInput, World, diff};
+use crate::diff::{DiffCache, DiffInput, World, diff};
 use crate::error::{Error, ExitCode, Result};
 use crate::live::api::Reader;
 use crate::live::capture::{CaptureRequest, SourceOverrides, capture};
@@ -52,8 +52,16 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
             .await?
         }
     };
-    let report =
-        diff_snapshot(&snapshot, &asker, &args.name, rtype, args.libc, args.family).await?;
+    let report = diff_snapshot(
+        &snapshot,
+        &asker,
+        &args.name,
+        rtype,
+        args.libc,
+        args.family,
+        &DiffCache::default(),
+    )
+    .await?;
     let text = match args.output {
         OutputFormat::Json => json::render(&report),
         format => table::render(
@@ -155,6 +163,7 @@ pub async fn diff_snapshot(
     rtype: QueryType,
     libc: Libc,
     family: Option<AddressFamily>,
+    cache: &DiffCache,
 ) -> Result<Report> {
     let kubelet = snapshot.kubelet_dns();
     let workload: Option<Workload> = match &asker.from {
@@ -217,6 +226,7 @@ pub async fn diff_snapshot(
         kube_dns: kube_dns_result,
         sidecar: sidecar_result,
         control_plane: ndsz.observation(),
+        cache,
     };
     let mut report = diff(&input);
     let family = family.or_else(|| walk::family_of(rtype.0));

@@ -472,6 +472,7 @@ async fn ask_table(
                 format!("istiod's name table for proxy {proxy}: {why}"),
             )
         })?,
+        Ndsz::Table(table) => (*table).clone(),
         Ndsz::Failed(why) => {
             return Err(unreachable(
                 request,
@@ -488,7 +489,12 @@ async fn ask_table(
             ));
         }
     };
-    let agent = AgentTable::new(&table, &workload.namespace, domain, workload.first_search());
+    let agent = AgentTable::new(
+        std::sync::Arc::new(table.clone()),
+        &workload.namespace,
+        domain,
+        workload.first_search(),
+    );
     let server = format!("istiod /debug/ndsz?proxyID={proxy}");
     let (message, note) = match agent.lookup(&request.fqdn, request.rtype) {
         Some(local) => (

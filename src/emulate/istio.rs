@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use hickory_proto::rr::RecordType;
 use ipnet::IpNet;
@@ -558,25 +559,26 @@ pub struct LocalAnswer {
 }
 
 /// The agent's lookup structure for one proxy: every alias of every table host.
-pub struct AgentTable<'a> {
-    table: &'a NameTable,
-    aliases: HashMap<String, &'a str>,
+pub struct AgentTable {
+    table: Arc<NameTable>,
+    /// Every alias and the table key it resolves to.
+    aliases: HashMap<String, String>,
     search_domain: Option<String>,
 }
 
-impl<'a> AgentTable<'a> {
+impl AgentTable {
     /// Indexes `table` as the agent of a pod in `namespace` with first search domain `search_domain`.
     pub fn new(
-        table: &'a NameTable,
+        table: Arc<NameTable>,
         namespace: &str,
         domain: &str,
         search_domain: Option<&str>,
     ) -> Self {
         let proxy_domain = format!(".svc.{}", domain.trim_end_matches('.'));
         let mut aliases = HashMap::new();
-        for (host, info) in table {
-            let host_key = host.as_str();
-            aliases.insert(canonical_name(host), host_key);
+        for (host, info) in table.iter() {
+            let host_key = host.clone();
+            aliases.insert(canonical_name(host), host_key.clone());
             let kubernetes = info.registry == KUBERNETES_REGISTRY
                 && !info.shortname.is_empty()
                 && !info.namespace.is_empty()
@@ -584,10 +586,12 @@ impl<'a> AgentTable<'a> {
             if kubernetes {
                 let short = info.shortname.to_ascii_lowercase();
                 let ns = info.namespace.to_ascii_lowercase();
-                aliases.entry(format!("{short}.{ns}.")).or_insert(host_key);
+                aliases
+                    .entry(format!("{short}.{ns}."))
+                    .or_insert_with(|| host_key.clone());
                 aliases
                     .entry(format!("{short}.{ns}.svc."))
-                    .or_insert(host_key);
+                    .or_insert_with(|| host_key.clone());
                 if ns == namespace {
                     aliases.entry(format!("{short}.")).or_insert(host_key);
                 }
@@ -619,12 +623,12 @@ impl<'a> AgentTable<'a> {
                 let found = self
                     .aliases
                     .get(&alias)
-                    .map(|h| (*h, None))
+                    .map(|h| (h.clone(), None))
                     .or_else(|| self.wildcard(&alias).map(|(h, p)| (h, Some(p))));
                 if let Some((host, _)) = found {
                     let cname = Some((fqdn.clone(), alias.clone()));
                     return Some(self.local(
-                        host,
+                        &host,
                         &alias,
                         rtype,
                         Match::SearchCname {
@@ -636,14 +640,14 @@ impl<'a> AgentTable<'a> {
             }
         }
         let (host, pattern) = self.wildcard(&fqdn)?;
-        Some(self.local(host, &fqdn, rtype, Match::Wildcard { pattern }, None))
+        Some(self.local(&host, &fqdn, rtype, Match::Wildcard { pattern }, None))
     }
 
-    fn wildcard(&self, fqdn: &str) -> Option<(&'a str, String)> {
+    fn wildcard(&self, fqdn: &str) -> Option<(String, String)> {
         let labels: Vec<&str> = fqdn.trim_end_matches('.').split('.').collect();
         (1..labels.len()).find_map(|i| {
             let pattern = format!("*.{}.", labels[i..].join("."));
-            self.aliases.get(&pattern).map(|h| (*h, pattern))
+            self.aliases.get(&pattern).map(|h| (h.clone(), pattern))
         })
     }
 
@@ -698,7 +702,7 @@ mod tests {
     fn brief(name: &str, rtype: RecordType) -> String {
         let table = table();
         let agent = AgentTable::new(
-            &table,
+            Arc::new(table),
             "bookinfo",
             "cluster.local",
             Some("bookinfo.svc.cluster.local"),

@@ -156,6 +156,7 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         if entry["kind"] == "sidecar" {
             match ndsz {
                 Ndsz::Body(body) => entry["ndsz"] = body,
+                Ndsz::Table(table) => entry["ndsz"] = json!({ "table": *table }),
                 Ndsz::Failed(why) => entry["ndsz_error"] = Value::String(why),
                 Ndsz::NotApplicable(_) => {}
             }

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::diff::TableObservation;
 use crate::model::{SourceKind, SourceResult};
-use crate::snapshot::parse_ndsz;
+use std::sync::Arc;
+
+use crate::snapshot::{NameTable, parse_ndsz};
 use crate::workload::Workload;
 
 /// One question as sent to a resolver.
@@ -38,6 +40,8 @@ pub trait Resolver {
 pub enum Ndsz {
     /// The body of `/debug/ndsz`, in either shape.
     Body(Value),
+    /// The name table, already parsed (from a snapshot).
+    Table(Arc<NameTable>),
     /// The control plane could not be asked; the text says why.
     Failed(String),
     /// No control plane applies; the text says why.
@@ -48,9 +52,10 @@ impl Ndsz {
     /// The name table this observation holds, for the diff.
     pub fn observation(&self) -> TableObservation {
         match self {
-            Self::Body(body) => {
-                parse_ndsz(body).map_or_else(TableObservation::Unavailable, TableObservation::Table)
-            }
+            Self::Body(body) => parse_ndsz(body).map_or_else(TableObservation::Unavailable, |t| {
+                TableObservation::Table(Arc::new(t))
+            }),
+            Self::Table(table) => TableObservation::Table(Arc::clone(table)),
             Self::Failed(why) => {
                 TableObservation::Unavailable(format!("istiod /debug/ndsz: {why}"))
             }

@@ -95,7 +95,13 @@ impl ControlPlane for RecordedControlPlane<'_> {
         };
         match (&proxy.ndsz, &proxy.ndsz_error) {
             (_, Some(error)) => Ndsz::Failed(error.clone()),
-            (Some(body), None) => Ndsz::Body(body.clone()),
+            (Some(_), None) => self
+                .snapshot
+                .proxy_table(&workload.namespace, &workload.pod)
+                .map_or_else(
+                    || Ndsz::Failed("the recorded name table is malformed".to_string()),
+                    Ndsz::Table,
+                ),
             (None, None) => {
                 Ndsz::NotApplicable("the snapshot records no name table for this proxy".to_string())
             }
