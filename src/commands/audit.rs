@@ -14,8 +14,18 @@ use crate::query::{QueryName, QueryType};
 use crate::render::audit as render;
 use crate::snapshot::{Snapshot, WorkloadRef};
 
-/// Runs the audit and prints its report.
+/// Runs the audit and prints its report; Ctrl-C while the cluster is being read ends it at once.
 pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
+    tokio::select! {
+        code = audit(args) => code,
+        _ = tokio::signal::ctrl_c(), if args.snapshot.is_none() => {
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"meshdig: interrupted while reading the cluster; no name was diffed\n");
+            Ok(ExitCode::Interrupted)
+        }
+    }
+}
+
+async fn audit(args: &AuditArgs) -> Result<ExitCode> {
     let scope = (!args.all_namespaces).then(|| {
         args.namespace
             .clone()

@@ -906,3 +906,40 @@ fn a_live_audit_diffs_every_name_in_the_namespace() {
     );
     assert_eq!(run.code, 1);
 }
+
+#[test]
+fn ctrl_c_stops_a_live_audit_with_exit_130() {
+    let cluster = LiveCluster::start(healthy());
+    // Nothing answers on the sidecar's port, so every question waits for its time-out.
+    cluster
+        .api
+        .unforward(BOOKINFO, PRODUCTPAGE_POD, SIDECAR_PORT);
+    cluster.api.set_delay(Duration::from_millis(300));
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("meshdig"))
+        .args(["audit", "-n", BOOKINFO, "--from", &from, "--timeout", "30s"])
+        .args(["--kubeconfig", cluster.kubeconfig.path_str()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stops promptly, not after the time-outs"
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+}
