@@ -916,7 +916,7 @@ fn ctrl_c_stops_a_live_audit_with_exit_130() {
         .unforward(BOOKINFO, PRODUCTPAGE_POD, SIDECAR_PORT);
     cluster.api.set_delay(Duration::from_millis(300));
     let from = format!("pod/{PRODUCTPAGE_POD}");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("meshdig"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("meshdig"))
         .args(["audit", "-n", BOOKINFO, "--from", &from, "--timeout", "30s"])
         .args(["--kubeconfig", cluster.kubeconfig.path_str()])
         .stdout(std::process::Stdio::piped())
