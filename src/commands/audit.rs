@@ -39,13 +39,7 @@ async fn audit(args: &AuditArgs) -> Result<ExitCode> {
                 &snapshot.cluster.domain,
                 scope.as_deref(),
             );
-            let asker = Asker {
-                from: args.from.clone(),
-                namespace: args
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| "default".to_string()),
-            };
+            let asker = Asker::replaying(args.from.clone(), args.namespace.clone());
             (snapshot, asker, names)
         }
         None => {

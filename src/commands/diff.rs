@@ -25,19 +25,23 @@ pub struct Asker {
     pub namespace: String,
 }
 
+impl Asker {
+    /// The asker of a snapshot replay: `-n` defaults to `default`, there being no kubeconfig context.
+    pub fn replaying(from: Option<String>, namespace: Option<String>) -> Self {
+        Self {
+            from,
+            namespace: namespace.unwrap_or_else(|| "default".to_string()),
+        }
+    }
+}
+
 /// Runs the diff and prints it; the exit code follows the verdict.
 pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
     let rtype = args.rtype.unwrap_or_else(|| args.name.default_type());
     let (snapshot, asker) = match &args.snapshot {
         Some(path) => {
             reject_live_flags(&args.live)?;
-            let asker = Asker {
-                from: args.from.clone(),
-                namespace: args
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| "default".to_string()),
-            };
+            let asker = Asker::replaying(args.from.clone(), args.namespace.clone());
             (Snapshot::load(path)?, asker)
         }
         None => {

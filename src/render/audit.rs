@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use colored::Colorize;
 
 use crate::audit::AuditReport;
-use crate::report::Severity;
+use crate::render::table::severity_label;
 
 /// The version of the audit JSON document.
 pub const AUDIT_JSON_SCHEMA_VERSION: u32 = 1;
@@ -32,12 +32,7 @@ pub fn text(report: &AuditReport) -> String {
     if !report.by_code.is_empty() {
         let _ = writeln!(out, "{}", "Findings by code".bold());
         for code in &report.by_code {
-            let label = format!("{:<7}", code.severity.to_string());
-            let label = match code.severity {
-                Severity::Info => label.blue(),
-                Severity::Warning => label.yellow(),
-                Severity::Error => label.red().bold(),
-            };
+            let label = severity_label(code.severity);
             let _ = writeln!(
                 out,
                 "  {label} {:<26} {:>5}  {}",

@@ -250,13 +250,18 @@ fn origin_text(origin: Origin) -> &'static str {
     }
 }
 
-fn write_finding(out: &mut String, finding: &Finding) {
-    let label = format!("{:<7}", finding.severity.to_string());
-    let label = match finding.severity {
+/// A severity padded to one width and coloured: info blue, warning yellow, error red.
+pub fn severity_label(severity: Severity) -> colored::ColoredString {
+    let label = format!("{:<7}", severity.to_string());
+    match severity {
         Severity::Info => label.blue(),
         Severity::Warning => label.yellow(),
         Severity::Error => label.red().bold(),
-    };
+    }
+}
+
+fn write_finding(out: &mut String, finding: &Finding) {
+    let label = severity_label(finding.severity);
     let _ = writeln!(
         out,
         "  {label} {}: {}",
