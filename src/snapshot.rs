@@ -167,6 +167,7 @@ pub struct ProxyInfo {
     #[serde(default)]
     pub name_table_received: Option<bool>,
     /// The body of istiod's `/debug/ndsz?proxyID=<pod>.<ns>`, in either the ≥1.25 or the older shape.
+    /// Once loaded, the parsed table is kept by the snapshot ([`Snapshot::proxy_table`]) and this is empty.
     #[serde(default)]
     pub ndsz: Option<Value>,
     /// Why istiod's `/debug/ndsz` could not be read (e.g. a 403), when it could not.
@@ -381,11 +382,13 @@ impl Snapshot {
                 })
             })
             .collect::<std::result::Result<_, Invalid>>()?;
+        // The raw bodies are parsed once and dropped: the parsed tables are what diffs read.
+        let mut proxies = raw.proxies;
         let mut proxy_tables = HashMap::new();
-        for (i, proxy) in raw.proxies.iter().enumerate() {
-            if let Some(ndsz) = &proxy.ndsz {
-                let table =
-                    parse_ndsz(ndsz).map_err(|m| Invalid::at(format!("$.proxies[{i}].ndsz"), m))?;
+        for (i, proxy) in proxies.iter_mut().enumerate() {
+            if let Some(ndsz) = proxy.ndsz.take() {
+                let table = parse_ndsz(&ndsz)
+                    .map_err(|m| Invalid::at(format!("$.proxies[{i}].ndsz"), m))?;
                 proxy_tables.insert(
                     (proxy.namespace.clone(), proxy.pod.clone()),
                     Arc::new(table),
@@ -403,7 +406,7 @@ impl Snapshot {
             remote_clusters,
             answer_index: index_answers(&raw.answers),
             proxy_tables,
-            proxies: raw.proxies,
+            proxies,
             answers: raw.answers,
             object_errors: raw.object_errors,
         })

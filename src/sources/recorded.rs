@@ -93,15 +93,12 @@ impl ControlPlane for RecordedControlPlane<'_> {
         let Some(proxy) = self.snapshot.proxy(&workload.namespace, &workload.pod) else {
             return Ndsz::NotApplicable("the snapshot records no proxy for this pod".to_string());
         };
-        match (&proxy.ndsz, &proxy.ndsz_error) {
+        let table = self
+            .snapshot
+            .proxy_table(&workload.namespace, &workload.pod);
+        match (table, &proxy.ndsz_error) {
             (_, Some(error)) => Ndsz::Failed(error.clone()),
-            (Some(_), None) => self
-                .snapshot
-                .proxy_table(&workload.namespace, &workload.pod)
-                .map_or_else(
-                    || Ndsz::Failed("the recorded name table is malformed".to_string()),
-                    Ndsz::Table,
-                ),
+            (Some(table), None) => Ndsz::Table(table),
             (None, None) => {
                 Ndsz::NotApplicable("the snapshot records no name table for this proxy".to_string())
             }
