@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Live scale: `meshdig audit -A` against real DNS servers on loopback, beside dnsperf on the same
+# servers. Markdown on stdout, progress on stderr.
+#
+#   bash benches/live_audit.sh                  # SERVICES=6700 (about 10k names), CONCURRENCY="16 128"
+#   SERVICES=1000 CONCURRENCY=64 TIMEOUT=120 bash benches/live_audit.sh
+#   MESHDIG=/path/to/meshdig bash benches/live_audit.sh
+#
+# The cluster is benches/gen_snapshot.py's: Knot serves what kube-dns answers (cluster.local, plus the
+# upstream zones of the ServiceEntry hosts), dnsmasq stands in for the sidecar's DNS proxy (a host
+# record per name of istiod's table as the sidecar answers it, everything else forwarded to Knot, as
+# tests/cli/harness/dns_servers.rs configures it), and benches/fake_api.py serves the objects and
+# istiod's /debug/ndsz. meshdig is pointed at them with --kube-dns, --sidecar and --control-plane,
+# so no port-forward is involved. Everything binds 127.0.0.1.
+#
+# Measured, for each --concurrency:
+#   - `meshdig snapshot NAME... -t A`: the capture alone (API reads, every name asked of both layers,
+#     the file written); its query phase runs from istiod's /debug/ndsz request (sent when the
+#     questions start) to the process's exit;
+#   - `meshdig audit -A`: the whole live audit (two captures, then every name diffed), stopped after
+#     TIMEOUT seconds (default 600);
+# and dnsperf for DURATION seconds (default 10) against Knot, dnsmasq, and both at once.
+# Needs knot, dnsmasq, knot-dnsutils (kdig), dnsperf and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. benches/lib.sh
+for need in "knotd knot" "dnsmasq dnsmasq-base" "kdig knot-dnsutils" "dnsperf dnsperf" "python3 python3"; do
+  bench_need $need
+done
+bench_meshdig
+services=${SERVICES:-6700}
+concurrency=${CONCURRENCY:-16 128}
+limit=${TIMEOUT:-600}
+duration=${DURATION:-10}
+pod=checkout-6f7d9c8b4-x2k4q
+
+work=${WORKDIR:-$(mktemp -d)}
+mkdir -p "$work"
+API_PID= KNOT_PID= DNSMASQ_PID=
+cleanup() {
+  set +e
+  local pid
+  for pid in $API_PID $KNOT_PID $DNSMASQ_PID; do
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  [ -n "${WORKDIR:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "generating $services Services ..." >&2
+python3 benches/gen_snapshot.py --services "$services" -o "$work/snapshot.json" --live "$work/live" 2>"$work/gen.txt"
+names=$(wc -l <"$work/live/names.txt")
+
+python3 benches/fake_api.py "$work/snapshot.json" --port-file "$work/api.port" --log "$work/api.log" &
+API_PID=$!
+for _ in $(seq 1 200); do [ -s "$work/api.port" ] && break; sleep 0.05; done
+[ -s "$work/api.port" ] || bench_die "the fake API server did not start"
+api=$(cat "$work/api.port")
+bench_start_knot "$work/knot" "cluster.local:$work/live/cluster.local.zone" \
+  "partner.example.com:$work/live/partner.example.com.zone" "corp.internal:$work/live/corp.internal.zone"
+{ cat "$work/live/dnsmasq.hosts.conf"; echo "server=127.0.0.1#$KNOT_PORT"; } >"$work/dnsmasq.part"
+probe=$(head -1 "$work/live/names.txt")
+bench_start_dnsmasq "$work/dnsmasq" "$work/dnsmasq.part" "$probe"
+echo "fake API + istiod 127.0.0.1:$api, knotd 127.0.0.1:$KNOT_PORT, dnsmasq 127.0.0.1:$DNSMASQ_PORT; $names names" >&2
+cat >"$work/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: bench
+  cluster:
+    server: http://127.0.0.1:$api
+contexts:
+- name: bench
+  context: {cluster: bench, user: bench, namespace: shop}
+current-context: bench
+users:
+- name: bench
+  user: {}
+EOF
+live=(--from "pod/$pod" -n shop --kubeconfig "$work/kubeconfig" --kube-dns "127.0.0.1:$KNOT_PORT"
+      --sidecar "127.0.0.1:$DNSMASQ_PORT" --control-plane "http://127.0.0.1:$api" --request-timeout 60s)
+results="$work/results.tsv"
+: >"$results"
+
+now() { date +%s.%N; }
+ndsz_times() { grep -c ' /debug/ndsz' "$work/api.log" 2>/dev/null || true; }
+last_ndsz() { grep ' /debug/ndsz' "$work/api.log" | tail -1 | cut -d' ' -f1; }
+
+# dnsperf LABEL: one run per server, and one on both at once; "label server qps lost".
+perf_one() {
+  dnsperf -s 127.0.0.1 -p "$2" -d "$work/live/queries.txt" -l "$duration" >"$work/dnsperf-$1.txt" 2>&1 || true
+}
+qps() { awk '/Queries per second/ {print $4}' "$1"; }
+lost() { awk '/Queries lost/ {print $3}' "$1"; }
+echo "dnsperf ..." >&2
+perf_one knot "$KNOT_PORT"
+perf_one dnsmasq "$DNSMASQ_PORT"
+perf_one both-knot "$KNOT_PORT" &
+p1=$!
+perf_one both-dnsmasq "$DNSMASQ_PORT"
+wait "$p1"
+for label in knot dnsmasq both-knot both-dnsmasq; do
+  printf 'dnsperf\t%s\t%s\t%s\n' "$label" "$(qps "$work/dnsperf-$label.txt")" "$(lost "$work/dnsperf-$label.txt")" >>"$results"
+done
+
+audit_timed_out=0
+for c in $concurrency; do
+  echo "meshdig snapshot, --concurrency $c ..." >&2
+  start=$(now)
+  rc=0
+  xargs -a "$work/live/names.txt" -d '\n' "$MESHDIG" snapshot -t A "${live[@]}" --concurrency "$c" \
+    -o "$work/captured-$c.json" 2>"$work/snapshot-$c.err" || rc=$?
+  end=$(now)
+  asked=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); a=d['answers']; print(len(a), sum(1 for x in a if 'error' in x))" "$work/captured-$c.json" 2>/dev/null || echo "0 0")
+  printf 'snapshot\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$start" "$(last_ndsz)" "$end" "$rc" "$asked" >>"$results"
+  tail -1 "$results" >&2
+
+  if [ "$audit_timed_out" = 1 ]; then
+    printf 'audit\t%s\tskipped\n' "$c" >>"$results"
+    continue
+  fi
+  echo "meshdig audit -A, --concurrency $c (stopped after $limit s) ..." >&2
+  before=$(ndsz_times)
+  start=$(now)
+  rc=0
+  /usr/bin/time -f '%M' -o "$work/audit-$c.rss" timeout -s INT -k 5 "$limit" \
+    "$MESHDIG" audit -A "${live[@]}" --concurrency "$c" -o json >"$work/audit-$c.json" 2>"$work/audit-$c.err" || rc=$?
+  end=$(now)
+  second_ndsz=$(grep ' /debug/ndsz' "$work/api.log" | sed -n "$((before + 2))p" | cut -d' ' -f1)
+  totals=$(python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['totals']; print(t['names'], t['not_recorded'], t['discrepancy'], t['incomplete'])" "$work/audit-$c.json" 2>/dev/null || echo "0 0 0 0")
+  printf 'audit\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$start" "${second_ndsz:-0}" "$end" "$rc" "$(tail -1 "$work/audit-$c.rss")" "$totals" >>"$results"
+  tail -1 "$results" >&2
+  case $rc in 124|137|130) audit_timed_out=1 ;; esac
+done
+
+echo "Machine: $(bench_machine); $("$MESHDIG" --version); $(dnsperf -h 2>&1 | grep -m1 Version); $(knotd --version | head -1); $(dnsmasq --version | head -1 | cut -d' ' -f1-3)."
+echo "Cluster: $services Services ($(cat "$work/gen.txt")); $names names, each asked as A of 2 layers (kube-dns = Knot, sidecar = dnsmasq)."
+echo "Commands: \`meshdig snapshot NAME... -t A --from pod/$pod -n shop --kubeconfig K --kube-dns 127.0.0.1:KNOT --sidecar 127.0.0.1:DNSMASQ --control-plane http://127.0.0.1:API --concurrency C -o F\` (the $names names through xargs); \`meshdig audit -A\` with the same live flags under \`timeout -s INT -k 5 $limit\`; \`dnsperf -s 127.0.0.1 -p PORT -d queries.txt -l $duration\` (the same $names questions, defaults otherwise: 1 client, 100 outstanding, no rate limit)."
+echo
+python3 - "$results" "$names" "$limit" <<'EOF'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+names, limit = int(sys.argv[2]), float(sys.argv[3])
+queries = 2 * names
+perf = {r[1]: (float(r[2] or 0), r[3]) for r in rows if r[0] == "dnsperf"}
+both = perf["both-knot"][0] + perf["both-dnsmasq"][0]
+print("| dnsperf | queries/s | lost |")
+print("|---|---:|---:|")
+for label, text in [("knot", "Knot alone"), ("dnsmasq", "dnsmasq alone"),
+                    ("both-knot", "Knot, while dnsmasq is also loaded"),
+                    ("both-dnsmasq", "dnsmasq, while Knot is also loaded")]:
+    q, lost = perf[label]
+    print(f"| {text} | {q:,.0f} | {lost} |")
+print(f"| **both servers at once (sum)** | **{both:,.0f}** | |")
+print()
+print("| meshdig, --concurrency | snapshot: wall | snapshot: query phase | snapshot: queries/s (phase) | answers (errors) | audit -A: wall | audit -A: queries/s (names × 2 / wall) | audit peak RSS | audit vs dnsperf both (target ≥ 0.5) |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+snaps = {r[1]: r for r in rows if r[0] == "snapshot"}
+audits = {r[1]: r for r in rows if r[0] == "audit"}
+for c, s in snaps.items():
+    start, ndsz, end = float(s[2]), float(s[3] or s[2]), float(s[4])
+    answers, errors = s[6].split()
+    phase = end - ndsz
+    snap = f"{end - start:.2f} s | {phase:.2f} s | {queries / phase:,.0f} | {answers} ({errors})"
+    a = audits.get(c)
+    if a is None or a[2] == "skipped":
+        audit = "not run (an earlier run was stopped) | - | - | -"
+    else:
+        start, end, rc, rss = float(a[2]), float(a[4]), a[5], int(a[6]) / 1024
+        diffed = int(a[7].split()[0])
+        if rc in ("124", "137", "130") or diffed == 0:
+            audit = f"> {limit:.0f} s (stopped) | < {queries / limit:,.0f} | {rss:.0f} MB | MISS"
+        else:
+            wall = end - start
+            rate = queries / wall
+            ratio = rate / both
+            audit = (f"{wall:.2f} s | {rate:,.0f} | {rss:.0f} MB | "
+                     f"{ratio:.2f} {'PASS' if ratio >= 0.5 else 'MISS'}")
+    print(f"| {c} | {snap} | {audit} |")
+EOF
