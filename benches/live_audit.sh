@@ -51,6 +51,7 @@ trap cleanup EXIT
 echo "generating $services Services ..." >&2
 python3 benches/gen_snapshot.py --services "$services" -o "$work/snapshot.json" --live "$work/live" 2>"$work/gen.txt"
 names=$(wc -l <"$work/live/names.txt")
+mapfile -t all_names <"$work/live/names.txt"   # one command line (about 45 bytes a name)
 
 python3 benches/fake_api.py "$work/snapshot.json" --port-file "$work/api.port" --log "$work/api.log" &
 API_PID=$!
@@ -72,13 +73,13 @@ clusters:
     server: http://127.0.0.1:$api
 contexts:
 - name: bench
-  context: {cluster: bench, user: bench, namespace: shop}
+  context: {cluster: bench, user: bench, namespace: ns-0000}
 current-context: bench
 users:
 - name: bench
   user: {}
 EOF
-live=(--from "pod/$pod" -n shop --kubeconfig "$work/kubeconfig" --kube-dns "127.0.0.1:$KNOT_PORT"
+live=(--from "pod/$pod" -n ns-0000 --kubeconfig "$work/kubeconfig" --kube-dns "127.0.0.1:$KNOT_PORT"
       --sidecar "127.0.0.1:$DNSMASQ_PORT" --control-plane "http://127.0.0.1:$api" --request-timeout 60s)
 results="$work/results.tsv"
 : >"$results"
@@ -109,7 +110,7 @@ for c in $concurrency; do
   echo "meshdig snapshot, --concurrency $c ..." >&2
   start=$(now)
   rc=0
-  xargs -a "$work/live/names.txt" -d '\n' "$MESHDIG" snapshot -t A "${live[@]}" --concurrency "$c" \
+  "$MESHDIG" snapshot "${all_names[@]}" -t A "${live[@]}" --concurrency "$c" \
     -o "$work/captured-$c.json" 2>"$work/snapshot-$c.err" || rc=$?
   end=$(now)
   asked=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); a=d['answers']; print(len(a), sum(1 for x in a if 'error' in x))" "$work/captured-$c.json" 2>/dev/null || echo "0 0")
@@ -124,7 +125,7 @@ for c in $concurrency; do
   before=$(ndsz_times)
   start=$(now)
   rc=0
-  /usr/bin/time -f '%M' -o "$work/audit-$c.rss" timeout -s INT -k 5 "$limit" \
+  /usr/bin/time -f '%M' -o "$work/audit-$c.rss" timeout --foreground -s INT -k 5 "$limit" \
     "$MESHDIG" audit -A "${live[@]}" --concurrency "$c" -o json >"$work/audit-$c.json" 2>"$work/audit-$c.err" || rc=$?
   end=$(now)
   second_ndsz=$(grep ' /debug/ndsz' "$work/api.log" | sed -n "$((before + 2))p" | cut -d' ' -f1)
@@ -136,7 +137,7 @@ done
 
 echo "Machine: $(bench_machine); $("$MESHDIG" --version); $(dnsperf -h 2>&1 | grep -m1 Version); $(knotd --version | head -1); $(dnsmasq --version | head -1 | cut -d' ' -f1-3)."
 echo "Cluster: $services Services ($(cat "$work/gen.txt")); $names names, each asked as A of 2 layers (kube-dns = Knot, sidecar = dnsmasq)."
-echo "Commands: \`meshdig snapshot NAME... -t A --from pod/$pod -n shop --kubeconfig K --kube-dns 127.0.0.1:KNOT --sidecar 127.0.0.1:DNSMASQ --control-plane http://127.0.0.1:API --concurrency C -o F\` (the $names names through xargs); \`meshdig audit -A\` with the same live flags under \`timeout -s INT -k 5 $limit\`; \`dnsperf -s 127.0.0.1 -p PORT -d queries.txt -l $duration\` (the same $names questions, defaults otherwise: 1 client, 100 outstanding, no rate limit)."
+echo "Commands: \`meshdig snapshot NAME... -t A --from pod/$pod -n ns-0000 --kubeconfig K --kube-dns 127.0.0.1:KNOT --sidecar 127.0.0.1:DNSMASQ --control-plane http://127.0.0.1:API --concurrency C -o F\` (all $names names on its command line); \`meshdig audit -A\` with the same live flags under \`timeout --foreground -s INT -k 5 $limit\`; \`dnsperf -s 127.0.0.1 -p PORT -d queries.txt -l $duration\` (the same $names questions, defaults otherwise: 1 client, 100 outstanding, no rate limit)."
 echo
 python3 - "$results" "$names" "$limit" <<'EOF'
 import sys
