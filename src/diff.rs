@@ -12,7 +12,7 @@ use crate::report::{AskedQuestion, From, Report, Severity, Verdict};
 use crate::snapshot::{ClusterInfo, MeshInfo, MeshKind, NameTable, RemoteCluster};
 use crate::workload::Workload;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The cluster as meshdig sees it: objects and mesh settings.
 #[derive(Clone, Copy)]
@@ -56,6 +56,8 @@ pub struct DiffInput<'a> {
 #[derive(Default)]
 pub struct DiffCache {
     tables: Mutex<HashMap<String, Arc<ProxyTables>>>,
+    /// The Corefile's settings, parsed once.
+    coredns: OnceLock<CorednsSettings>,
 }
 
 /// The tables of one asking proxy.
@@ -144,7 +146,9 @@ pub fn diff(input: &DiffInput<'_>) -> Report {
 
 fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     let world = input.world;
-    let coredns = CorednsSettings::from_corefile(world.objects.corefile(), &world.cluster.domain);
+    let coredns = *input.cache.coredns.get_or_init(|| {
+        CorednsSettings::from_corefile(world.objects.corefile(), &world.cluster.domain)
+    });
     let fqdn = input.question.fqdn.as_str();
     let complete = world.object_errors.is_empty();
     let spec = if complete {

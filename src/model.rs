@@ -1,5 +1,6 @@
 //! The pure answer model shared by sources, emulators, the diff and the renderers.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -55,12 +56,22 @@ impl Record {
     }
 
     /// The record with TTL removed and names and addresses in canonical form, for set comparison.
-    pub fn identity(&self) -> (String, String, String) {
-        (
-            canonical_name(&self.name),
-            self.rtype.to_ascii_uppercase(),
-            canonical_data(&self.data),
-        )
+    /// Borrows from the record where it is already canonical, so comparing answers rarely allocates.
+    pub fn identity(&self) -> RecordIdentity<'_> {
+        let rtype = if self.rtype.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(self.rtype.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(self.rtype.as_str())
+        };
+        let data = match self.data.parse::<IpAddr>() {
+            Ok(ip) => RecordData::Address(ip),
+            Err(_) => RecordData::Text(lowercase(&self.data)),
+        };
+        RecordIdentity {
+            name: canonical_name_cow(&self.name),
+            rtype,
+            data,
+        }
     }
 
     /// The address this record carries, for A and AAAA records.
@@ -73,20 +84,39 @@ impl Record {
 
 /// Lower-cases a name and gives it a trailing dot.
 pub fn canonical_name(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with('.') {
-        lower
-    } else {
-        lower + "."
+    canonical_name_cow(name).into_owned()
+}
+
+/// [`canonical_name`], borrowing `name` when it already is canonical.
+fn canonical_name_cow(name: &str) -> Cow<'_, str> {
+    match lowercase(name) {
+        lower if lower.ends_with('.') => lower,
+        lower => Cow::Owned(lower.into_owned() + "."),
     }
 }
 
-/// Canonical RDATA: addresses re-printed (so `::ffff:0:1` and its long form match), names lower-cased.
-fn canonical_data(data: &str) -> String {
-    match data.parse::<IpAddr>() {
-        Ok(ip) => ip.to_string(),
-        Err(_) => data.to_ascii_lowercase(),
+fn lowercase(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
     }
+}
+
+/// A record without its TTL, in canonical form: what makes two records the same.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordIdentity<'a> {
+    name: Cow<'a, str>,
+    rtype: Cow<'a, str>,
+    data: RecordData<'a>,
+}
+
+/// Canonical RDATA: addresses compared as addresses (so `::ffff:0:1` and its long form match),
+/// anything else lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum RecordData<'a> {
+    Address(IpAddr),
+    Text(Cow<'a, str>),
 }
 
 /// A complete DNS answer: what a source said, or what an emulator predicts it must say.
@@ -137,7 +167,7 @@ impl Answer {
     }
 
     /// The answer's identity for comparison: rcode and the record set without TTLs or order.
-    pub fn identity(&self) -> (Rcode, Vec<(String, String, String)>) {
+    pub fn identity(&self) -> (Rcode, Vec<RecordIdentity<'_>>) {
         let mut set: Vec<_> = self.records.iter().map(Record::identity).collect();
         set.sort();
         set.dedup();

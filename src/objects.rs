@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Pod, PodDNSConfig, PodIP, PodSpec, PodStatus, Service,
+};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
@@ -137,6 +139,59 @@ pub struct SidecarEgress {
     pub hosts: Vec<String>,
 }
 
+/// The fields of a Pod that meshdig reads (who it is, how the kubelet builds its resolv.conf, its
+/// addresses). Pods are held as this, so their containers, volumes and the rest are skipped
+/// rather than kept: in a large cluster they are most of a snapshot.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DnsPod {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    spec: Option<DnsPodSpec>,
+    #[serde(default)]
+    status: Option<DnsPodStatus>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DnsPodSpec {
+    #[serde(default)]
+    host_network: Option<bool>,
+    #[serde(default)]
+    dns_policy: Option<String>,
+    #[serde(default)]
+    dns_config: Option<PodDNSConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DnsPodStatus {
+    #[serde(default, rename = "podIP")]
+    pod_ip: Option<String>,
+    #[serde(default, rename = "podIPs")]
+    pod_ips: Option<Vec<PodIP>>,
+}
+
+impl DnsPod {
+    /// The Pod with only these fields set.
+    pub fn to_pod(&self) -> Pod {
+        Pod {
+            metadata: self.metadata.clone(),
+            spec: self.spec.as_ref().map(|spec| PodSpec {
+                host_network: spec.host_network,
+                dns_policy: spec.dns_policy.clone(),
+                dns_config: spec.dns_config.clone(),
+                ..PodSpec::default()
+            }),
+            status: self.status.as_ref().map(|status| PodStatus {
+                pod_ip: status.pod_ip.clone(),
+                pod_ips: status.pod_ips.clone(),
+                ..PodStatus::default()
+            }),
+        }
+    }
+}
+
 /// Every object of one cluster that DNS answers depend on.
 ///
 /// Look-ups go through an index built on first use, so the lists must be complete before the first
@@ -145,7 +200,7 @@ pub struct SidecarEgress {
 pub struct Objects {
     pub services: Vec<Service>,
     pub endpoint_slices: Vec<EndpointSlice>,
-    pub pods: Vec<Pod>,
+    pub pods: Vec<DnsPod>,
     pub service_entries: Vec<ServiceEntry>,
     pub sidecars: Vec<Sidecar>,
     pub config_maps: Vec<ConfigMap>,
@@ -227,7 +282,7 @@ impl Objects {
     }
 
     /// The pod `namespace/name`, if present.
-    pub fn pod(&self, namespace: &str, name: &str) -> Option<&Pod> {
+    pub fn pod(&self, namespace: &str, name: &str) -> Option<&DnsPod> {
         self.index()
             .pods
             .get(&(namespace.to_string(), name.to_string()))
@@ -282,7 +337,7 @@ impl Objects {
 }
 
 /// What the Corefile says about the answers of the kubernetes plugin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CorednsSettings {
     /// The `ttl` of the kubernetes plugin (CoreDNS's default is 5).
     pub kubernetes_ttl: u32,

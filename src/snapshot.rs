@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ipnet::IpNet;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::de::{self, IgnoredAny, MapAccess};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::model::{Answer, Rcode, Record, SourceKind};
@@ -169,7 +169,7 @@ pub struct ProxyInfo {
     /// The body of istiod's `/debug/ndsz?proxyID=<pod>.<ns>`, in either the ≥1.25 or the older shape.
     /// Once loaded, the parsed table is kept by the snapshot ([`Snapshot::proxy_table`]) and this is empty.
     #[serde(default)]
-    pub ndsz: Option<Value>,
+    pub ndsz: Option<Box<RawValue>>,
     /// Why istiod's `/debug/ndsz` could not be read (e.g. a 403), when it could not.
     #[serde(default)]
     pub ndsz_error: Option<String>,
@@ -261,9 +261,10 @@ impl RecordedAnswer {
     }
 }
 
+/// The document as read: objects stay raw text until their `kind` says which type they are.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSnapshot {
+struct RawSnapshot<'a> {
     #[allow(dead_code)]
     schema_version: u64,
     #[serde(default)]
@@ -274,10 +275,10 @@ struct RawSnapshot {
     cluster: ClusterInfo,
     #[serde(default)]
     mesh: MeshInfo,
-    #[serde(default)]
-    objects: Vec<Value>,
-    #[serde(default)]
-    remote_clusters: Vec<RawRemoteCluster>,
+    #[serde(default, borrow)]
+    objects: Vec<&'a RawValue>,
+    #[serde(default, borrow)]
+    remote_clusters: Vec<RawRemoteCluster<'a>>,
     #[serde(default)]
     proxies: Vec<ProxyInfo>,
     #[serde(default)]
@@ -288,12 +289,29 @@ struct RawSnapshot {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRemoteCluster {
+struct RawRemoteCluster<'a> {
     name: String,
     #[serde(default)]
     network: Option<String>,
-    #[serde(default)]
-    objects: Vec<Value>,
+    #[serde(default, borrow)]
+    objects: Vec<&'a RawValue>,
+}
+
+/// Only the schema version, read before the rest so that another version's fields are not
+/// reported as unknown.
+#[derive(Deserialize)]
+struct VersionProbe<'a> {
+    #[serde(default, borrow)]
+    schema_version: Option<&'a RawValue>,
+}
+
+/// Only an object's `kind` (and a List's `items`), read before the object is typed.
+#[derive(Deserialize)]
+struct KindProbe<'a> {
+    #[serde(default, borrow)]
+    kind: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    items: Option<Vec<&'a RawValue>>,
 }
 
 /// A validation failure inside the document, before the file name is attached.
@@ -326,31 +344,29 @@ impl Snapshot {
     }
 
     /// Validates a snapshot document held in memory (a live capture); `origin` names it in errors.
-    pub fn from_value(value: Value, origin: &str) -> Result<Self> {
-        Self::from_json(value).map_err(|invalid| Error::SnapshotInvalid {
+    pub fn from_value(value: &serde_json::Value, origin: &str) -> Result<Self> {
+        let text = serde_json::to_vec(value).map_err(|e| Error::SnapshotInvalid {
+            path: PathBuf::from(origin),
+            json_path: "$".to_string(),
+            message: e.to_string(),
+        })?;
+        Self::from_slice(&text).map_err(|invalid| Error::SnapshotInvalid {
             path: PathBuf::from(origin),
             json_path: invalid.json_path,
             message: invalid.message,
         })
     }
 
+    /// Reads the document straight into typed values: no intermediate JSON tree, whose size
+    /// would be many times the file's.
     fn from_slice(text: &[u8]) -> std::result::Result<Self, Invalid> {
-        let value: Value = serde_json::from_slice(text).map_err(|e| {
-            Invalid::at(
-                format!("line {} column {}", e.line(), e.column()),
-                format!("not valid JSON ({e})"),
-            )
-        })?;
-        Self::from_json(value)
-    }
-
-    fn from_json(value: Value) -> std::result::Result<Self, Invalid> {
-        let version = value.get("schema_version").ok_or_else(|| {
+        let probe: VersionProbe = typed_slice(text, "$")?;
+        let version = probe.schema_version.ok_or_else(|| {
             Invalid::at("$", "missing field `schema_version`; a meshdig snapshot starts with \"schema_version\": 1")
         })?;
-        match version.as_u64() {
-            Some(SCHEMA_VERSION) => {}
-            Some(other) => {
+        match serde_json::from_str::<u64>(version.get()) {
+            Ok(SCHEMA_VERSION) => {}
+            Ok(other) => {
                 return Err(Invalid::at(
                     "$.schema_version",
                     format!(
@@ -358,14 +374,14 @@ impl Snapshot {
                     ),
                 ));
             }
-            None => {
+            Err(_) => {
                 return Err(Invalid::at(
                     "$.schema_version",
                     format!("expected the integer {SCHEMA_VERSION}, found {version}"),
                 ));
             }
         }
-        let raw: RawSnapshot = typed(value, "$")?;
+        let raw: RawSnapshot = typed_slice(text, "$")?;
         let objects = parse_objects(raw.objects, "$.objects")?;
         let remote_clusters = raw
             .remote_clusters
@@ -387,7 +403,7 @@ impl Snapshot {
         let mut proxy_tables = HashMap::new();
         for (i, proxy) in proxies.iter_mut().enumerate() {
             if let Some(ndsz) = proxy.ndsz.take() {
-                let table = parse_ndsz(&ndsz)
+                let table = parse_ndsz(&mut serde_json::Deserializer::from_str(ndsz.get()))
                     .map_err(|m| Invalid::at(format!("$.proxies[{i}].ndsz"), m))?;
                 proxy_tables.insert(
                     (proxy.namespace.clone(), proxy.pod.clone()),
@@ -494,73 +510,177 @@ fn index_answers(answers: &[RecordedAnswer]) -> HashMap<(SourceKind, String, Str
     index
 }
 
-/// Deserializes `value` into `T`, reporting the JSON path of the first mismatch.
-fn typed<T: DeserializeOwned>(value: Value, base: &str) -> std::result::Result<T, Invalid> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+/// Deserializes the JSON `text` into `T`, reporting where the text stops being JSON or the JSON
+/// path (below `base`) of the first mismatch.
+fn typed_slice<'a, T: Deserialize<'a>>(
+    text: &'a [u8],
+    base: &str,
+) -> std::result::Result<T, Invalid> {
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let inner = e.path().to_string();
+        let e = e.into_inner();
+        if e.is_syntax() || e.is_eof() {
+            return not_json(&e);
+        }
         let path = if inner == "." {
             base.to_string()
         } else {
             format!("{base}.{inner}")
         };
-        Invalid::at(path, e.into_inner().to_string())
-    })
+        Invalid::at(path, e.to_string())
+    })?;
+    deserializer.end().map_err(|e| not_json(&e))?;
+    Ok(value)
+}
+
+fn not_json(e: &serde_json::Error) -> Invalid {
+    Invalid::at(
+        format!("line {} column {}", e.line(), e.column()),
+        format!("not valid JSON ({e})"),
+    )
+}
+
+/// [`typed_slice`] for one raw value of the document.
+fn typed<'a, T: Deserialize<'a>>(raw: &'a RawValue, base: &str) -> std::result::Result<T, Invalid> {
+    typed_slice(raw.get().as_bytes(), base)
+}
+
+/// The kinds meshdig reads; objects of other kinds are skipped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Service,
+    EndpointSlice,
+    Pod,
+    ConfigMap,
+    ServiceEntry,
+    Sidecar,
 }
 
 /// Sorts Kubernetes objects by kind into [`Objects`]; `List` objects are flattened, unknown kinds skipped.
-fn parse_objects(values: Vec<Value>, base: &str) -> std::result::Result<Objects, Invalid> {
-    let mut objects = Objects::default();
-    let mut queue: Vec<(String, Value)> = values
+///
+/// Kinds are read first, so that each list is allocated once at its final size.
+fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Objects, Invalid> {
+    let mut queue: Vec<(String, &RawValue)> = values
         .into_iter()
         .enumerate()
         .map(|(i, v)| (format!("{base}[{i}]"), v))
         .collect();
     queue.reverse();
-    while let Some((path, value)) = queue.pop() {
-        let kind = value
-            .get("kind")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Invalid::at(&path, "expected a Kubernetes object with a string `kind`"))?
-            .to_string();
-        match kind.as_str() {
-            "Service" => objects.services.push(typed(value, &path)?),
-            "EndpointSlice" => objects.endpoint_slices.push(typed(value, &path)?),
-            "Pod" => objects.pods.push(typed(value, &path)?),
-            "ConfigMap" => objects.config_maps.push(typed(value, &path)?),
-            "ServiceEntry" => objects.service_entries.push(typed(value, &path)?),
-            "Sidecar" => objects.sidecars.push(typed(value, &path)?),
+    let mut known = Vec::new();
+    while let Some((path, raw)) = queue.pop() {
+        let no_kind = || Invalid::at(&path, "expected a Kubernetes object with a string `kind`");
+        let probe: KindProbe = typed(raw, &path).map_err(|_| no_kind())?;
+        let kind: String = probe
+            .kind
+            .and_then(|kind| serde_json::from_str(kind.get()).ok())
+            .ok_or_else(no_kind)?;
+        let kind = match kind.as_str() {
+            "Service" => Kind::Service,
+            "EndpointSlice" => Kind::EndpointSlice,
+            "Pod" => Kind::Pod,
+            "ConfigMap" => Kind::ConfigMap,
+            "ServiceEntry" => Kind::ServiceEntry,
+            "Sidecar" => Kind::Sidecar,
             list if list == "List" || list.ends_with("List") => {
-                let items = value
-                    .get("items")
-                    .and_then(Value::as_array)
+                let items = probe
+                    .items
                     .ok_or_else(|| Invalid::at(&path, "expected `items` in a List"))?;
-                for (i, item) in items.iter().enumerate().rev() {
-                    queue.push((format!("{path}.items[{i}]"), item.clone()));
+                for (i, item) in items.into_iter().enumerate().rev() {
+                    queue.push((format!("{path}.items[{i}]"), item));
                 }
+                continue;
             }
-            _ => {}
+            _ => continue,
+        };
+        known.push((kind, path, raw));
+    }
+    let count = |kind| known.iter().filter(|(k, _, _)| *k == kind).count();
+    let mut objects = Objects {
+        services: Vec::with_capacity(count(Kind::Service)),
+        endpoint_slices: Vec::with_capacity(count(Kind::EndpointSlice)),
+        pods: Vec::with_capacity(count(Kind::Pod)),
+        ..Objects::default()
+    };
+    for (kind, path, raw) in known {
+        match kind {
+            Kind::Service => objects.services.push(typed(raw, &path)?),
+            Kind::EndpointSlice => objects.endpoint_slices.push(typed(raw, &path)?),
+            Kind::Pod => objects.pods.push(typed(raw, &path)?),
+            Kind::ConfigMap => objects.config_maps.push(typed(raw, &path)?),
+            Kind::ServiceEntry => objects.service_entries.push(typed(raw, &path)?),
+            Kind::Sidecar => objects.sidecars.push(typed(raw, &path)?),
         }
     }
     Ok(objects)
 }
 
 /// Extracts the name table from an istiod `/debug/ndsz` body: `{"configs":[{"table":…}]}` (Istio ≥1.25),
-/// `{"resource":{"table":…}}` (older), or a bare `{"table":…}`.
-pub fn parse_ndsz(body: &Value) -> std::result::Result<NameTable, String> {
+/// `{"resource":{"table":…}}` (older), or a bare `{"table":…}`. Reads the body from any JSON
+/// deserializer, so that a recorded body is typed straight from its text.
+pub fn parse_ndsz<'de, D: Deserializer<'de>>(body: D) -> std::result::Result<NameTable, String> {
+    let body =
+        NdszBody::deserialize(body).map_err(|e| format!("the name table is malformed: {e}"))?;
     let table = body
-        .get("configs")
-        .and_then(Value::as_array)
-        .and_then(|configs| configs.iter().find_map(|c| c.get("table")))
-        .or_else(|| body.get("resource").and_then(|r| r.get("table")))
-        .or_else(|| body.get("table"));
+        .configs
+        .into_iter()
+        .find_map(|config| config.table)
+        .or(body.resource.and_then(|resource| resource.table))
+        .or(body.table);
     match table {
-        Some(table) => serde_json::from_value(table.clone())
-            .map_err(|e| format!("the name table is malformed: {e}")),
-        None if body.as_object().is_some_and(|o| o.is_empty()) => Ok(NameTable::new()),
+        Some(table) => Ok(table),
+        None if !body.other_fields => Ok(NameTable::new()),
         None => Err(
             "expected an istiod /debug/ndsz body with `configs[].table` or `resource.table`"
                 .to_string(),
         ),
+    }
+}
+
+/// The parts of an ndsz body that may hold the table; other fields are skipped unread.
+#[derive(Default)]
+struct NdszBody {
+    configs: Vec<NdszConfig>,
+    resource: Option<NdszConfig>,
+    table: Option<NameTable>,
+    /// Whether the body had fields other than those three (an empty body means an empty table).
+    other_fields: bool,
+}
+
+#[derive(Deserialize)]
+struct NdszConfig {
+    #[serde(default)]
+    table: Option<NameTable>,
+}
+
+impl<'de> Deserialize<'de> for NdszBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct BodyVisitor;
+        impl<'de> de::Visitor<'de> for BodyVisitor {
+            type Value = NdszBody;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an istiod /debug/ndsz object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<NdszBody, A::Error> {
+                let mut body = NdszBody::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "configs" => body.configs = map.next_value()?,
+                        "resource" => body.resource = map.next_value()?,
+                        "table" => body.table = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            body.other_fields = true;
+                        }
+                    }
+                }
+                Ok(body)
+            }
+        }
+        deserializer.deserialize_map(BodyVisitor)
     }
 }
 
@@ -608,13 +728,38 @@ mod tests {
 
     #[test]
     fn reads_both_ndsz_shapes() {
-        let new: Value = serde_json::json!({"configs":[{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"],"registry":"Kubernetes"}}}]});
-        let old: Value =
+        let new = serde_json::json!({"configs":[{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"],"registry":"Kubernetes"}}}]});
+        let old =
             serde_json::json!({"resource":{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"]}}}});
         assert_eq!(parse_ndsz(&new).unwrap()["a.b"].ips, vec!["10.0.0.1"]);
         assert_eq!(parse_ndsz(&old).unwrap().len(), 1);
-        assert!(parse_ndsz(&serde_json::json!({})).unwrap().is_empty());
-        assert!(parse_ndsz(&serde_json::json!({"x":1})).is_err());
+        assert!(parse_ndsz(serde_json::json!({})).unwrap().is_empty());
+        assert!(parse_ndsz(serde_json::json!({"x":1})).is_err());
+    }
+
+    #[test]
+    fn keeps_what_dns_needs_of_a_pod() {
+        let snap = Snapshot::from_slice(
+            br#"{"schema_version":1,"cluster":{},"objects":[{"kind":"Pod","metadata":{"name":"p","namespace":"n","labels":{"app":"a"}},
+                "spec":{"containers":[{"name":"app","image":"x","ports":[{"containerPort":80}]}],"dnsPolicy":"None","dnsConfig":{"searches":["corp.example"]}},
+                "status":{"phase":"Running","podIP":"10.0.0.7","podIPs":[{"ip":"10.0.0.7"}]}}]}"#,
+        )
+        .map_err(|e| e.message)
+        .unwrap();
+        let pod = snap.objects.pod("n", "p").unwrap().to_pod();
+        let spec = pod.spec.unwrap();
+        assert_eq!(spec.dns_policy.as_deref(), Some("None"));
+        assert_eq!(
+            spec.dns_config.unwrap().searches.unwrap(),
+            vec!["corp.example"]
+        );
+        assert!(spec.containers.is_empty(), "containers are not kept");
+        assert_eq!(pod.status.unwrap().pod_ip.as_deref(), Some("10.0.0.7"));
+        assert_eq!(pod.metadata.labels.unwrap()["app"], "a");
+        let msg = invalid(
+            r#"{"schema_version":1,"cluster":{},"objects":[{"kind":"Pod","spec":{"dnsPolicy":7}}]}"#,
+        );
+        assert!(msg.starts_with("$.objects[0].spec.dnsPolicy:"), "{msg}");
     }
 
     #[test]

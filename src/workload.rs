@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::Pod;
 
 use crate::emulate::istio::IpFamilies;
 use crate::error::{Error, Result};
-use crate::objects::{Objects, ns_name};
+use crate::objects::{DnsPod, Objects, ns_name};
 use crate::query::QueryName;
 use crate::search::{self, Libc, ResolvConf, SearchLimits};
 use crate::snapshot::{ProxyInfo, ProxyKind};
@@ -89,7 +89,7 @@ impl KubeletDns {
 }
 
 /// Finds the pod `spec` names (`pod/NAME`, `deploy/NAME`, or a bare pod name) in `namespace`.
-pub fn resolve<'a>(objects: &'a Objects, namespace: &str, spec: &str) -> Result<&'a Pod> {
+pub fn resolve<'a>(objects: &'a Objects, namespace: &str, spec: &str) -> Result<&'a DnsPod> {
     let in_ns = || {
         objects
             .pods
@@ -120,7 +120,7 @@ pub fn resolve<'a>(objects: &'a Objects, namespace: &str, spec: &str) -> Result<
 }
 
 /// True when the pod belongs to a ReplicaSet of Deployment `name` (`<name>-<hash>`).
-fn owned_by_deployment(pod: &Pod, name: &str) -> bool {
+fn owned_by_deployment(pod: &DnsPod, name: &str) -> bool {
     pod.metadata.owner_references.iter().flatten().any(|o| {
         o.kind == "ReplicaSet"
             && o.name

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::checks;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::commands::diff::{Asker, capture_live, diff_snapshot};
+use crate::diff::DiffCache;
 use crate::error::{Error, ExitCode, Result};
 use crate::render::check::{self, CheckResult};
 use crate::snapshot::Snapshot;
@@ -23,10 +24,10 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| "default".to_string()),
     };
     let mut results = Vec::new();
-    let cache = crate::diff::DiffCache::default();
     match &args.snapshot {
         Some(path) => {
             let snapshot = Snapshot::load(path)?;
+            let cache = DiffCache::default();
             for expectation in &file.expectations {
                 let report = diff_snapshot(
                     &snapshot,
@@ -74,6 +75,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     false,
                 )
                 .await?;
+                // What a diff caches holds for one capture only.
+                let cache = DiffCache::default();
                 for expectation in expectations {
                     let report = diff_snapshot(
                         &snapshot,

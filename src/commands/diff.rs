@@ -105,7 +105,7 @@ pub async fn capture_live(
 ) -> Result<(Snapshot, Asker)> {
     let (document, asker) =
         capture_document(live, from, namespace, questions, all_namespaces).await?;
-    Ok((Snapshot::from_value(document, "the live capture")?, asker))
+    Ok((Snapshot::from_value(&document, "the live capture")?, asker))
 }
 
 /// Captures `questions` live into a snapshot document.
@@ -177,7 +177,7 @@ pub async fn diff_snapshot(
             let proxy = (snapshot.mesh.kind == MeshKind::Istio)
                 .then(|| snapshot.proxy(namespace, pod_name))
                 .flatten();
-            Some(workload::from_pod(pod, &kubelet, proxy))
+            Some(workload::from_pod(&pod.to_pod(), &kubelet, proxy))
         }
         None => None,
     };

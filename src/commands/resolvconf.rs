@@ -26,7 +26,7 @@ pub async fn run(args: &ResolvconfArgs) -> Result<ExitCode> {
                 .namespace
                 .clone()
                 .unwrap_or_else(|| "default".to_string());
-            let pod = workload::resolve(&snapshot.objects, &namespace, &args.from)?.clone();
+            let pod = workload::resolve(&snapshot.objects, &namespace, &args.from)?.to_pod();
             (pod, snapshot.kubelet_dns())
         }
         None => live_pod(args).await?,
