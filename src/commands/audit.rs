@@ -1,7 +1,9 @@
 //! `meshdig audit`: diff every name a workload can see, in a namespace or the whole cluster, and
 //! summarise the findings by code; Ctrl-C stops with the partial report.
 
+use std::future::Future;
 use std::io::IsTerminal;
+use std::pin::Pin;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -14,33 +16,56 @@ use crate::query::{QueryName, QueryType};
 use crate::render::audit as render;
 use crate::snapshot::{Snapshot, WorkloadRef};
 
-/// Runs the audit and prints its report; Ctrl-C while the cluster is being read ends it at once.
-pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
-    tokio::select! {
-        code = audit(args) => code,
-        _ = tokio::signal::ctrl_c(), if args.snapshot.is_none() => {
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"meshdig: interrupted while reading the cluster; no name was diffed\n");
-            Ok(ExitCode::Interrupted)
-        }
-    }
-}
+/// How many names are diffed between two looks at Ctrl-C: the diff never waits, so the runtime
+/// only notices a signal when the loop gives way.
+const NAMES_BETWEEN_YIELDS: usize = 64;
 
-async fn audit(args: &AuditArgs) -> Result<ExitCode> {
+/// Runs the audit and prints its report. Ctrl-C while the cluster or snapshot is being read ends
+/// it at once; during the diffs, it ends with the partial report.
+pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
+    // One listener for the whole run, so that the phase it arrives in decides what happens.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     let scope = (!args.all_namespaces).then(|| {
         args.namespace
             .clone()
             .unwrap_or_else(|| "default".to_string())
     });
-    let (snapshot, asker, names) = match &args.snapshot {
+    // Biased: the listener must be in place before a snapshot's (synchronous) read begins.
+    let (snapshot, asker, names) = tokio::select! {
+        biased;
+        _ = &mut interrupted => {
+            let what = if args.snapshot.is_some() { "the snapshot" } else { "the cluster" };
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!("meshdig: interrupted while reading {what}; no name was diffed\n").as_bytes(),
+            );
+            return Ok(ExitCode::Interrupted);
+        }
+        read = read(args, scope.as_deref()) => read?,
+    };
+    let cache = crate::diff::DiffCache::default();
+    let report = audit_names(&snapshot, &asker, &names, &cache, interrupted).await?;
+    let text = match args.output {
+        CheckFormat::Text => render::text(&report),
+        CheckFormat::Json => render::json(&report),
+    };
+    super::emit(&text)?;
+    // The process exits next and the system takes the memory back at once; freeing a large
+    // cluster's objects one by one would take a tenth of the whole audit.
+    std::mem::forget((snapshot, cache));
+    Ok(report.exit_code())
+}
+
+/// Reads the snapshot, or captures the cluster live, and lists the names in `scope` (every
+/// namespace when `None`).
+async fn read(args: &AuditArgs, scope: Option<&str>) -> Result<(Snapshot, Asker, Vec<String>)> {
+    match &args.snapshot {
         Some(path) => {
             let snapshot = Snapshot::load(path)?;
-            let names = audit::names(
-                &snapshot.objects,
-                &snapshot.cluster.domain,
-                scope.as_deref(),
-            );
+            let names = audit::names(&snapshot.objects, &snapshot.cluster.domain, scope);
             let asker = Asker::replaying(args.from.clone(), args.namespace.clone());
-            (snapshot, asker, names)
+            Ok((snapshot, asker, names))
         }
         None => {
             // A first capture reads the objects in scope; the second asks every name they define.
@@ -52,7 +77,7 @@ async fn audit(args: &AuditArgs) -> Result<ExitCode> {
                 args.all_namespaces,
             )
             .await?;
-            let names = audit::names(&objects.objects, &objects.cluster.domain, scope.as_deref());
+            let names = audit::names(&objects.objects, &objects.cluster.domain, scope);
             let questions: Vec<(QueryName, QueryType)> = names
                 .iter()
                 .filter_map(|n| QueryName::parse(n).ok())
@@ -66,22 +91,20 @@ async fn audit(args: &AuditArgs) -> Result<ExitCode> {
                 args.all_namespaces,
             )
             .await?;
-            (snapshot, asker, names)
+            Ok((snapshot, asker, names))
         }
-    };
-    let report = audit_names(&snapshot, &asker, &names).await?;
-    let text = match args.output {
-        CheckFormat::Text => render::text(&report),
-        CheckFormat::Json => render::json(&report),
-    };
-    super::emit(&text)?;
-    Ok(report.exit_code())
+    }
 }
 
 /// Diffs each recorded name in turn; Ctrl-C ends the loop and marks the report interrupted.
-async fn audit_names(snapshot: &Snapshot, asker: &Asker, names: &[String]) -> Result<AuditReport> {
+async fn audit_names(
+    snapshot: &Snapshot,
+    asker: &Asker,
+    names: &[String],
+    cache: &crate::diff::DiffCache,
+    mut interrupted: Pin<&mut impl Future<Output = std::io::Result<()>>>,
+) -> Result<AuditReport> {
     let mut report = AuditReport::default();
-    let cache = crate::diff::DiffCache::default();
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(names.len() as u64);
         bar.set_style(
@@ -92,8 +115,6 @@ async fn audit_names(snapshot: &Snapshot, asker: &Asker, names: &[String]) -> Re
     } else {
         ProgressBar::hidden()
     };
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
     let from = asker.from.as_ref().and_then(|spec| {
         crate::workload::resolve(&snapshot.objects, &asker.namespace, spec)
             .ok()
@@ -112,7 +133,10 @@ async fn audit_names(snapshot: &Snapshot, asker: &Asker, names: &[String]) -> Re
                 .proxy(&w.namespace, &w.pod)
                 .is_some_and(|p| p.kind == crate::snapshot::ProxyKind::Sidecar && p.dns_capture)
         });
-    for name in names {
+    for (i, name) in names.iter().enumerate() {
+        if i % NAMES_BETWEEN_YIELDS == 0 {
+            tokio::task::yield_now().await;
+        }
         progress.inc(1);
         let recorded = |source| {
             snapshot
@@ -125,11 +149,12 @@ async fn audit_names(snapshot: &Snapshot, asker: &Asker, names: &[String]) -> Re
         }
         let query = QueryName::parse(name)?;
         let diff = tokio::select! {
-            diff = diff_snapshot(snapshot, asker, &query, QueryType(hickory_proto::rr::RecordType::A), crate::search::Libc::Glibc, None, &cache) => diff?,
+            biased;
             _ = &mut interrupted => {
                 report.interrupted = true;
                 break;
             }
+            diff = diff_snapshot(snapshot, asker, &query, QueryType(hickory_proto::rr::RecordType::A), crate::search::Libc::Glibc, None, cache) => diff?,
         };
         report.add(&diff);
     }

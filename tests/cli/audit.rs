@@ -122,3 +122,63 @@ fn the_text_report_groups_findings_by_code() {
         out.stdout
     );
 }
+
+/// Runs `meshdig audit` under a terminal (util-linux `script`), as a user would, and presses
+/// Ctrl-C once the progress bar shows that names are being diffed.
+#[test]
+fn ctrl_c_during_the_diffs_prints_the_partial_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("cluster.json");
+    let generated = std::process::Command::new("python3")
+        .arg(crate::support::repo().join("benches/gen_snapshot.py"))
+        .args(["--services", "6000", "-o"])
+        .arg(&snapshot)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{generated:?}");
+    // The generator's summary ends with `names=N answers=M`.
+    let summary = String::from_utf8_lossy(&generated.stderr);
+    let names: u64 = summary
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("names="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no name count in {summary}"));
+    let report = dir.path().join("report.json");
+    let command = format!(
+        "'{}' audit -A --from pod/checkout-6f7d9c8b4-x2k4q -n ns-0000 --snapshot '{}' -o json > '{}'",
+        assert_cmd::cargo::cargo_bin("meshdig").display(),
+        snapshot.display(),
+        report.display()
+    );
+    let mut terminal = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut screen = Vec::new();
+    let mut output = terminal.stdout.take().unwrap();
+    while !String::from_utf8_lossy(&screen).contains(" names") {
+        let mut chunk = [0u8; 4096];
+        let n = std::io::Read::read(&mut output, &mut chunk).unwrap();
+        assert!(n > 0, "meshdig ended before showing progress: {screen:?}");
+        screen.extend_from_slice(&chunk[..n]);
+    }
+    let mut keyboard = terminal.stdin.take().unwrap();
+    std::io::Write::write_all(&mut keyboard, b"\x03").unwrap();
+    std::io::Read::read_to_end(&mut output, &mut screen).unwrap();
+    let status = terminal.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&screen)
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true, "{report:#}");
+    let diffed = report["totals"]["names"].as_u64().unwrap();
+    assert!(
+        diffed > 0 && diffed < names,
+        "some but not all of the {names} names are in the partial report: {diffed}"
+    );
+}
