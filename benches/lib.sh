@@ -125,3 +125,29 @@ bench_machine() {
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "$(nproc) CPUs ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
 }
+
+# bench_udp_watch FILE: until killed (TERM), writes "EPOCH_SECONDS IN_DATAGRAMS RCVBUF_ERRORS" to FILE
+# once at start and then each time the UDP counters of this network namespace (/proc/net/snmp)
+# change, polling every 2 ms. Run it in the background around a run whose only UDP traffic is the
+# one measured: the second line is then the first datagram (within 2 ms) and the last line the last.
+bench_udp_watch() {
+  exec python3 - "$1" <<'PY'
+import signal, sys, time
+out = open(sys.argv[1], "w", encoding="utf-8")
+def stop(*_):
+    out.close()
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+def counters():
+    with open("/proc/net/snmp", encoding="ascii") as f:
+        head, values = [line.split() for line in f if line.startswith("Udp:")][:2]
+    return values[head.index("InDatagrams")], values[head.index("RcvbufErrors")]
+last = None
+while True:
+    now = counters()
+    if now != last:
+        out.write(f"{time.time():.6f} {now[0]} {now[1]}\n")
+        last = now
+    time.sleep(0.002)
+PY
+}

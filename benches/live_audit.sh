@@ -36,11 +36,11 @@ pod=checkout-6f7d9c8b4-x2k4q
 
 work=${WORKDIR:-$(mktemp -d)}
 mkdir -p "$work"
-API_PID= KNOT_PID= DNSMASQ_PID=
+API_PID= KNOT_PID= DNSMASQ_PID= WATCH_PID=
 cleanup() {
   set +e
   local pid
-  for pid in $API_PID $KNOT_PID $DNSMASQ_PID; do
+  for pid in $WATCH_PID $API_PID $KNOT_PID $DNSMASQ_PID; do
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
@@ -51,6 +51,8 @@ trap cleanup EXIT
 echo "generating $services Services ..." >&2
 python3 benches/gen_snapshot.py --services "$services" -o "$work/snapshot.json" --live "$work/live" 2>"$work/gen.txt"
 names=$(wc -l <"$work/live/names.txt")
+# dnsmasq forwards to Knot every name it holds no host record for: two more datagrams each.
+forwarded=$(( names - $(cut -d= -f2 "$work/live/dnsmasq.hosts.conf" | cut -d, -f1 | sort -u | wc -l) ))
 mapfile -t all_names <"$work/live/names.txt"   # one command line (about 45 bytes a name)
 
 python3 benches/fake_api.py "$work/snapshot.json" --port-file "$work/api.port" --log "$work/api.log" &
@@ -85,7 +87,6 @@ results="$work/results.tsv"
 : >"$results"
 
 now() { date +%s.%N; }
-ndsz_times() { grep -c ' /debug/ndsz' "$work/api.log" 2>/dev/null || true; }
 last_ndsz() { grep ' /debug/ndsz' "$work/api.log" | tail -1 | cut -d' ' -f1; }
 
 # dnsperf LABEL: one run per server, and one on both at once; "label server qps lost".
@@ -105,16 +106,34 @@ for label in knot dnsmasq both-knot both-dnsmasq; do
   printf 'dnsperf\t%s\t%s\t%s\n' "$label" "$(qps "$work/dnsperf-$label.txt")" "$(lost "$work/dnsperf-$label.txt")" >>"$results"
 done
 
+# watched CMD...: runs CMD with the UDP counters watched into $work/udp.txt; sets started, ended, rc.
+watched() {
+  rm -f "$work/udp.txt"
+  bench_udp_watch "$work/udp.txt" &
+  WATCH_PID=$!
+  for _ in $(seq 1 100); do [ -s "$work/udp.txt" ] && break; sleep 0.01; done
+  started=$(now)
+  rc=0
+  "$@" || rc=$?
+  ended=$(now)
+  sleep 0.05
+  kill "$WATCH_PID" 2>/dev/null || true
+  wait "$WATCH_PID" 2>/dev/null || true
+  WATCH_PID=
+}
+# "first_datagram last_datagram datagrams rcvbuf_errors" of the last watched run (0 0 0 0 without traffic).
+udp_phase() {
+  awk 'NR == 1 {in0 = $2; err0 = $3} NR == 2 {first = $1} {last = $1; in1 = $2; err1 = $3}
+       END {if (NR < 2) print "0 0 0 0"; else printf "%s %s %d %d\n", first, last, in1 - in0, err1 - err0}' "$work/udp.txt"
+}
+
 audit_timed_out=0
 for c in $concurrency; do
   echo "meshdig snapshot, --concurrency $c ..." >&2
-  start=$(now)
-  rc=0
-  "$MESHDIG" snapshot "${all_names[@]}" -t A "${live[@]}" --concurrency "$c" \
-    -o "$work/captured-$c.json" 2>"$work/snapshot-$c.err" || rc=$?
-  end=$(now)
+  watched "$MESHDIG" snapshot "${all_names[@]}" -t A "${live[@]}" --concurrency "$c" \
+    -o "$work/captured-$c.json" 2>"$work/snapshot-$c.err"
   asked=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); a=d['answers']; print(len(a), sum(1 for x in a if 'error' in x))" "$work/captured-$c.json" 2>/dev/null || echo "0 0")
-  printf 'snapshot\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$start" "$(last_ndsz)" "$end" "$rc" "$asked" >>"$results"
+  printf 'snapshot\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$started" "$ended" "$rc" "$(udp_phase)" "$asked" "$(last_ndsz)" >>"$results"
   tail -1 "$results" >&2
 
   if [ "$audit_timed_out" = 1 ]; then
@@ -122,28 +141,23 @@ for c in $concurrency; do
     continue
   fi
   echo "meshdig audit -A, --concurrency $c (stopped after $limit s) ..." >&2
-  before=$(ndsz_times)
-  start=$(now)
-  rc=0
-  /usr/bin/time -f '%M' -o "$work/audit-$c.rss" timeout --foreground -s INT -k 5 "$limit" \
-    "$MESHDIG" audit -A "${live[@]}" --concurrency "$c" -o json >"$work/audit-$c.json" 2>"$work/audit-$c.err" || rc=$?
-  end=$(now)
-  second_ndsz=$(grep ' /debug/ndsz' "$work/api.log" | sed -n "$((before + 2))p" | cut -d' ' -f1)
+  watched /usr/bin/time -f '%M' -o "$work/audit-$c.rss" timeout --foreground -s INT -k 5 "$limit" \
+    "$MESHDIG" audit -A "${live[@]}" --concurrency "$c" -o json >"$work/audit-$c.json" 2>"$work/audit-$c.err"
   totals=$(python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['totals']; print(t['names'], t['not_recorded'], t['discrepancy'], t['incomplete'])" "$work/audit-$c.json" 2>/dev/null || echo "0 0 0 0")
-  printf 'audit\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$start" "${second_ndsz:-0}" "$end" "$rc" "$(tail -1 "$work/audit-$c.rss")" "$totals" >>"$results"
+  printf 'audit\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$started" "$ended" "$rc" "$(udp_phase)" "$(tail -1 "$work/audit-$c.rss")" "$totals" "$(last_ndsz)" >>"$results"
   tail -1 "$results" >&2
   case $rc in 124|137|130) audit_timed_out=1 ;; esac
 done
 
 echo "Machine: $(bench_machine); $("$MESHDIG" --version); $(dnsperf -h 2>&1 | grep -m1 Version); $(knotd --version | head -1); $(dnsmasq --version | head -1 | cut -d' ' -f1-3)."
-echo "Cluster: $services Services ($(cat "$work/gen.txt")); $names names, each asked as A of 2 layers (kube-dns = Knot, sidecar = dnsmasq)."
+echo "Cluster: $services Services ($(cat "$work/gen.txt")); $names names, each asked as A of 2 layers (kube-dns = Knot, sidecar = dnsmasq): $((2 * names)) questions a run; dnsmasq forwards $forwarded of its names to Knot, so a run without retries receives $((4 * names + 2 * forwarded)) UDP datagrams."
 echo "Commands: \`meshdig snapshot NAME... -t A --from pod/$pod -n ns-0000 --kubeconfig K --kube-dns 127.0.0.1:KNOT --sidecar 127.0.0.1:DNSMASQ --control-plane http://127.0.0.1:API --concurrency C -o F\` (all $names names on its command line); \`meshdig audit -A\` with the same live flags under \`timeout --foreground -s INT -k 5 $limit\`; \`dnsperf -s 127.0.0.1 -p PORT -d queries.txt -l $duration\` (the same $names questions, defaults otherwise: 1 client, 100 outstanding, no rate limit)."
 echo
-python3 - "$results" "$names" "$limit" <<'EOF'
+python3 - "$results" "$names" "$limit" "$forwarded" <<'EOF'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-names, limit = int(sys.argv[2]), float(sys.argv[3])
-queries = 2 * names
+names, limit, forwarded = int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+questions = 2 * names
 perf = {r[1]: (float(r[2] or 0), r[3]) for r in rows if r[0] == "dnsperf"}
 both = perf["both-knot"][0] + perf["both-dnsmasq"][0]
 print("| dnsperf | queries/s | lost |")
@@ -155,28 +169,52 @@ for label, text in [("knot", "Knot alone"), ("dnsmasq", "dnsmasq alone"),
     print(f"| {text} | {q:,.0f} | {lost} |")
 print(f"| **both servers at once (sum)** | **{both:,.0f}** | |")
 print()
-print("| meshdig, --concurrency | snapshot: wall | snapshot: query phase | snapshot: queries/s (phase) | answers (errors) | audit -A: wall | audit -A: queries/s (names × 2 / wall) | audit peak RSS | audit vs dnsperf both (target ≥ 0.5) |")
+
+
+def phases(r):
+    """(wall, before the first datagram, query phase, after the last datagram, "datagrams (drops)")."""
+    start, end = float(r[2]), float(r[3])
+    first, last, seen, drops = r[5].split()
+    first, last = float(first), float(last)
+    udp = f"{int(seen):,} ({drops})"
+    if first == 0:
+        return end - start, None, None, None, udp
+    return end - start, first - start, last - first, end - last, udp
+
+
+print("| `meshdig snapshot`, --concurrency | wall | before the questions | query phase | questions/s in the query phase | vs dnsperf, both servers | after the last answer | answers (errors) | UDP datagrams received (drops) |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-snaps = {r[1]: r for r in rows if r[0] == "snapshot"}
-audits = {r[1]: r for r in rows if r[0] == "audit"}
-for c, s in snaps.items():
-    start, ndsz, end = float(s[2]), float(s[3] or s[2]), float(s[4])
-    answers, errors = s[6].split()
-    phase = end - ndsz
-    snap = f"{end - start:.2f} s | {phase:.2f} s | {queries / phase:,.0f} | {answers} ({errors})"
-    a = audits.get(c)
-    if a is None or a[2] == "skipped":
-        audit = "not run (an earlier run was stopped) | - | - | -"
-    else:
-        start, end, rc, rss = float(a[2]), float(a[4]), a[5], int(a[6]) / 1024
-        diffed = int(a[7].split()[0])
-        if rc in ("124", "137", "130") or diffed == 0:
-            audit = f"> {limit:.0f} s (stopped) | < {queries / limit:,.0f} | {rss:.0f} MB | MISS"
-        else:
-            wall = end - start
-            rate = queries / wall
-            ratio = rate / both
-            audit = (f"{wall:.2f} s | {rate:,.0f} | {rss:.0f} MB | "
-                     f"{ratio:.2f} {'PASS' if ratio >= 0.5 else 'MISS'}")
-    print(f"| {c} | {snap} | {audit} |")
+for r in rows:
+    if r[0] != "snapshot":
+        continue
+    wall, before, phase, after, drops = phases(r)
+    answers, errors = r[6].split()
+    if phase is None:
+        print(f"| {r[1]} | {wall:.2f} s | no DNS traffic (exit {r[4]}) | | | | | {answers} ({errors}) | |")
+        continue
+    rate = questions / phase
+    print(f"| {r[1]} | {wall:.2f} s | {before:.2f} s | {phase:.2f} s | {rate:,.0f} | {rate / both:.2f} "
+          f"| {after:.2f} s | {answers} ({errors}) | {drops} |")
+print()
+print("| `meshdig audit -A`, --concurrency | wall | before the questions | query phase | questions/s in the query phase | vs dnsperf, both servers (target ≥ 0.5) | diff phase (after the last answer) | whole run: questions / wall | peak RSS | names diffed (discrepancy, incomplete) | UDP datagrams received (drops) |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    if r[0] != "audit":
+        continue
+    if r[2] == "skipped":
+        print(f"| {r[1]} | not run (an earlier run was stopped) | | | | | | | | | |")
+        continue
+    wall, before, phase, after, drops = phases(r)
+    rss = int(r[6]) / 1024 if r[6].isdigit() else 0
+    diffed, _, discrepancy, incomplete = r[7].split()
+    stopped = r[4] in ("124", "137", "130") or diffed == "0"
+    if phase is None:
+        print(f"| {r[1]} | {wall:.2f} s | no DNS traffic (exit {r[4]}) | | | MISS | | | {rss:.0f} MB | {diffed} | |")
+        continue
+    rate = questions / phase
+    verdict = "PASS" if rate / both >= 0.5 else "MISS"
+    diff = f"> {after:.0f} s (stopped at {limit:.0f} s)" if stopped else f"{after:.2f} s"
+    whole = "-" if stopped else f"{questions / wall:,.0f}"
+    print(f"| {r[1]} | {wall:.2f} s | {before:.2f} s | {phase:.2f} s | {rate:,.0f} | {rate / both:.2f} {verdict} "
+          f"| {diff} | {whole} | {rss:.0f} MB | {diffed} ({discrepancy}, {incomplete}) | {drops} |")
 EOF
