@@ -15,11 +15,16 @@
 #
 # Measured, for each --concurrency:
 #   - `meshdig snapshot NAME... -t A`: the capture alone (API reads, every name asked of both layers,
-#     the file written); its query phase runs from istiod's /debug/ndsz request (sent when the
-#     questions start) to the process's exit;
+#     the file written);
 #   - `meshdig audit -A`: the whole live audit (two captures, then every name diffed), stopped after
 #     TIMEOUT seconds (default 600);
 # and dnsperf for DURATION seconds (default 10) against Knot, dnsmasq, and both at once.
+# Each meshdig run is cut into three phases by this network namespace's UDP counters (/proc/net/snmp,
+# polled every 2 ms; the only UDP traffic during a run is meshdig's questions and dnsmasq's forwards
+# to Knot): before the first datagram (API reads and set-up), the query phase (first to last
+# datagram), and after the last datagram (writing the file, or the audit's diff). meshdig's rate is
+# its questions (2 per name, one per layer) over the query phase; the datagrams received are
+# checked against the count a run without retries gives.
 # Needs knot, dnsmasq, knot-dnsutils (kdig), dnsperf and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,6 +100,7 @@ perf_one() {
 }
 qps() { awk '/Queries per second/ {print $4}' "$1"; }
 lost() { awk '/Queries lost/ {print $3}' "$1"; }
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "dnsperf ..." >&2
 perf_one knot "$KNOT_PORT"
 perf_one dnsmasq "$DNSMASQ_PORT"
@@ -149,7 +155,7 @@ for c in $concurrency; do
   case $rc in 124|137|130) audit_timed_out=1 ;; esac
 done
 
-echo "Machine: $(bench_machine); $("$MESHDIG" --version); $(dnsperf -h 2>&1 | grep -m1 Version); $(knotd --version | head -1); $(dnsmasq --version | head -1 | cut -d' ' -f1-3)."
+echo "Machine: $(bench_machine), load average $load before the runs; $("$MESHDIG" --version); $(dnsperf -h 2>&1 | grep -m1 Version); $(knotd --version | head -1); $(dnsmasq --version | head -1 | cut -d' ' -f1-3)."
 echo "Cluster: $services Services ($(cat "$work/gen.txt")); $names names, each asked as A of 2 layers (kube-dns = Knot, sidecar = dnsmasq): $((2 * names)) questions a run; dnsmasq forwards $forwarded of its names to Knot, so a run without retries receives $((4 * names + 2 * forwarded)) UDP datagrams."
 echo "Commands: \`meshdig snapshot NAME... -t A --from pod/$pod -n ns-0000 --kubeconfig K --kube-dns 127.0.0.1:KNOT --sidecar 127.0.0.1:DNSMASQ --control-plane http://127.0.0.1:API --concurrency C -o F\` (all $names names on its command line); \`meshdig audit -A\` with the same live flags under \`timeout --foreground -s INT -k 5 $limit\`; \`dnsperf -s 127.0.0.1 -p PORT -d queries.txt -l $duration\` (the same $names questions, defaults otherwise: 1 client, 100 outstanding, no rate limit)."
 echo
