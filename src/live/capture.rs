@@ -3,7 +3,7 @@
 //!
 //! The number of API requests depends on the namespaces involved, not on the number of questions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -164,16 +164,17 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         proxies.push(entry);
     }
     let any_sidecar = pod.as_ref().is_some_and(mesh::in_mesh);
+    // The lists are moved in: `json!` would copy them.
     let mut snapshot = json!({
         "schema_version": SCHEMA_VERSION,
         "description": format!("captured live from {}", reader.kube().server),
         "captured_at": jiff::Timestamp::now().to_string(),
         "cluster": { "domain": request.domain },
         "mesh": mesh::mesh_entry(&infrastructure.istiods, any_sidecar),
-        "objects": objects,
-        "proxies": proxies,
-        "answers": answers,
     });
+    snapshot["objects"] = Value::Array(objects);
+    snapshot["proxies"] = Value::Array(proxies);
+    snapshot["answers"] = Value::Array(answers);
     if !object_errors.is_empty() {
         snapshot["object_errors"] = json!(object_errors);
     }
@@ -233,8 +234,9 @@ fn questions_to_ask(
     conf: &ResolvConf,
 ) -> Vec<(String, QueryType)> {
     let mut asked: Vec<(String, QueryType)> = Vec::new();
+    let mut seen: HashSet<(String, QueryType)> = HashSet::new();
     let mut push = |fqdn: String, rtype: QueryType| {
-        if !asked.contains(&(fqdn.clone(), rtype)) {
+        if seen.insert((fqdn.clone(), rtype)) {
             asked.push((fqdn, rtype));
         }
     };

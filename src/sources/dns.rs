@@ -81,29 +81,11 @@ impl DnsClient {
 
     /// Asks `fqdn`/`rtype` and returns the answer as `source`'s result; failures are per-source errors.
     pub async fn ask(&self, source: SourceKind, fqdn: &str, rtype: RecordType) -> SourceResult {
-        self.result(source, self.exchange_timed(fqdn, rtype, true).await)
-    }
-
-    /// The source result of one exchange: the answer with its round-trip time, or the error.
-    fn result(
-        &self,
-        source: SourceKind,
-        exchanged: Result<(Message, Duration), String>,
-    ) -> SourceResult {
-        let (outcome, rtt_ms) = match exchanged {
-            Ok((message, rtt)) => (
-                Outcome::Answered(answer_of(&message)),
-                Some((rtt.as_secs_f64() * 10_000.0).round() / 10.0),
-            ),
-            Err(error) => (Outcome::Error(error), None),
-        };
-        SourceResult {
+        source_result(
             source,
-            outcome,
-            origin: None,
-            rtt_ms,
-            transport: Some(self.transport.to_string()),
-        }
+            self.transport,
+            self.exchange_timed(fqdn, rtype, true).await,
+        )
     }
 
     /// Sends the question; a truncated UDP answer is the caller's to retry over TCP.
@@ -144,23 +126,26 @@ impl DnsClient {
     }
 }
 
-/// Asks `addr` over UDP, and again over TCP when the answer is truncated, as stub resolvers do.
-pub async fn ask_address(
+/// The source result of one exchange over `transport`: the answer with its round-trip time, or
+/// the error.
+pub fn source_result(
     source: SourceKind,
-    addr: SocketAddr,
-    fqdn: &str,
-    rtype: RecordType,
-    timeout: Duration,
+    transport: &str,
+    exchanged: Result<(Message, Duration), String>,
 ) -> SourceResult {
-    let udp = DnsClient::udp(addr, timeout);
-    match udp.exchange_timed(fqdn, rtype, true).await {
-        Ok((message, _)) if message.metadata.truncation => {
-            match DnsClient::tcp(addr, timeout).await {
-                Ok(tcp) => tcp.ask(source, fqdn, rtype).await,
-                Err(error) => SourceResult::new(source, Outcome::Error(error), None),
-            }
-        }
-        exchanged => udp.result(source, exchanged),
+    let (outcome, rtt_ms) = match exchanged {
+        Ok((message, rtt)) => (
+            Outcome::Answered(answer_of(&message)),
+            Some((rtt.as_secs_f64() * 10_000.0).round() / 10.0),
+        ),
+        Err(error) => (Outcome::Error(error), None),
+    };
+    SourceResult {
+        source,
+        outcome,
+        origin: None,
+        rtt_ms,
+        transport: Some(transport.to_string()),
     }
 }
 

@@ -8,8 +8,9 @@ use tokio::sync::Mutex;
 
 use crate::live::forward::{ErrorWatch, Forwards};
 use crate::model::{Outcome, SourceKind, SourceResult};
-use crate::sources::dns::{DnsClient, ask_address, human};
+use crate::sources::dns::{DnsClient, human};
 use crate::sources::istiod::{NdszReply, fetch_ndsz, ndsz_path};
+use crate::sources::udp::UdpExchanger;
 use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
 use crate::workload::Workload;
 
@@ -38,6 +39,8 @@ pub struct LiveResolver<'a> {
     forwards: &'a Forwards,
     timeout: Duration,
     connection: Mutex<Option<(DnsClient, ForwardErrors)>>,
+    /// The socket to a [`DnsEndpoint::Address`], opened on first use and kept for the run.
+    udp: std::sync::OnceLock<Result<UdpExchanger, String>>,
 }
 
 impl<'a> LiveResolver<'a> {
@@ -53,6 +56,7 @@ impl<'a> LiveResolver<'a> {
             forwards,
             timeout,
             connection: Mutex::new(None),
+            udp: std::sync::OnceLock::new(),
         }
     }
 
@@ -70,14 +74,13 @@ impl Resolver for LiveResolver<'_> {
         let (namespace, pod, port) = match &self.endpoint {
             DnsEndpoint::Unavailable(why) => return self.error(why.clone()),
             DnsEndpoint::Address(addr) => {
-                return ask_address(
-                    self.kind,
-                    *addr,
-                    question.fqdn,
-                    question.rtype,
-                    self.timeout,
-                )
-                .await;
+                return match self
+                    .udp
+                    .get_or_init(|| UdpExchanger::bind(*addr, self.timeout))
+                {
+                    Ok(udp) => udp.ask(self.kind, question.fqdn, question.rtype).await,
+                    Err(why) => self.error(why.clone()),
+                };
             }
             DnsEndpoint::Pod {
                 namespace,

@@ -5,6 +5,7 @@ pub mod dns;
 pub mod istiod;
 pub mod live;
 pub mod recorded;
+pub mod udp;
 
 use hickory_proto::rr::RecordType;
 use serde_json::Value;

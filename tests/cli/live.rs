@@ -716,6 +716,45 @@ fn sources_given_as_addresses_are_asked_directly() {
 }
 
 #[test]
+fn a_layer_given_as_an_address_fails_alone() {
+    let cluster = LiveCluster::start(healthy());
+    let kube_dns = cluster.kube_dns.addr().to_string();
+    // A UDP port nobody listens on: the host says so (ICMP port unreachable).
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let closed_addr = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let (doc, code) = cluster.diff(
+        "reviews",
+        &[
+            "--kube-dns",
+            &kube_dns,
+            "--sidecar",
+            &closed_addr,
+            "--timeout",
+            "2s",
+        ],
+    );
+    assert_source_error(&doc, code, "sidecar", "refused");
+    assert_eq!(source(&doc, "kube-dns")["status"], "answered", "{doc:#}");
+    // A UDP socket that reads and never replies: each question times out on its own.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let silent_addr = silent.local_addr().unwrap().to_string();
+    let (doc, code) = cluster.diff(
+        "reviews",
+        &[
+            "--kube-dns",
+            &kube_dns,
+            "--sidecar",
+            &silent_addr,
+            "--timeout",
+            "1s",
+        ],
+    );
+    assert_source_error(&doc, code, "sidecar", "no answer within 1 s");
+    drop(silent);
+}
+
+#[test]
 fn kubeconfig_list_context_and_namespace_follow_kubectl() {
     let cluster = LiveCluster::start(healthy());
     // KUBECONFIG lists two files; the first's current context (its own cluster) points nowhere useful.
