@@ -101,9 +101,7 @@ impl DnsClient {
         rtype: RecordType,
         recursion_desired: bool,
     ) -> Result<(Message, Duration), String> {
-        let name = Name::from_ascii(fqdn).map_err(|e| format!("cannot encode {fqdn}: {e}"))?;
-        let mut query = Query::query(name, rtype);
-        query.set_query_class(DNSClass::IN);
+        let query = question(fqdn, rtype)?;
         let mut options = DnsRequestOptions::default();
         options.recursion_desired = recursion_desired;
         let started = Instant::now();
@@ -124,6 +122,14 @@ impl DnsClient {
     pub fn transport(&self) -> &'static str {
         self.transport
     }
+}
+
+/// The question section for `fqdn`/`rtype`, class IN.
+pub fn question(fqdn: &str, rtype: RecordType) -> Result<Query, String> {
+    let name = Name::from_ascii(fqdn).map_err(|e| format!("cannot encode {fqdn}: {e}"))?;
+    let mut query = Query::query(name, rtype);
+    query.set_query_class(DNSClass::IN);
+    Ok(query)
 }
 
 /// The source result of one exchange over `transport`: the answer with its round-trip time, or

@@ -14,13 +14,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{DnsRequest, DnsRequestOptions, Message, Query};
-use hickory_proto::rr::{DNSClass, Name, RecordType};
+use hickory_proto::rr::RecordType;
 use tokio::net::UdpSocket;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::model::{Outcome, SourceKind, SourceResult};
-use crate::sources::dns::{DnsClient, human, source_result};
+use crate::sources::dns::{DnsClient, human, question, source_result};
 
 /// The largest DNS message over UDP (with EDNS, a server may send up to 65,535 bytes).
 const MAX_DATAGRAM: usize = 65_535;
@@ -92,9 +92,10 @@ impl UdpExchanger {
 
     /// Sends one question (with EDNS, as dig does) and waits for its reply and round-trip time.
     async fn exchange(&self, fqdn: &str, rtype: RecordType) -> Result<(Message, Duration), String> {
-        let name = Name::from_ascii(fqdn).map_err(|e| format!("cannot encode {fqdn}: {e}"))?;
-        let mut query = Query::query(name, rtype);
-        query.set_query_class(DNSClass::IN);
+        if self.reader.is_finished() {
+            return Err(format!("the UDP reader for {} stopped", self.server));
+        }
+        let query = question(fqdn, rtype)?;
         let (mut message, _) =
             DnsRequest::from_query(query.clone(), DnsRequestOptions::default()).into_parts();
         let (reply, replied) = oneshot::channel();
@@ -180,7 +181,9 @@ impl Drop for Registered<'_> {
 }
 
 /// Hands each datagram from the server to the question it answers. An error on the connected
-/// socket (the server's host said nobody listens on the port) fails every question then waiting.
+/// socket fails every question then waiting: "connection refused" (the server's host said nobody
+/// listens on the port) is said of those questions only; any other error ends the reader, and later
+/// questions fail at once.
 async fn read_replies(socket: Arc<UdpSocket>, pending: Pending, server: SocketAddr) {
     let mut buffer = vec![0u8; MAX_DATAGRAM];
     loop {
@@ -208,6 +211,9 @@ async fn read_replies(socket: Arc<UdpSocket>, pending: Pending, server: SocketAd
                 for waiting in waiting {
                     let _ = waiting.reply.send(Err(why.clone()));
                 }
+                if e.kind() != std::io::ErrorKind::ConnectionRefused {
+                    return;
+                }
             }
         }
     }
@@ -225,6 +231,7 @@ fn same_question(asked: &Query, replied: Option<&Query>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hickory_proto::rr::Name;
 
     fn wait(
         pending: &Pending,
