@@ -189,6 +189,15 @@ pub struct NameInfo {
     pub shortname: String,
     #[serde(default)]
     pub namespace: String,
+    /// Further names of a Kubernetes entry the agent answers (`alt_hosts`, deprecated upstream but
+    /// still read by the agent), e.g. `svc.ns.svc.clusterset.local`.
+    #[serde(
+        default,
+        rename = "altHosts",
+        alias = "alt_hosts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub alt_hosts: Vec<String>,
 }
 
 /// Which pod asked a recorded question.

@@ -310,6 +310,7 @@ fn add_service(
                                 registry: KUBERNETES_REGISTRY.to_string(),
                                 shortname: format!("{hostname}.{name}"),
                                 namespace: namespace.to_string(),
+                                ..NameInfo::default()
                             },
                         );
                         built.provenance.insert(
@@ -364,6 +365,7 @@ fn insert_kubernetes(
             registry: KUBERNETES_REGISTRY.to_string(),
             shortname: name.to_string(),
             namespace: namespace.to_string(),
+            ..NameInfo::default()
         });
     for ip in &ips {
         let text = ip.to_string();
@@ -543,7 +545,8 @@ fn join(ips: &[IpAddr]) -> String {
 pub enum Match {
     /// The question is the host or one of its aliases (`name.`, `name.ns.`, `name.ns.svc.`, FQDN).
     Exact,
-    /// The question is an alias plus the first search domain: answered with a CNAME to the alias.
+    /// The question is an alias (or wildcard host) plus the first search domain: answered with a
+    /// CNAME to the alias.
     SearchCname { alias: String },
     /// The question matched a wildcard ServiceEntry host.
     Wildcard { pattern: String },
@@ -558,12 +561,17 @@ pub struct LocalAnswer {
     pub matched: Match,
 }
 
-/// The agent's lookup structure for one proxy: every alias of every table host.
+/// The agent's lookup structure for one proxy, built as istio-agent's `UpdateLookupTable` builds
+/// it (istio/istio `pkg/dns/client/dns.go`: `BuildAlternateHosts`, `generateAltHosts`,
+/// `buildDNSAnswers`).
 pub struct AgentTable {
     table: Arc<NameTable>,
-    /// Every alias and the table key it resolves to.
+    /// Every alias of every host (the agent's `name4`/`name6` keys) and the table key whose
+    /// addresses it answers with.
     aliases: HashMap<String, String>,
-    search_domain: Option<String>,
+    /// Every alias plus the first search domain that is not itself an alias of the same host (the
+    /// agent's `cname` table), and the alias it is a CNAME to.
+    cnames: HashMap<String, String>,
 }
 
 impl AgentTable {
@@ -574,95 +582,91 @@ impl AgentTable {
         domain: &str,
         search_domain: Option<&str>,
     ) -> Self {
-        let proxy_domain = format!(".svc.{}", domain.trim_end_matches('.'));
+        let proxy_domain = format!("svc.{}", domain.trim_end_matches('.'));
+        let search = search_domain.map(|s| s.trim_end_matches('.').to_ascii_lowercase());
         let mut aliases = HashMap::new();
+        let mut cnames = HashMap::new();
         for (host, info) in table.iter() {
-            let host_key = host.clone();
-            aliases.insert(canonical_name(host), host_key.clone());
-            let kubernetes = info.registry == KUBERNETES_REGISTRY
-                && !info.shortname.is_empty()
-                && !info.namespace.is_empty()
-                && host.trim_end_matches('.').ends_with(&proxy_domain);
-            if kubernetes {
-                let short = info.shortname.to_ascii_lowercase();
-                let ns = info.namespace.to_ascii_lowercase();
-                aliases
-                    .entry(format!("{short}.{ns}."))
-                    .or_insert_with(|| host_key.clone());
-                aliases
-                    .entry(format!("{short}.{ns}.svc."))
-                    .or_insert_with(|| host_key.clone());
-                if ns == namespace {
-                    aliases.entry(format!("{short}.")).or_insert(host_key);
+            // The agent skips entries without a parseable address (`BuildAlternateHosts`).
+            if !info.ips.iter().any(|ip| ip.parse::<IpAddr>().is_ok()) {
+                continue;
+            }
+            let alt_hosts = alt_hosts(host, info, namespace, &proxy_domain);
+            for alias in &alt_hosts {
+                aliases.entry(alias.clone()).or_insert_with(|| host.clone());
+                let Some(search) = &search else { continue };
+                let expanded = format!("{alias}{search}.");
+                if !alt_hosts.contains(&expanded) {
+                    cnames.entry(expanded).or_insert_with(|| alias.clone());
                 }
             }
         }
         Self {
             table,
             aliases,
-            search_domain: search_domain.map(|s| s.trim_end_matches('.').to_ascii_lowercase()),
+            cnames,
         }
     }
 
-    /// The agent's local answer to `fqdn`, or `None` when it forwards the query upstream unchanged.
+    /// The agent's local answer to `fqdn`, or `None` when it forwards the query upstream unchanged
+    /// (`ServeDNS` and `lookupHost`).
     pub fn lookup(&self, fqdn: &str, rtype: RecordType) -> Option<LocalAnswer> {
         if !matches!(rtype, RecordType::A | RecordType::AAAA) {
             return None;
         }
-        let fqdn = canonical_name(fqdn);
-        if let Some(host) = self.aliases.get(&fqdn) {
-            return Some(self.local(host, &fqdn, rtype, Match::Exact, None));
+        let question = canonical_name(fqdn);
+        let (known, pattern) = if self.knows(&question) {
+            (question.clone(), None)
+        } else {
+            let pattern = self.wildcard(&question)?;
+            (pattern.clone(), Some(pattern))
+        };
+        // The CNAME table is looked up first: an expanded name answers through its alias.
+        let cname = self.cnames.get(&known);
+        let target = cname.unwrap_or(&known);
+        let host = self.aliases.get(target)?;
+        // A wildcard's addresses are owned by the question, unless a CNAME led to the pattern.
+        let owner = match (&pattern, cname) {
+            (Some(_), None) => &question,
+            _ => target,
+        };
+        let mut records = self.addresses(host, owner, rtype);
+        if let (Some(alias), false) = (cname, records.is_empty()) {
+            records.insert(0, Record::new(&question, "CNAME", MESH_TTL, alias.clone()));
         }
-        if let Some(search) = &self.search_domain {
-            let suffix = format!(".{search}.");
-            if let Some(base) = fqdn
-                .strip_suffix(&suffix)
-                .filter(|b| !b.is_empty() && !b.ends_with(&format!(".{search}")))
-            {
-                let alias = format!("{base}.");
-                let found = self
-                    .aliases
-                    .get(&alias)
-                    .map(|h| (h.clone(), None))
-                    .or_else(|| self.wildcard(&alias).map(|(h, p)| (h, Some(p))));
-                if let Some((host, _)) = found {
-                    let cname = Some((fqdn.clone(), alias.clone()));
-                    return Some(self.local(
-                        &host,
-                        &alias,
-                        rtype,
-                        Match::SearchCname {
-                            alias: alias.clone(),
-                        },
-                        cname,
-                    ));
-                }
-            }
-        }
-        let (host, pattern) = self.wildcard(&fqdn)?;
-        Some(self.local(&host, &fqdn, rtype, Match::Wildcard { pattern }, None))
-    }
-
-    fn wildcard(&self, fqdn: &str) -> Option<(String, String)> {
-        let labels: Vec<&str> = fqdn.trim_end_matches('.').split('.').collect();
-        (1..labels.len()).find_map(|i| {
-            let pattern = format!("*.{}.", labels[i..].join("."));
-            self.aliases.get(&pattern).map(|h| (h.clone(), pattern))
+        let matched = match (cname, pattern) {
+            (Some(alias), _) => Match::SearchCname {
+                alias: alias.clone(),
+            },
+            (None, Some(pattern)) => Match::Wildcard { pattern },
+            (None, None) => Match::Exact,
+        };
+        Some(LocalAnswer {
+            answer: Answer::records(records, true),
+            host: host.clone(),
+            matched,
         })
     }
 
-    /// Builds the answer for `host`: records named `owner`, chained behind a CNAME when asked through
-    /// the search-domain shortcut; NODATA (and no CNAME) when the host has no address of the family.
-    fn local(
-        &self,
-        host: &str,
-        owner: &str,
-        rtype: RecordType,
-        matched: Match,
-        cname: Option<(String, String)>,
-    ) -> LocalAnswer {
+    /// True when `name` is one of the agent's `allHosts`: an alias or an expanded name.
+    fn knows(&self, name: &str) -> bool {
+        self.aliases.contains_key(name) || self.cnames.contains_key(name)
+    }
+
+    /// The most specific wildcard host (`*.` and the question without its first label or more)
+    /// the agent knows, as `lookupHost` tries them.
+    fn wildcard(&self, fqdn: &str) -> Option<String> {
+        let labels: Vec<&str> = fqdn.trim_end_matches('.').split('.').collect();
+        (1..labels.len()).find_map(|i| {
+            let pattern = format!("*.{}.", labels[i..].join("."));
+            self.knows(&pattern).then_some(pattern)
+        })
+    }
+
+    /// The A or AAAA records of table entry `host`, owned by `owner`, in table order.
+    fn addresses(&self, host: &str, owner: &str, rtype: RecordType) -> Vec<Record> {
         let type_name = rtype.to_string();
-        let mut records: Vec<Record> = self.table[host]
+        self.table[host]
             .ips
             .iter()
             .filter_map(|ip| ip.parse::<IpAddr>().ok())
@@ -673,16 +677,28 @@ impl AgentTable {
                 )
             })
             .map(|ip| Record::new(owner, &type_name, MESH_TTL, ip.to_string()))
-            .collect();
-        if let (Some((question, target)), false) = (cname, records.is_empty()) {
-            records.insert(0, Record::new(&question, "CNAME", MESH_TTL, target));
-        }
-        LocalAnswer {
-            answer: Answer::records(records, true),
-            host: host.to_string(),
-            matched,
-        }
+            .collect()
     }
+}
+
+/// The names the agent answers for table entry `host` (`generateAltHosts`), lower-cased with a
+/// trailing dot: the host itself; for a Kubernetes service of the proxy's domain also
+/// `short.ns.`, `short.ns.svc.`, `short.` in the proxy's own namespace, and the entry's `altHosts`.
+fn alt_hosts(host: &str, info: &NameInfo, namespace: &str, proxy_domain: &str) -> Vec<String> {
+    let mut out = vec![canonical_name(host)];
+    let kubernetes = info.registry == KUBERNETES_REGISTRY;
+    if !kubernetes || !host.trim_end_matches('.').ends_with(proxy_domain) {
+        return out;
+    }
+    let short = info.shortname.to_ascii_lowercase();
+    let ns = info.namespace.to_ascii_lowercase();
+    out.push(format!("{short}.{ns}."));
+    if info.namespace == namespace {
+        out.push(format!("{short}."));
+    }
+    out.push(format!("{short}.{ns}.svc."));
+    out.extend(info.alt_hosts.iter().map(|alt| canonical_name(alt)));
+    out
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The one integration-test binary: every test runs the real `meshdig` executable.
+//! The one integration-test binary: the tests run the real `meshdig` executable against real
+//! servers, and replay the upstream projects' test tables through meshdig's emulators.
 
 // Test modules share helpers as `pub` items; nothing here is exported.
 #![allow(unreachable_pub)]
@@ -6,6 +7,7 @@
 mod audit;
 mod bad_inputs;
 mod check;
+mod conformance;
 mod dig;
 mod fixtures;
 mod generated;
