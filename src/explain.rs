@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use crate::diff::Derived;
 use crate::emulate::istio::{self, Exclusion, LocalAnswer, Match, ProxyContext};
 use crate::emulate::kube_dns::{ServiceShape, Subject};
-use crate::model::{Answer, Evidence, Origin, Outcome, Rcode, SourceKind, SourceResult};
+use crate::model::{
+    Answer, Evidence, Origin, Outcome, Rcode, SourceKind, SourceResult, canonical_name,
+};
 use crate::report::{Code, Finding, Severity};
 
 /// Collects findings and remembers whether the kube-dns/sidecar difference has been accounted for.
@@ -467,6 +469,21 @@ fn by_design_local(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut 
                 derived.input.question.fqdn
             ),
             evidence,
+        );
+        explained = true;
+    }
+    let question = derived.input.question.fqdn.as_str();
+    let short_alias = local.matched == Match::Exact
+        && registry == istio::KUBERNETES_REGISTRY
+        && !canonical_name(host).eq_ignore_ascii_case(question);
+    if short_alias && kube_negative {
+        findings.add(
+            Code::MeshOnlyName,
+            Severity::Info,
+            format!(
+                "{question} is one of the agent's short names for {host} (name., name.namespace., name.namespace.svc.); kube-dns does not serve it ({kube_text}), so only pods whose DNS the sidecar captures resolve it"
+            ),
+            table_ev.clone(),
         );
         explained = true;
     }

@@ -18,6 +18,7 @@ pub mod objects;
 pub mod query;
 pub mod render;
 pub mod report;
+pub mod resolution;
 pub mod search;
 pub mod snapshot;
 pub mod sources;

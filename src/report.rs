@@ -134,6 +134,21 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The worse of two verdicts: discrepancy, then incomplete, then explained, then consistent.
+    pub fn worse(self, other: Self) -> Self {
+        let rank = |v: Self| match v {
+            Self::Consistent => 0,
+            Self::Explained => 1,
+            Self::Incomplete => 2,
+            Self::Discrepancy => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
     /// The documented exit code of this verdict.
     pub fn exit_code(self) -> ExitCode {
         match self {

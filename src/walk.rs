@@ -1,30 +1,56 @@
 //! The search walk, per layer: every candidate the app's resolver (glibc or musl) asks for a
-//! relative name, what kube-dns and the sidecar answer each, where the walk stops, and what it costs.
-//! Pure: the answers come in, a [`WalkReport`] and its findings go out.
-
-use std::collections::HashMap;
+//! relative name, what each layer (kube-dns, the sidecar, the control plane's table, the expected
+//! answer) gives each candidate, where each layer's walk stops, and what it costs.
+//! Pure: the per-candidate diffs come in, a [`WalkReport`] and its findings go out.
 
 use hickory_proto::rr::RecordType;
 use serde::Serialize;
 
-use crate::model::{Evidence, Outcome, SourceKind, SourceResult};
+use crate::model::{Answer, Evidence, Outcome, Record, SourceKind};
 use crate::query::QueryName;
-use crate::report::{Code, Finding, Severity};
+use crate::report::{Code, Finding, Report, Severity};
 use crate::search::{self, AddressFamily, GiveUp, Libc, Reply, ResolvConf, WalkEnd};
 
 /// Walks that send more queries than this before an answer get an amplification finding.
 const AMPLIFICATION_QUERIES: usize = 3;
 
-/// What one layer answered, keyed by candidate and type.
-pub type LayerAnswers = HashMap<(String, RecordType), SourceResult>;
+/// The diff of one candidate and query type: every layer's answer to it, explained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateDiff {
+    pub name: String,
+    pub rtype: RecordType,
+    pub report: Report,
+}
 
-/// The walk of one name through every layer that answers the app.
+/// The walk of one name through every layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WalkReport {
     pub libc: &'static str,
     pub ndots: usize,
     pub search: Vec<String>,
     pub layers: Vec<LayerWalk>,
+    /// Every candidate diffed, in the order the resolver asks them, with its own verdict.
+    pub candidates: Vec<CandidateVerdict>,
+}
+
+/// One candidate's own judgement: what its layers' answers alone say.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateVerdict {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// True when the app's resolver, or one asking kube-dns directly, reaches this candidate; only
+    /// then do its findings count.
+    pub reached: bool,
+    pub verdict: crate::report::Verdict,
+    pub findings: Vec<Finding>,
+}
+
+impl WalkReport {
+    /// The walk of `source`, when that layer took part.
+    pub fn layer(&self, source: SourceKind) -> Option<&LayerWalk> {
+        self.layers.iter().find(|l| l.source == source)
+    }
 }
 
 /// One layer's walk.
@@ -35,12 +61,27 @@ pub struct LayerWalk {
     pub steps: Vec<WalkStep>,
     /// The name whose addresses the app gets, if any.
     pub answered_by: Option<String>,
+    /// The candidate that decides what the app gets: where the walk stops, or the last one asked.
+    pub decisive: Option<String>,
+    /// What the app ends up with through this layer, in brief (the answer at `answered_by`).
+    pub answer: Option<String>,
     /// How the walk ended, in words.
     pub end: String,
     /// DNS queries sent (names × types).
     pub queries: usize,
     /// Candidates whose answers were not recorded; the walk is cut there.
     pub missing: Vec<String>,
+    /// True when the layer answered at least one query; a layer that could not be asked at all
+    /// walks no real path.
+    #[serde(skip)]
+    pub replied: bool,
+}
+
+impl LayerWalk {
+    /// True when the walk reached `candidate`.
+    pub fn reached(&self, candidate: &str) -> bool {
+        self.steps.iter().any(|s| s.name == candidate)
+    }
 }
 
 /// One candidate of a walk.
@@ -68,17 +109,31 @@ pub fn family_of(rtype: RecordType) -> Option<AddressFamily> {
     }
 }
 
-/// Walks `name` through each layer's answers as `libc` would.
+/// The layers that answer queries; the others are predictions of what they should answer.
+const RESOLVERS: [SourceKind; 2] = [SourceKind::KubeDns, SourceKind::Sidecar];
+
+/// The layers in walk order: the resolvers first, then the predictions.
+const LAYERS: [SourceKind; 4] = [
+    SourceKind::KubeDns,
+    SourceKind::Sidecar,
+    SourceKind::ControlPlane,
+    SourceKind::Expected,
+];
+
+/// Walks `name` through each layer's answers in `candidates` as `libc` would. A layer takes part
+/// when it has a say at some candidate; where the control plane's table or the expectation has
+/// none (the proxy forwards), the walk follows kube-dns's answer, which is what the proxy passes on.
 pub fn walk(
     name: &QueryName,
     conf: &ResolvConf,
     libc: Libc,
     family: AddressFamily,
-    layers: &[(SourceKind, &LayerAnswers)],
+    candidates: &[CandidateDiff],
 ) -> WalkReport {
-    let layers = layers
-        .iter()
-        .map(|(source, answers)| layer_walk(name, conf, libc, family, *source, answers))
+    let layers = LAYERS
+        .into_iter()
+        .filter(|layer| takes_part(*layer, candidates))
+        .map(|layer| layer_walk(name, conf, libc, family, layer, candidates))
         .collect();
     WalkReport {
         libc: match libc {
@@ -88,7 +143,53 @@ pub fn walk(
         ndots: conf.ndots,
         search: conf.search.clone(),
         layers,
+        candidates: Vec::new(),
     }
+}
+
+fn takes_part(layer: SourceKind, candidates: &[CandidateDiff]) -> bool {
+    candidates
+        .iter()
+        .filter_map(|c| own_outcome(&c.report, layer))
+        .any(|o| !matches!(o, Outcome::NotApplicable(_)))
+}
+
+fn own_outcome(report: &Report, layer: SourceKind) -> Option<&Outcome> {
+    report
+        .sources
+        .iter()
+        .find(|s| s.source == layer)
+        .map(|s| &s.outcome)
+}
+
+/// What `layer` gives the resolver at one candidate; `None`: not recorded. A prediction that
+/// leaves the answer to the upstream (the proxy forwards, or a CNAME leaves the cluster domain)
+/// is completed by kube-dns's answer, which is what the resolver then gets.
+fn layer_outcome(report: &Report, layer: SourceKind) -> Option<&Outcome> {
+    let own = own_outcome(report, layer)?;
+    let predicted = matches!(layer, SourceKind::ControlPlane | SourceKind::Expected);
+    let upstream = own_outcome(report, SourceKind::KubeDns)
+        .filter(|o| !matches!(o, Outcome::NotApplicable(_)));
+    match own {
+        Outcome::NotApplicable(_) if predicted => upstream,
+        Outcome::NotApplicable(_) => None,
+        Outcome::Answered(answer) if predicted && leaves_zone(answer) => match upstream {
+            Some(Outcome::Answered(kube)) if extends(kube, answer) => upstream,
+            _ => Some(own),
+        },
+        outcome => Some(outcome),
+    }
+}
+
+/// True for a CNAME chain without addresses: its target is answered elsewhere.
+fn leaves_zone(answer: &Answer) -> bool {
+    !answer.has_addresses() && answer.records.iter().any(|r| r.rtype == "CNAME")
+}
+
+/// True when `longer` carries every record of `shorter`, with the same code.
+fn extends(longer: &Answer, shorter: &Answer) -> bool {
+    let have: Vec<_> = longer.records.iter().map(Record::identity).collect();
+    longer.rcode == shorter.rcode && shorter.records.iter().all(|r| have.contains(&r.identity()))
 }
 
 fn layer_walk(
@@ -97,19 +198,22 @@ fn layer_walk(
     libc: Libc,
     family: AddressFamily,
     source: SourceKind,
-    answers: &LayerAnswers,
+    candidates: &[CandidateDiff],
 ) -> LayerWalk {
     let mut steps: Vec<WalkStep> = Vec::new();
     let mut missing = Vec::new();
+    let mut answers = Vec::new();
+    let mut replied = false;
     let walked = search::walk(name, conf, libc, family, |candidate, rtype| {
-        let (reply, brief) = match answers
-            .get(&(candidate.to_string(), rtype))
-            .map(|r| &r.outcome)
-        {
+        let outcome = candidates
+            .iter()
+            .find(|c| c.name == candidate && c.rtype == rtype)
+            .and_then(|c| layer_outcome(&c.report, source));
+        let (reply, brief) = match outcome {
             Some(Outcome::Answered(answer)) => (Reply::of(answer, rtype), answer.brief()),
             Some(Outcome::Error(why)) => (Reply::Timeout, format!("error: {why}")),
             Some(Outcome::NotApplicable(_)) | None => {
-                if !missing.contains(&candidate.to_string()) {
+                if !missing.iter().any(|m| m == candidate) {
                     missing.push(candidate.to_string());
                 }
                 // Unknown: treated as NXDOMAIN so the walk shape stays the library's.
@@ -119,6 +223,10 @@ fn layer_walk(
                 )
             }
         };
+        if reply == Reply::Records {
+            answers.push((candidate.to_string(), brief.clone()));
+        }
+        replied |= matches!(outcome, Some(Outcome::Answered(_)));
         let answer = StepAnswer {
             rtype: rtype.to_string(),
             answer: brief,
@@ -148,13 +256,24 @@ fn layer_walk(
             format!("gave up at {candidate}: {}", give_up_text(*reason)),
         ),
     };
+    let answer = answered_by.as_ref().map(|by| {
+        answers
+            .iter()
+            .filter(|(name, _)| name == by)
+            .map(|(_, brief)| brief.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
     LayerWalk {
         source,
+        decisive: answered_by.clone().or_else(|| walked.asked.last().cloned()),
         steps,
         answered_by,
+        answer,
         end,
         queries,
         missing,
+        replied,
     }
 }
 
@@ -214,7 +333,7 @@ pub fn findings(walk: &WalkReport, name: &QueryName, app: SourceKind) -> Vec<Fin
         .layers
         .iter()
         .filter(complete)
-        .filter(|l| l.source != app)
+        .filter(|l| l.source != app && RESOLVERS.contains(&l.source))
     {
         if other.answered_by != app_walk.answered_by {
             out.push(Finding {
@@ -256,17 +375,65 @@ fn walk_queries_per_name(walk: &LayerWalk) -> usize {
     walk.steps.last().map_or(0, |s| s.answers.len())
 }
 
+/// Hand-built candidate diffs for the unit tests of the walk and of the resolution.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::model::SourceResult;
+    use crate::report::{AskedQuestion, From, Verdict};
+
+    /// The diff of `name` (type A) where kube-dns and the sidecar answer so, with `findings`.
+    pub(crate) fn candidate(
+        name: &str,
+        kube: Answer,
+        sidecar: Answer,
+        findings: Vec<Finding>,
+    ) -> CandidateDiff {
+        let verdict = if findings.iter().any(|f| f.severity == Severity::Error) {
+            Verdict::Discrepancy
+        } else {
+            Verdict::Consistent
+        };
+        let source = |kind, answer| SourceResult::new(kind, Outcome::Answered(answer), None);
+        CandidateDiff {
+            name: name.to_string(),
+            rtype: RecordType::A,
+            report: Report {
+                question: AskedQuestion {
+                    input: name.into(),
+                    fqdn: name.into(),
+                    rtype: "A".into(),
+                    derivation: None,
+                },
+                from: From {
+                    namespace: "shop".into(),
+                    pod: Some("client".into()),
+                    proxy: "istio sidecar".into(),
+                },
+                sources: vec![
+                    source(SourceKind::KubeDns, kube),
+                    source(SourceKind::Sidecar, sidecar),
+                ],
+                app_source: SourceKind::Sidecar,
+                walk: None,
+                findings,
+                verdict,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_support::candidate;
     use super::*;
-    use crate::model::{Answer, Rcode, Record};
+    use crate::model::Rcode;
 
-    fn answered(name: &str, ip: Option<&str>) -> SourceResult {
-        let answer = match ip {
+    fn answer(name: &str, ip: Option<&str>) -> Answer {
+        match ip {
             Some(ip) => Answer::records(vec![Record::new(name, "A", 30, ip)], true),
             None => Answer::empty(Rcode::NxDomain, true),
-        };
-        SourceResult::new(SourceKind::KubeDns, Outcome::Answered(answer), None)
+        }
     }
 
     #[test]
@@ -281,20 +448,18 @@ mod tests {
             ..ResolvConf::default()
         };
         let name = QueryName::parse("api.example.com").unwrap();
-        let mut answers = LayerAnswers::new();
-        for candidate in search::candidates(&name, &conf, Libc::Glibc) {
-            let ip = (candidate == "api.example.com.").then_some("203.0.113.7");
-            answers.insert((candidate.clone(), RecordType::A), answered(&candidate, ip));
-        }
-        let report = walk(
-            &name,
-            &conf,
-            Libc::Glibc,
-            AddressFamily::Inet,
-            &[(SourceKind::KubeDns, &answers)],
-        );
-        let layer = &report.layers[0];
+        let candidates: Vec<CandidateDiff> = search::candidates(&name, &conf, Libc::Glibc)
+            .iter()
+            .map(|c| {
+                let ip = (c == "api.example.com.").then_some("203.0.113.7");
+                candidate(c, answer(c, ip), answer(c, ip), vec![])
+            })
+            .collect();
+        let report = walk(&name, &conf, Libc::Glibc, AddressFamily::Inet, &candidates);
+        let layer = report.layer(SourceKind::KubeDns).unwrap();
         assert_eq!(layer.answered_by.as_deref(), Some("api.example.com."));
+        assert_eq!(layer.decisive.as_deref(), Some("api.example.com."));
+        assert_eq!(layer.answer.as_deref(), Some("203.0.113.7"));
         assert_eq!(layer.queries, 4);
         assert!(layer.missing.is_empty());
         let found = findings(&report, &name, SourceKind::KubeDns);

@@ -11,12 +11,14 @@ use crate::model::SourceKind;
 use crate::query::{QueryName, QueryType};
 use crate::render::{json, table};
 use crate::report::{AskedQuestion, Report};
+use crate::resolution;
 use crate::search::{self, AddressFamily, Libc};
 use crate::snapshot::{MeshKind, Snapshot};
 use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
 use crate::sources::{ControlPlane, Question, Resolver};
-use crate::walk::{self, LayerAnswers};
+use crate::walk::{self, CandidateDiff};
 use crate::workload::{self, Workload};
+use hickory_proto::rr::RecordType;
 
 /// Who asks: the `--from` workload (if any) and the namespace of relative names.
 #[derive(Debug, Clone)]
@@ -158,8 +160,9 @@ pub async fn capture_document(
     Ok((captured.snapshot, asker))
 }
 
-/// Builds the report for one question against `snapshot`: the whole diff without printing, with the
-/// search walk of a relative name as `libc` would walk it.
+/// Builds the report for one question against `snapshot`: the whole diff without printing. A
+/// relative A or AAAA question is diffed at every candidate of its search walk (as `libc` asks
+/// them, for `family`), and judged by what the app ends up with ([`crate::resolution`]).
 pub async fn diff_snapshot(
     snapshot: &Snapshot,
     asker: &Asker,
@@ -169,117 +172,177 @@ pub async fn diff_snapshot(
     family: Option<AddressFamily>,
     cache: &DiffCache,
 ) -> Result<Report> {
+    let workload = asking_workload(snapshot, asker)?;
     let kubelet = snapshot.kubelet_dns();
-    let workload: Option<Workload> = match &asker.from {
-        Some(spec) => {
-            let pod = workload::resolve(&snapshot.objects, &asker.namespace, spec)?;
-            let (namespace, pod_name) = crate::objects::ns_name(&pod.metadata);
-            let proxy = (snapshot.mesh.kind == MeshKind::Istio)
-                .then(|| snapshot.proxy(namespace, pod_name))
-                .flatten();
-            Some(workload::from_pod(&pod.to_pod(), &kubelet, proxy))
-        }
-        None => None,
-    };
     // Without a pod, relative names expand as a ClusterFirst pod in the namespace would.
     let conf = workload.as_ref().map_or_else(
         || kubelet.namespace_resolv_conf(&asker.namespace),
         |w| w.resolv_conf.clone(),
     );
-    let (fqdn, mut derivation) = workload::first_candidate(name, &conf, libc);
-    if let Some(ip) = name.reverse_of() {
-        derivation = Some(format!("reverse lookup of {ip}"));
-    }
-    let question = Question {
-        fqdn: &fqdn,
-        rtype: rtype.0,
-        from: workload.as_ref(),
-    };
-    let kube_dns = RecordedResolver {
+    let replay = Replay {
         snapshot,
-        kind: SourceKind::KubeDns,
-    };
-    let sidecar = RecordedResolver {
-        snapshot,
-        kind: SourceKind::Sidecar,
-    };
-    let control_plane = RecordedControlPlane { snapshot };
-    let (kube_dns_result, sidecar_result, ndsz) = tokio::join!(
-        kube_dns.ask(&question),
-        sidecar.ask(&question),
-        control_plane.ndsz(workload.as_ref())
-    );
-    let input = DiffInput {
-        world: World {
-            cluster: &snapshot.cluster,
-            mesh: &snapshot.mesh,
-            objects: &snapshot.objects,
-            remote_clusters: &snapshot.remote_clusters,
-            object_errors: &snapshot.object_errors,
-        },
+        asker,
         workload: workload.as_ref(),
-        namespace: &asker.namespace,
-        question: AskedQuestion {
-            input: name.unicode().unwrap_or(name.ascii()).to_string()
-                + if name.is_absolute() { "." } else { "" },
-            fqdn: fqdn.clone(),
-            rtype: rtype.to_string(),
-            derivation,
-        },
-        rtype: rtype.0,
-        kube_dns: kube_dns_result,
-        sidecar: sidecar_result,
-        control_plane: ndsz.observation(),
+        name,
         cache,
     };
-    let mut report = diff(&input);
     let family = family.or_else(|| walk::family_of(rtype.0));
-    if let Some(family) = family.filter(|_| !name.is_absolute() && name.reverse_of().is_none()) {
-        let mut layers: Vec<(SourceKind, LayerAnswers)> = Vec::new();
-        for resolver in [&kube_dns, &sidecar] {
-            let answered = report.sources.iter().any(|s| {
-                s.source == resolver.kind
-                    && !matches!(s.outcome, crate::model::Outcome::NotApplicable(_))
-            });
-            if !answered {
-                continue;
-            }
-            let mut answers = LayerAnswers::new();
-            for candidate in search::candidates_of_any_libc(name, &conf) {
-                for qtype in family.query_types() {
-                    let from = workload.as_ref().map(|w| crate::snapshot::WorkloadRef {
-                        namespace: w.namespace.clone(),
-                        pod: w.pod.clone(),
-                    });
-                    let recorded = snapshot.recorded(
-                        resolver.kind,
-                        &candidate,
-                        &qtype.to_string(),
-                        from.as_ref(),
-                    );
-                    if recorded.is_none() {
-                        // Not captured: the walk marks the candidate as not recorded.
-                        continue;
-                    }
-                    let question = Question {
-                        fqdn: &candidate,
-                        rtype: *qtype,
-                        from: workload.as_ref(),
-                    };
-                    answers.insert((candidate.clone(), *qtype), resolver.ask(&question).await);
-                }
-            }
-            layers.push((resolver.kind, answers));
+    let walked = family.filter(|_| !name.is_absolute() && name.reverse_of().is_none());
+    let Some(family) = walked else {
+        let (fqdn, mut derivation) = workload::first_candidate(name, &conf, libc);
+        if let Some(ip) = name.reverse_of() {
+            derivation = Some(format!("reverse lookup of {ip}"));
         }
-        let borrowed: Vec<(SourceKind, &LayerAnswers)> =
-            layers.iter().map(|(k, a)| (*k, a)).collect();
-        let walked = walk::walk(name, &conf, libc, family, &borrowed);
-        let mut walk_findings = walk::findings(&walked, name, report.app_source);
-        report.findings.append(&mut walk_findings);
-        report
-            .findings
-            .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
-        report.walk = Some(walked);
+        return Ok(replay.candidate(&fqdn, rtype.0, derivation).await.report);
+    };
+    let mut candidates = Vec::new();
+    for candidate in search::candidates(name, &conf, libc) {
+        for qtype in family.query_types() {
+            if replay.recorded(&candidate, *qtype) {
+                candidates.push(replay.candidate(&candidate, *qtype, None).await);
+            }
+        }
     }
-    Ok(report)
+    let app = if workload.as_ref().is_some_and(Workload::captures_dns) {
+        SourceKind::Sidecar
+    } else {
+        SourceKind::KubeDns
+    };
+    let walk = walk::walk(name, &conf, libc, family, &candidates);
+    let walk_findings = walk::findings(&walk, name, app);
+    let judged = resolution::judge(candidates, walk, walk_findings, app);
+    match judged {
+        Some(mut report) => {
+            report.question.derivation = Some(describe_walk(&report, name, libc));
+            Ok(report)
+        }
+        // Nothing recorded for any candidate: report the first one's missing answers.
+        None => {
+            let (fqdn, derivation) = workload::first_candidate(name, &conf, libc);
+            Ok(replay.candidate(&fqdn, rtype.0, derivation).await.report)
+        }
+    }
+}
+
+/// The `--from` workload of a replay, with its proxy.
+fn asking_workload(snapshot: &Snapshot, asker: &Asker) -> Result<Option<Workload>> {
+    let Some(spec) = &asker.from else {
+        return Ok(None);
+    };
+    let kubelet = snapshot.kubelet_dns();
+    let pod = workload::resolve(&snapshot.objects, &asker.namespace, spec)?;
+    let (namespace, pod_name) = crate::objects::ns_name(&pod.metadata);
+    let proxy = (snapshot.mesh.kind == MeshKind::Istio)
+        .then(|| snapshot.proxy(namespace, pod_name))
+        .flatten();
+    Ok(Some(workload::from_pod(&pod.to_pod(), &kubelet, proxy)))
+}
+
+/// How the app's walk went, for the report's header.
+fn describe_walk(report: &Report, name: &QueryName, libc: Libc) -> String {
+    let libc = match libc {
+        Libc::Glibc => "glibc",
+        Libc::Musl => "musl",
+    };
+    let Some(app) = report.walk.as_ref().and_then(|w| {
+        w.layer(report.app_source)
+            .or_else(|| w.layer(SourceKind::KubeDns))
+    }) else {
+        return format!("'{}' walked by {libc}", name.ascii());
+    };
+    let plural = if app.queries == 1 { "query" } else { "queries" };
+    format!(
+        "'{}' walked by {libc} through {}: {} after {} {plural}; the layers below answer {}",
+        name.ascii(),
+        app.source,
+        app.end,
+        app.queries,
+        report.question.fqdn
+    )
+}
+
+/// One replay: the snapshot, who asks and what they typed.
+struct Replay<'a> {
+    snapshot: &'a Snapshot,
+    asker: &'a Asker,
+    workload: Option<&'a Workload>,
+    name: &'a QueryName,
+    cache: &'a DiffCache,
+}
+
+impl Replay<'_> {
+    /// True when the snapshot holds an answer of kube-dns or of the asking pod's sidecar for
+    /// `candidate`; a candidate without one is left to the walk as not recorded.
+    fn recorded(&self, candidate: &str, rtype: RecordType) -> bool {
+        let from = self.workload.map(|w| crate::snapshot::WorkloadRef {
+            namespace: w.namespace.clone(),
+            pod: w.pod.clone(),
+        });
+        let rtype = rtype.to_string();
+        [SourceKind::KubeDns, SourceKind::Sidecar]
+            .iter()
+            .any(|kind| {
+                self.snapshot
+                    .recorded(*kind, candidate, &rtype, from.as_ref())
+                    .is_some()
+            })
+    }
+
+    /// The diff of one candidate: every layer's answer to it, explained.
+    async fn candidate(
+        &self,
+        fqdn: &str,
+        rtype: RecordType,
+        derivation: Option<String>,
+    ) -> CandidateDiff {
+        let snapshot = self.snapshot;
+        let question = Question {
+            fqdn,
+            rtype,
+            from: self.workload,
+        };
+        let kube_dns = RecordedResolver {
+            snapshot,
+            kind: SourceKind::KubeDns,
+        };
+        let sidecar = RecordedResolver {
+            snapshot,
+            kind: SourceKind::Sidecar,
+        };
+        let control_plane = RecordedControlPlane { snapshot };
+        let (kube_dns_result, sidecar_result, ndsz) = tokio::join!(
+            kube_dns.ask(&question),
+            sidecar.ask(&question),
+            control_plane.ndsz(self.workload)
+        );
+        let name = self.name;
+        let input = DiffInput {
+            world: World {
+                cluster: &snapshot.cluster,
+                mesh: &snapshot.mesh,
+                objects: &snapshot.objects,
+                remote_clusters: &snapshot.remote_clusters,
+                object_errors: &snapshot.object_errors,
+            },
+            workload: self.workload,
+            namespace: &self.asker.namespace,
+            question: AskedQuestion {
+                input: name.unicode().unwrap_or(name.ascii()).to_string()
+                    + if name.is_absolute() { "." } else { "" },
+                fqdn: fqdn.to_string(),
+                rtype: rtype.to_string(),
+                derivation,
+            },
+            rtype,
+            kube_dns: kube_dns_result,
+            sidecar: sidecar_result,
+            control_plane: ndsz.observation(),
+            cache: self.cache,
+        };
+        CandidateDiff {
+            name: fqdn.to_string(),
+            rtype,
+            report: diff(&input),
+        }
+    }
 }

@@ -87,10 +87,20 @@ pub fn predict(
     }
     let under_svc = match in_zone.strip_suffix("svc.") {
         Some(rest) if rest.is_empty() || rest.ends_with('.') => rest.trim_end_matches('.'),
-        _ => {
+        // The apex (SOA, NS) and pod records depend on settings the spec leaves open.
+        _ if in_zone.is_empty() || in_zone == "pod." || in_zone.ends_with(".pod.") => {
             return Prediction {
                 answer: None,
                 subject: Subject::Unpredicted,
+            };
+        }
+        // CoreDNS behaviour, not spec: a name under the zone that is neither `svc` nor `pod`
+        // is an invalid request to the kubernetes plugin, answered NXDOMAIN (coredns
+        // plugin/kubernetes `parseRequest` → `errInvalidRequest`, `IsNameError`).
+        _ => {
+            return Prediction {
+                answer: Some(Answer::empty(Rcode::NxDomain, true)),
+                subject: Subject::Missing,
             };
         }
     };

@@ -13,6 +13,7 @@ mod fixtures;
 mod generated;
 mod harness;
 mod live;
+mod resolution;
 mod resolvconf;
 mod search_walk;
 mod support;
