@@ -12,7 +12,7 @@
 //! - The report's `sources` are the layers' answers at the app's decisive candidate: where its walk
 //!   stops, or the last candidate it asks.
 
-use crate::model::SourceKind;
+use crate::model::{Evidence, SourceKind};
 use crate::report::{Finding, Report, Verdict};
 use crate::walk::{CandidateDiff, CandidateVerdict, WalkReport};
 
@@ -40,15 +40,18 @@ pub fn judge(
     let decisive = decisive_candidate(&walk, app);
     let mut findings = Vec::new();
     let mut verdict = Verdict::Consistent;
+    // The decisive candidate's findings first: a cause found at several candidates is told there.
+    let mut counted: Vec<&CandidateDiff> = candidates.iter().filter(|c| reached(&c.name)).collect();
+    counted.sort_by_key(|c| Some(&c.name) != decisive.as_ref());
+    for candidate in counted {
+        verdict = verdict.worse(candidate.report.verdict);
+        for finding in &candidate.report.findings {
+            push_unique(&mut findings, finding.clone());
+        }
+    }
     let mut verdicts = Vec::new();
     for candidate in &candidates {
         let counts = reached(&candidate.name);
-        if counts {
-            verdict = verdict.worse(candidate.report.verdict);
-            for finding in &candidate.report.findings {
-                push_unique(&mut findings, finding.clone());
-            }
-        }
         verdicts.push(CandidateVerdict {
             name: candidate.name.clone(),
             rtype: candidate.rtype.to_string(),
@@ -105,12 +108,13 @@ fn walks_differ(walk: &WalkReport) -> bool {
     ends.windows(2).any(|pair| pair[0] != pair[1])
 }
 
-/// Adds `finding` unless the same cause (code and evidence) is already there; a more severe
-/// occurrence replaces a milder one.
+/// Adds `finding` unless the same cause is already there: the same code and the same objects
+/// behind it (the answers seen may differ from candidate to candidate). A more severe occurrence
+/// replaces a milder one.
 fn push_unique(findings: &mut Vec<Finding>, finding: Finding) {
     match findings
         .iter_mut()
-        .find(|f| f.code == finding.code && f.evidence == finding.evidence)
+        .find(|f| f.code == finding.code && cause(f) == cause(&finding))
     {
         Some(existing) if existing.severity < finding.severity => *existing = finding,
         Some(_) => {}
@@ -118,10 +122,24 @@ fn push_unique(findings: &mut Vec<Finding>, finding: Finding) {
     }
 }
 
+/// The evidence that names a cause: the objects, or the answers when nothing else is named.
+fn cause(finding: &Finding) -> Vec<&Evidence> {
+    let objects: Vec<&Evidence> = finding
+        .evidence
+        .iter()
+        .filter(|e| e.kind != "Answer")
+        .collect();
+    if objects.is_empty() {
+        finding.evidence.iter().collect()
+    } else {
+        objects
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Answer, Evidence, Rcode, Record};
+    use crate::model::{Answer, Rcode, Record};
     use crate::report::{Code, Severity};
     use crate::walk::test_support::candidate;
 

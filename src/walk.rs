@@ -23,7 +23,7 @@ pub struct CandidateDiff {
 }
 
 /// The walk of one name through every layer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WalkReport {
     pub libc: &'static str,
     pub ndots: usize,
@@ -34,10 +34,9 @@ pub struct WalkReport {
 }
 
 /// One candidate's own judgement: what its layers' answers alone say.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CandidateVerdict {
     pub name: String,
-    #[serde(rename = "type")]
     pub rtype: String,
     /// True when the app's resolver, or one asking kube-dns directly, reaches this candidate; only
     /// then do its findings count.
@@ -54,7 +53,7 @@ impl WalkReport {
 }
 
 /// One layer's walk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LayerWalk {
     pub source: SourceKind,
     /// Each name the resolver asked, in order, with each type's answer.
@@ -73,7 +72,6 @@ pub struct LayerWalk {
     pub missing: Vec<String>,
     /// True when the layer answered at least one query; a layer that could not be asked at all
     /// walks no real path.
-    #[serde(skip)]
     pub replied: bool,
 }
 

@@ -252,12 +252,11 @@ fn describe_walk(report: &Report, name: &QueryName, libc: Libc) -> String {
     };
     let plural = if app.queries == 1 { "query" } else { "queries" };
     format!(
-        "'{}' walked by {libc} through {}: {} after {} {plural}; the layers below answer {}",
+        "the app's resolver ({libc}) walks '{}' through {}: {} after {} {plural}",
         name.ascii(),
         app.source,
         app.end,
         app.queries,
-        report.question.fqdn
     )
 }
 

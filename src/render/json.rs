@@ -5,9 +5,12 @@ use serde::Serialize;
 
 use crate::model::{Origin, Outcome, Rcode, Record, SourceKind, SourceResult};
 use crate::report::{Finding, Report, Verdict};
+use crate::walk::{CandidateVerdict, LayerWalk, WalkReport, WalkStep};
 
-/// The version of the JSON document; bumped only when a field is renamed or removed.
-pub const JSON_SCHEMA_VERSION: u32 = 1;
+/// The version of the JSON document; bumped only when a field is renamed, removed or changes
+/// meaning. 2: `query.name` and `sources` describe the app's decisive candidate, and `walk` became
+/// `resolution`.
+pub const JSON_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -17,9 +20,9 @@ struct Document<'a> {
     sources: Vec<Source<'a>>,
     /// The layer whose answer the app gets.
     app_source: SourceKind,
-    /// The search walk of a relative name through each layer.
+    /// The resolution of a relative name: every candidate through every layer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    walk: Option<&'a crate::walk::WalkReport>,
+    resolution: Option<Resolution<'a>>,
     verdict: Verdict,
     exit_code: u8,
     findings: &'a [Finding],
@@ -85,6 +88,80 @@ impl<'a> Source<'a> {
     }
 }
 
+#[derive(Serialize)]
+struct Resolution<'a> {
+    libc: &'a str,
+    ndots: usize,
+    search: &'a [String],
+    layers: Vec<Layer<'a>>,
+    candidates: Vec<Candidate<'a>>,
+}
+
+impl<'a> Resolution<'a> {
+    fn from_walk(walk: &'a WalkReport) -> Self {
+        Self {
+            libc: walk.libc,
+            ndots: walk.ndots,
+            search: &walk.search,
+            layers: walk.layers.iter().map(Layer::from_walk).collect(),
+            candidates: walk
+                .candidates
+                .iter()
+                .map(Candidate::from_verdict)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Layer<'a> {
+    source: SourceKind,
+    answered_by: Option<&'a str>,
+    decisive: Option<&'a str>,
+    answer: Option<&'a str>,
+    end: &'a str,
+    queries: usize,
+    missing: &'a [String],
+    steps: &'a [WalkStep],
+}
+
+impl<'a> Layer<'a> {
+    fn from_walk(layer: &'a LayerWalk) -> Self {
+        Self {
+            source: layer.source,
+            answered_by: layer.answered_by.as_deref(),
+            decisive: layer.decisive.as_deref(),
+            answer: layer.answer.as_deref(),
+            end: &layer.end,
+            queries: layer.queries,
+            missing: &layer.missing,
+            steps: &layer.steps,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Candidate<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    rtype: &'a str,
+    reached: bool,
+    verdict: Verdict,
+    findings: &'a [Finding],
+}
+
+impl<'a> Candidate<'a> {
+    fn from_verdict(candidate: &'a CandidateVerdict) -> Self {
+        Self {
+            name: &candidate.name,
+            rtype: &candidate.rtype,
+            reached: candidate.reached,
+            verdict: candidate.verdict,
+            findings: &candidate.findings,
+        }
+    }
+}
+
 /// Renders `report` as one pretty-printed JSON document with a trailing newline.
 pub fn render(report: &Report) -> String {
     let mut text =
@@ -110,7 +187,7 @@ pub fn to_value(report: &Report) -> serde_json::Value {
         },
         sources: report.sources.iter().map(Source::from_result).collect(),
         app_source: report.app_source,
-        walk: report.walk.as_ref(),
+        resolution: report.walk.as_ref().map(Resolution::from_walk),
         verdict: report.verdict,
         exit_code: report.verdict.exit_code().code(),
         findings: &report.findings,

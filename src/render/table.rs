@@ -17,7 +17,8 @@ pub struct TableOptions {
     pub color: bool,
 }
 
-/// Renders `report` for a terminal.
+/// Renders `report` for a terminal: the question as typed, what the app gets through each layer
+/// (for a walked name), the walk, every layer's answer at the decisive candidate, the findings.
 pub fn render(report: &Report, options: TableOptions) -> String {
     let mut out = String::new();
     let q = &report.question;
@@ -25,26 +26,32 @@ pub fn render(report: &Report, options: TableOptions) -> String {
         Some(pod) => format!("{}/{pod}", report.from.namespace),
         None => format!("namespace {}", report.from.namespace),
     };
-    let typed = q.input.trim_end_matches('.');
-    let unicode = if !typed.is_ascii() {
-        format!(" ({typed})")
+    let typed = if report.walk.is_some() {
+        q.input.as_str()
+    } else {
+        q.fqdn.as_str()
+    };
+    let unicode = if !q.input.is_ascii() && report.walk.is_none() {
+        format!(" ({})", q.input.trim_end_matches('.'))
     } else {
         String::new()
     };
     let _ = writeln!(
         out,
         "{}{unicode} {}   from {from} ({})",
-        q.fqdn.bold(),
+        typed.bold(),
         q.rtype.bold(),
         report.from.proxy
     );
     if let Some(derivation) = &q.derivation {
         let _ = writeln!(out, "  {}", derivation.dimmed());
     }
-    let _ = writeln!(out, "{}", sources_table(&report.sources, options));
     if let Some(walk) = &report.walk {
+        let _ = writeln!(out, "{}", headline_table(walk, report.app_source, options));
         write_walk(&mut out, walk, report.app_source, options);
+        let _ = writeln!(out, "{} {}", "Answers at".bold(), q.fqdn.as_str().bold());
     }
+    let _ = writeln!(out, "{}", sources_table(&report.sources, options));
     if !report.findings.is_empty() {
         let _ = writeln!(out, "{}", "Findings".bold());
         for finding in &report.findings {
@@ -63,6 +70,34 @@ pub fn render(report: &Report, options: TableOptions) -> String {
         report.verdict.exit_code().code()
     );
     out
+}
+
+/// What the app ends up with through each layer: the final answer, the candidate it comes from
+/// and the queries it costs.
+fn headline_table(walk: &WalkReport, app: SourceKind, options: TableOptions) -> Table {
+    let mut table = styled_table(options);
+    table.set_header(vec!["LAYER", "THE APP GETS", "FROM CANDIDATE", "QUERIES"]);
+    for layer in &walk.layers {
+        let name = layer_label(layer.source, app);
+        let (gets, at) = match (&layer.answer, &layer.answered_by) {
+            (Some(answer), Some(by)) => (Cell::new(answer), Cell::new(by)),
+            _ => (
+                Cell::new(&layer.end).fg(Color::Yellow),
+                Cell::new(layer.decisive.as_deref().unwrap_or("-")),
+            ),
+        };
+        table.add_row(vec![Cell::new(name), gets, at, Cell::new(layer.queries)]);
+    }
+    table
+}
+
+/// A layer's name, marked when it is the one the app asks.
+fn layer_label(source: SourceKind, app: SourceKind) -> String {
+    if source == app {
+        format!("{source} (app)")
+    } else {
+        source.to_string()
+    }
 }
 
 fn sources_table(sources: &[SourceResult], options: TableOptions) -> Table {
@@ -94,13 +129,7 @@ fn write_walk(out: &mut String, walk: &WalkReport, app: SourceKind, options: Tab
     );
     let mut table = styled_table(options);
     let mut header = vec!["CANDIDATE".to_string()];
-    header.extend(walk.layers.iter().map(|l| {
-        if l.source == app {
-            format!("{} (app)", l.source)
-        } else {
-            l.source.to_string()
-        }
-    }));
+    header.extend(walk.layers.iter().map(|l| layer_label(l.source, app)));
     table.set_header(header);
     let mut names: Vec<&str> = Vec::new();
     for layer in &walk.layers {
@@ -141,21 +170,12 @@ fn write_walk(out: &mut String, walk: &WalkReport, app: SourceKind, options: Tab
         table.add_row(row);
     }
     let _ = writeln!(out, "{table}");
-    for layer in &walk.layers {
-        let missing = if layer.missing.is_empty() {
-            String::new()
-        } else {
-            format!(" (not recorded: {})", layer.missing.join(", "))
-        };
-        let plural = if layer.queries == 1 {
-            "query"
-        } else {
-            "queries"
-        };
+    for layer in walk.layers.iter().filter(|l| !l.missing.is_empty()) {
         let _ = writeln!(
             out,
-            "  {}: {} after {} {plural}{missing}",
-            layer.source, layer.end, layer.queries
+            "  {}: not recorded: {}",
+            layer.source,
+            layer.missing.join(", ")
         );
     }
 }

@@ -32,7 +32,7 @@ fn check_json(check_file: &str, snapshot: &str) -> (Value, i32) {
     for result in doc["results"].as_array().unwrap() {
         assert!(["pass", "fail", "error"].contains(&result["status"].as_str().unwrap()));
         assert_eq!(
-            result["diff"]["schema_version"], 1,
+            result["diff"]["schema_version"], 2,
             "each result carries its diff"
         );
     }

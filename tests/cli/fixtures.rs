@@ -211,7 +211,7 @@ fn r35421_kubernetes_default_cname() {
     );
     // The walk: through the sidecar the app stops at the first candidate (CNAME shortcut); kube-dns
     // alone would answer at the second, kubernetes.default.svc.cluster.local.
-    let layers = doc["walk"]["layers"].as_array().unwrap();
+    let layers = doc["resolution"]["layers"].as_array().unwrap();
     let end_of = |layer: &str| {
         let walk = layers.iter().find(|l| l["source"] == layer).unwrap();
         (walk["answered_by"].clone(), walk["queries"].clone())
@@ -497,7 +497,7 @@ fn r2133_ndots_amplification_of_an_external_name() {
         0,
         &["ndots-amplification"],
     );
-    let walk = &doc["walk"];
+    let walk = &doc["resolution"];
     assert_eq!(walk["libc"], "glibc");
     assert_eq!(walk["ndots"], 5);
     let layer = &walk["layers"][0];
@@ -527,7 +527,7 @@ fn af_unspec_walks_send_a_and_aaaa_for_every_candidate() {
         0,
         &["ndots-amplification"],
     );
-    let layer = &doc["walk"]["layers"][0];
+    let layer = &doc["resolution"]["layers"][0];
     assert_eq!(layer["queries"], 8, "A and AAAA for each of four names");
     assert_eq!(layer["answered_by"], "api.github.example.");
     assert_eq!(layer["missing"].as_array().unwrap().len(), 0);

@@ -74,7 +74,7 @@ pub fn codes(doc: &Value) -> Vec<String> {
 
 /// Asserts the JSON contract of `docs/json.md` on one document.
 pub fn assert_contract(doc: &Value) {
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert!(
         doc["query"]["name"]
             .as_str()
@@ -113,8 +113,26 @@ pub fn assert_contract(doc: &Value) {
             assert!(source["error"].is_string());
         }
     }
+    let verdicts = ["consistent", "explained", "discrepancy", "incomplete"];
     let verdict = doc["verdict"].as_str().expect("verdict is a string");
-    assert!(["consistent", "explained", "discrepancy", "incomplete"].contains(&verdict));
+    assert!(verdicts.contains(&verdict));
+    if let Some(resolution) = doc.get("resolution") {
+        assert!(resolution["libc"].is_string() && resolution["ndots"].is_u64());
+        for layer in resolution["layers"].as_array().expect("layers") {
+            assert!(layer["source"].is_string() && layer["end"].is_string());
+            assert!(layer["queries"].is_u64() && layer["steps"].is_array());
+            assert!(layer.get("decisive").is_some() && layer.get("answer").is_some());
+        }
+        let candidates = resolution["candidates"].as_array().expect("candidates");
+        assert!(
+            candidates.iter().any(|c| c["name"] == doc["query"]["name"]),
+            "the decisive candidate is one of the candidates: {doc}"
+        );
+        for candidate in candidates {
+            assert!(candidate["reached"].is_boolean() && candidate["findings"].is_array());
+            assert!(verdicts.contains(&candidate["verdict"].as_str().unwrap()));
+        }
+    }
     for finding in doc["findings"].as_array().expect("findings is an array") {
         assert!(finding["code"].is_string() && finding["summary"].is_string());
         let severity = finding["severity"].as_str().unwrap();
