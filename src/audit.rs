@@ -47,6 +47,21 @@ pub fn names(objects: &Objects, domain: &str, namespace: Option<&str>) -> Vec<St
     names
 }
 
+/// `fqdn` (an audit name) as an app in `namespace` types it: a Service's names without
+/// `.svc.<domain>` and without the namespace when it is the app's own; any other name without the
+/// trailing dot.
+pub fn as_typed(fqdn: &str, namespace: &str, domain: &str) -> String {
+    let bare = fqdn.trim_end_matches('.');
+    let service_suffix = format!(".svc.{}", domain.trim_end_matches('.'));
+    match bare.strip_suffix(&service_suffix) {
+        Some(in_namespace) => in_namespace
+            .strip_suffix(&format!(".{namespace}"))
+            .unwrap_or(in_namespace)
+            .to_string(),
+        None => bare.to_string(),
+    }
+}
+
 /// The summary of an audit.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuditReport {
@@ -100,7 +115,8 @@ impl AuditReport {
             Verdict::Discrepancy => self.totals.discrepancy += 1,
             Verdict::Incomplete => self.totals.incomplete += 1,
         }
-        let name = report.question.fqdn.clone();
+        // The name as asked: fully qualified, or as typed when the audit walks it.
+        let name = report.question.input.clone();
         for finding in &report.findings {
             match self.by_code.iter_mut().find(|c| c.code == finding.code) {
                 Some(summary) => {
@@ -161,5 +177,23 @@ impl AuditReport {
         } else {
             ExitCode::Agree
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_typed_as_an_app_in_the_namespace_types_them() {
+        let typed = |fqdn| as_typed(fqdn, "shop", "cluster.local");
+        assert_eq!(typed("cart.shop.svc.cluster.local."), "cart");
+        assert_eq!(
+            typed("ratings.bookinfo.svc.cluster.local."),
+            "ratings.bookinfo"
+        );
+        assert_eq!(typed("db-0.db.shop.svc.cluster.local."), "db-0.db");
+        assert_eq!(typed("api.example.com."), "api.example.com");
+        assert_eq!(typed("shop.svc.cluster.local."), "shop.svc.cluster.local");
     }
 }

@@ -123,14 +123,8 @@ pub struct DiffArgs {
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
-    /// The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images.
-    #[arg(long, value_enum, default_value_t = Libc::Glibc)]
-    pub libc: Libc,
-
-    /// The address family getaddrinfo is asked for in the walk [default: from --type: inet for A,
-    /// inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do.
-    #[arg(long, value_enum, value_name = "FAMILY")]
-    pub family: Option<AddressFamily>,
+    #[command(flatten)]
+    pub walk: WalkArgs,
 
     /// Output format: a table, a wide table with origins and notes, or JSON (docs/json.md).
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
@@ -138,6 +132,20 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+/// How the app's resolver walks a relative name: every command that diffs takes these.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct WalkArgs {
+    /// The resolver library whose search walk a relative name takes: glibc, or musl for Alpine
+    /// images. The verdict is about what that library ends up with.
+    #[arg(long, value_enum, default_value_t = Libc::Glibc)]
+    pub libc: Libc,
+
+    /// The address family getaddrinfo is asked for in the walk [default: from --type: inet for A,
+    /// inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do.
+    #[arg(long, value_enum, value_name = "FAMILY")]
+    pub family: Option<AddressFamily>,
 }
 
 /// Arguments of `meshdig snapshot`.
@@ -185,6 +193,14 @@ pub struct AuditArgs {
     /// Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+
+    /// Ask each name as an app in the workload's namespace types it (`svc`, `svc.ns`, a
+    /// ServiceEntry host without the dot), walked by --libc, instead of fully qualified.
+    #[arg(long)]
+    pub as_typed: bool,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
 
     /// Output format: a summary for people, or JSON.
     #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
@@ -243,6 +259,9 @@ pub struct CheckArgs {
     /// Also write a JUnit XML report here, for CI systems.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
 
     #[command(flatten)]
     pub live: LiveArgs,

@@ -8,12 +8,13 @@ use std::pin::Pin;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::audit::{self, AuditReport};
-use crate::cli::{AuditArgs, CheckFormat};
+use crate::cli::{AuditArgs, CheckFormat, WalkArgs};
 use crate::commands::diff::{Asker, capture_live, diff_snapshot};
-use crate::error::{ExitCode, Result};
+use crate::error::{Error, ExitCode, Result};
 use crate::model::SourceKind;
 use crate::query::{QueryName, QueryType};
 use crate::render::audit as render;
+use crate::search::Libc;
 use crate::snapshot::{Snapshot, WorkloadRef};
 
 /// How many names are diffed between two looks at Ctrl-C: the diff never waits, so the runtime
@@ -23,6 +24,13 @@ const NAMES_BETWEEN_YIELDS: usize = 64;
 /// Runs the audit and prints its report. Ctrl-C while the cluster or snapshot is being read ends
 /// it at once; during the diffs, it ends with the partial report.
 pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
+    let walks = args.walk.libc != Libc::Glibc || args.walk.family.is_some();
+    if walks && !args.as_typed {
+        return Err(Error::Usage(
+            "--libc and --family choose how names as typed are walked; add --as-typed (fully qualified names are not walked)"
+                .to_string(),
+        ));
+    }
     // One listener for the whole run, so that the phase it arrives in decides what happens.
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
@@ -45,7 +53,14 @@ pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
         read = read(args, scope.as_deref()) => read?,
     };
     let cache = crate::diff::DiffCache::default();
-    let report = audit_names(&snapshot, &asker, &names, &cache, interrupted).await?;
+    let plan = Plan {
+        snapshot: &snapshot,
+        asker: &asker,
+        as_typed: args.as_typed,
+        walk: args.walk,
+        cache: &cache,
+    };
+    let report = plan.audit(&names, interrupted).await?;
     let text = match args.output {
         CheckFormat::Text => render::text(&report),
         CheckFormat::Json => render::json(&report),
@@ -78,9 +93,14 @@ async fn read(args: &AuditArgs, scope: Option<&str>) -> Result<(Snapshot, Asker,
             )
             .await?;
             let names = audit::names(&objects.objects, &objects.cluster.domain, scope);
+            let namespace = typing_namespace(&objects, args)?;
             let questions: Vec<(QueryName, QueryType)> = names
                 .iter()
-                .filter_map(|n| QueryName::parse(n).ok())
+                .map(|n| match &namespace {
+                    Some(ns) => audit::as_typed(n, ns, &objects.cluster.domain),
+                    None => n.clone(),
+                })
+                .filter_map(|n| QueryName::parse(&n).ok())
                 .map(|n| (n, QueryType(hickory_proto::rr::RecordType::A)))
                 .collect();
             let (snapshot, asker) = capture_live(
@@ -96,69 +116,119 @@ async fn read(args: &AuditArgs, scope: Option<&str>) -> Result<(Snapshot, Asker,
     }
 }
 
-/// Diffs each recorded name in turn; Ctrl-C ends the loop and marks the report interrupted.
-async fn audit_names(
-    snapshot: &Snapshot,
-    asker: &Asker,
-    names: &[String],
-    cache: &crate::diff::DiffCache,
-    mut interrupted: Pin<&mut impl Future<Output = std::io::Result<()>>>,
-) -> Result<AuditReport> {
-    let mut report = AuditReport::default();
-    let progress = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(names.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} names {msg}")
-                .expect("a valid progress template"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let from = asker.from.as_ref().and_then(|spec| {
-        crate::workload::resolve(&snapshot.objects, &asker.namespace, spec)
-            .ok()
-            .map(|pod| {
-                let (namespace, pod) = crate::objects::ns_name(&pod.metadata);
-                WorkloadRef {
-                    namespace: namespace.to_string(),
-                    pod: pod.to_string(),
-                }
-            })
-    });
-    // A name is audited only when every layer the workload's queries reach has an answer recorded.
-    let sidecar_needed = snapshot.mesh.kind == crate::snapshot::MeshKind::Istio
-        && from.as_ref().is_some_and(|w| {
-            snapshot
-                .proxy(&w.namespace, &w.pod)
-                .is_some_and(|p| p.kind == crate::snapshot::ProxyKind::Sidecar && p.dns_capture)
-        });
-    for (i, name) in names.iter().enumerate() {
-        if i % NAMES_BETWEEN_YIELDS == 0 {
-            tokio::task::yield_now().await;
-        }
-        progress.inc(1);
-        let recorded = |source| {
-            snapshot
-                .recorded(source, name, "A", from.as_ref())
-                .is_some()
-        };
-        if !recorded(SourceKind::KubeDns) || (sidecar_needed && !recorded(SourceKind::Sidecar)) {
-            report.not_recorded();
-            continue;
-        }
-        let query = QueryName::parse(name)?;
-        let diff = tokio::select! {
-            biased;
-            _ = &mut interrupted => {
-                report.interrupted = true;
-                break;
-            }
-            diff = diff_snapshot(snapshot, asker, &query, QueryType(hickory_proto::rr::RecordType::A), crate::search::Libc::Glibc, None, cache) => diff?,
-        };
-        report.add(&diff);
+/// The namespace whose apps' typing `--as-typed` follows: the `--from` pod's, else `-n`'s;
+/// `None` without `--as-typed`.
+fn typing_namespace(snapshot: &Snapshot, args: &AuditArgs) -> Result<Option<String>> {
+    if !args.as_typed {
+        return Ok(None);
     }
-    progress.finish_and_clear();
-    report.finish();
-    Ok(report)
+    let namespace = args
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let Some(spec) = &args.from else {
+        return Ok(Some(namespace));
+    };
+    let pod = crate::workload::resolve(&snapshot.objects, &namespace, spec)?;
+    Ok(Some(crate::objects::ns_name(&pod.metadata).0.to_string()))
+}
+
+/// How an audit asks its names.
+struct Plan<'a> {
+    snapshot: &'a Snapshot,
+    asker: &'a Asker,
+    as_typed: bool,
+    walk: WalkArgs,
+    cache: &'a crate::diff::DiffCache,
+}
+
+impl Plan<'_> {
+    /// Diffs each recorded name in turn; Ctrl-C ends the loop and marks the report interrupted.
+    async fn audit(
+        &self,
+        names: &[String],
+        mut interrupted: Pin<&mut impl Future<Output = std::io::Result<()>>>,
+    ) -> Result<AuditReport> {
+        let snapshot = self.snapshot;
+        let mut report = AuditReport::default();
+        let progress = progress_bar(names.len());
+        let from = self.from();
+        // A name is audited only when every layer the workload's queries reach has an answer
+        // recorded for its fully qualified form.
+        let sidecar_needed = snapshot.mesh.kind == crate::snapshot::MeshKind::Istio
+            && from.as_ref().is_some_and(|w| {
+                snapshot
+                    .proxy(&w.namespace, &w.pod)
+                    .is_some_and(|p| p.kind == crate::snapshot::ProxyKind::Sidecar && p.dns_capture)
+            });
+        let namespace = self.typing_namespace(from.as_ref());
+        for (i, name) in names.iter().enumerate() {
+            if i % NAMES_BETWEEN_YIELDS == 0 {
+                tokio::task::yield_now().await;
+            }
+            progress.inc(1);
+            let recorded = |source| {
+                snapshot
+                    .recorded(source, name, "A", from.as_ref())
+                    .is_some()
+            };
+            if !recorded(SourceKind::KubeDns) || (sidecar_needed && !recorded(SourceKind::Sidecar))
+            {
+                report.not_recorded();
+                continue;
+            }
+            let asked = match &namespace {
+                Some(ns) => audit::as_typed(name, ns, &snapshot.cluster.domain),
+                None => name.clone(),
+            };
+            let query = QueryName::parse(&asked)?;
+            let diff = tokio::select! {
+                biased;
+                _ = &mut interrupted => {
+                    report.interrupted = true;
+                    break;
+                }
+                diff = diff_snapshot(snapshot, self.asker, &query, QueryType(hickory_proto::rr::RecordType::A), self.walk.libc, self.walk.family, self.cache) => diff?,
+            };
+            report.add(&diff);
+        }
+        progress.finish_and_clear();
+        report.finish();
+        Ok(report)
+    }
+
+    /// The asking pod, as the snapshot names it.
+    fn from(&self) -> Option<WorkloadRef> {
+        let asker = self.asker;
+        asker.from.as_ref().and_then(|spec| {
+            crate::workload::resolve(&self.snapshot.objects, &asker.namespace, spec)
+                .ok()
+                .map(|pod| {
+                    let (namespace, pod) = crate::objects::ns_name(&pod.metadata);
+                    WorkloadRef {
+                        namespace: namespace.to_string(),
+                        pod: pod.to_string(),
+                    }
+                })
+        })
+    }
+
+    /// The namespace names are typed in, with `--as-typed`.
+    fn typing_namespace(&self, from: Option<&WorkloadRef>) -> Option<String> {
+        self.as_typed
+            .then(|| from.map_or_else(|| self.asker.namespace.clone(), |w| w.namespace.clone()))
+    }
+}
+
+/// A progress bar on a terminal; hidden otherwise.
+fn progress_bar(names: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(names as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} names {msg}")
+            .expect("a valid progress template"),
+    );
+    bar
 }

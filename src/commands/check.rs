@@ -34,8 +34,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     &asker_of(expectation),
                     &expectation.name,
                     expectation.query_type(),
-                    crate::search::Libc::Glibc,
-                    None,
+                    args.walk.libc,
+                    args.walk.family,
                     &cache,
                 )
                 .await?;
@@ -83,8 +83,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                         &asker,
                         &expectation.name,
                         expectation.query_type(),
-                        crate::search::Libc::Glibc,
-                        None,
+                        args.walk.libc,
+                        args.walk.family,
                         &cache,
                     )
                     .await?;

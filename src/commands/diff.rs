@@ -63,8 +63,8 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
         &asker,
         &args.name,
         rtype,
-        args.libc,
-        args.family,
+        args.walk.libc,
+        args.walk.family,
         &DiffCache::default(),
     )
     .await?;

@@ -191,3 +191,77 @@ fn ctrl_c_during_the_diffs_prints_the_partial_report() {
         "some but not all of the {names} names are in the partial report: {diffed}"
     );
 }
+
+/// The audit of a fixture's workload as JSON, with `extra` flags.
+fn audit_json(file: &str, args: &[String], extra: &[&str]) -> (Value, i32) {
+    let snapshot = fixture(file);
+    let mut argv = vec![
+        "audit",
+        "-A",
+        "--from",
+        flag(args, "--from"),
+        "-n",
+        flag(args, "-n"),
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "-o",
+        "json",
+    ];
+    argv.extend_from_slice(extra);
+    let out = run(&argv);
+    let doc = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{file}: {e}: {}{}", out.stdout, out.stderr));
+    (doc, out.code)
+}
+
+/// The codes of an audit's problems, without those the search walk itself causes.
+fn problem_causes(audit: &Value) -> BTreeSet<String> {
+    let walk_codes = [
+        "ndots-amplification",
+        "search-domain-cname",
+        "search-walk-divergence",
+    ];
+    audit["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["codes"].as_array().unwrap().iter())
+        .map(|c| c.as_str().unwrap().to_string())
+        .filter(|c| !walk_codes.contains(&c.as_str()))
+        .collect()
+}
+
+#[test]
+fn names_as_typed_find_the_same_problems_under_glibc_and_musl() {
+    for (file, args) in questions() {
+        let (fqdn, code) = audit_json(&file, &args, &[]);
+        for libc in ["glibc", "musl"] {
+            let (typed, typed_code) = audit_json(&file, &args, &["--as-typed", "--libc", libc]);
+            assert_eq!(typed_code, code, "{file} ({libc}): {typed:#}");
+            assert_eq!(
+                problem_causes(&typed),
+                problem_causes(&fqdn),
+                "{file} ({libc})"
+            );
+            for problem in typed["problems"].as_array().unwrap() {
+                let name = problem["name"].as_str().unwrap();
+                assert!(!name.ends_with('.'), "{file}: {name} is asked as typed");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_walk_without_names_as_typed_is_a_usage_error() {
+    let snapshot = fixture("stale-sidecar.json");
+    let out = run(&[
+        "audit",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--libc",
+        "musl",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("add --as-typed"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1);
+}

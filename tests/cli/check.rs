@@ -213,3 +213,20 @@ fn a_bad_check_file_names_its_line_and_field() {
         );
     }
 }
+
+#[test]
+fn check_walks_names_as_the_chosen_libc_does() {
+    for libc in ["glibc", "musl"] {
+        let run = check(
+            "details.yaml",
+            "stale-sidecar.json",
+            &["--libc", libc, "-o", "json"],
+        );
+        assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+        let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+        let diff = &doc["results"][0]["diff"];
+        assert_eq!(diff["query"]["input"], "details");
+        assert_eq!(diff["resolution"]["libc"], libc, "{diff:#}");
+        assert_eq!(doc["results"][0]["status"], "fail");
+    }
+}
