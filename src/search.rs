@@ -65,6 +65,9 @@ pub struct ResolvConf {
     pub search: Vec<String>,
     /// The `ndots` option as written (1 when absent); the libraries cap it at 15.
     pub ndots: usize,
+    /// True when the file sets `ndots` itself, even to the default: the kubelet writes an explicit
+    /// `options ndots:1` from a pod's dnsConfig, and so does [`Self::render`].
+    pub ndots_written: bool,
     /// Every other option in order, as name and value (`timeout:1` is `("timeout", Some("1"))`).
     pub options: Vec<(String, Option<String>)>,
 }
@@ -75,6 +78,7 @@ impl Default for ResolvConf {
             nameservers: Vec::new(),
             search: Vec::new(),
             ndots: DEFAULT_NDOTS,
+            ndots_written: false,
             options: Vec::new(),
         }
     }
@@ -121,7 +125,7 @@ impl ResolvConf {
             text.push('\n');
         }
         let mut options: Vec<String> = Vec::new();
-        if self.ndots != DEFAULT_NDOTS {
+        if self.ndots_written || self.ndots != DEFAULT_NDOTS {
             options.push(format!("ndots:{}", self.ndots));
         }
         options.extend(self.options.iter().map(|(name, value)| match value {
@@ -145,6 +149,7 @@ impl ResolvConf {
             && let Some(ndots) = value.and_then(|v| v.parse().ok())
         {
             self.ndots = ndots;
+            self.ndots_written = true;
             return;
         }
         let value = value.map(str::to_string);
@@ -265,6 +270,7 @@ pub fn pod_resolv_conf(
             nameservers: cluster_dns.to_vec(),
             search,
             ndots: CLUSTER_NDOTS,
+            ndots_written: true,
             options: Vec::new(),
         }
     };

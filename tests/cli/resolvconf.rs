@@ -86,6 +86,18 @@ fn dns_policy_none_takes_only_dns_config() {
 }
 
 #[test]
+fn an_explicit_ndots_1_from_dns_config_is_written_as_the_kubelet_writes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = snapshot_with_pod_spec(
+        dir.path(),
+        json!({"dnsConfig": {"options": [{"name": "ndots", "value": "1"}, {"name": "edns0"}]}}),
+        json!({"domain": "cluster.local", "cluster_dns": ["10.96.0.10"]}),
+    );
+    let text = resolvconf(&snapshot, &[]);
+    assert!(text.contains("options ndots:1 edns0\n"), "{text}");
+}
+
+#[test]
 fn legacy_limits_drop_search_domains_with_a_note() {
     let dir = tempfile::tempdir().unwrap();
     let searches: Vec<String> = (0..8).map(|i| format!("d{i}.example")).collect();
