@@ -14,9 +14,22 @@
 //!   musl ignores SERVFAIL, REFUSED and every other error reply, those end it with a timeout
 //!   (`EAI_AGAIN`).
 //! - **getaddrinfo with `AF_UNSPEC`** asks A and AAAA for each candidate, and both libraries stop
-//!   at the first candidate with an address of either type. glibc drops a failed reply when the
-//!   other type's reply is usable; musl looks at the A reply first, so an NXDOMAIN there moves on
-//!   whatever the AAAA reply is, and any failure gives up.
+//!   at the first candidate with an address of either type. glibc drops an error reply when the
+//!   other type's reply is usable, but a time-out beside a usable reply makes it send the pair
+//!   again one query after the other (see below); musl looks at the A reply first, so an
+//!   NXDOMAIN there moves on whatever the AAAA reply is, and any failure gives up.
+//! - **Resends** ([`Walk::sends`]). glibc (res_send.c `__res_context_send`, `send_dg`) tries each
+//!   nameserver in turn (`rotate` only changes the first), `attempts` times (default 2, at most
+//!   5, read with `atoi`; 0 sends nothing and ends the search), moving on after SERVFAIL, NOTIMP,
+//!   REFUSED or a time-out, and after the first usable reply sends nothing more. An `AF_UNSPEC`
+//!   pair goes out again only when neither reply is usable; a time-out beside a usable reply
+//!   switches the rest of the lookup to one query after the other, as `single-request` does,
+//!   where a failed A reply means no AAAA query (and where, as in Debian's glibc 2.36 with the
+//!   fix for glibc bug 30081, glibc moves on at once). musl (res_msend.c `__res_msend_rc`) sends
+//!   every unanswered query to all nameservers at once, `attempts` rounds (default 2, at most 10)
+//!   in `timeout` seconds (none with `timeout:0`), resending a SERVFAIL at once up to
+//!   `2 × queries` times a round and ignoring every other error; it waits for both replies of a
+//!   pair until the timeout is over.
 //! - **Limits.** musl ignores a `search` line longer than 254 characters altogether, so a long
 //!   kubelet search list leaves an Alpine pod with none. A candidate longer than a DNS name may be
 //!   ends glibc's search list; musl skips it when it does not fit its 255-character buffer and fails
@@ -40,8 +53,18 @@ const CLUSTER_NDOTS: usize = 5;
 const MAX_NDOTS: usize = 15;
 /// The longest DNS name in presentation form without the trailing dot (RFC 1035 §2.3.4).
 const MAX_NAME_LEN: usize = 253;
-/// The nameservers the kubelet keeps (`MaxDNSNameservers`).
+/// The nameservers the kubelet keeps (`MaxDNSNameservers`), and the most glibc and musl use
+/// (`MAXNS`).
 const MAX_NAMESERVERS: usize = 3;
+/// The `attempts` of both libraries without the option (glibc `RES_DFLRETRY`).
+const DEFAULT_ATTEMPTS: usize = 2;
+/// The largest `attempts` glibc honours (resolv.h `RES_MAXRETRY`).
+const GLIBC_MAX_ATTEMPTS: i32 = 5;
+/// The largest `attempts` musl honours (resolvconf.c).
+const MUSL_MAX_ATTEMPTS: usize = 10;
+/// musl's `timeout` without the option, in seconds, and the largest it honours (resolvconf.c).
+const MUSL_DEFAULT_TIMEOUT: usize = 5;
+const MUSL_MAX_TIMEOUT: usize = 60;
 /// The longest line musl reads from resolv.conf, without its newline; it ignores longer lines.
 const MUSL_MAX_LINE_LEN: usize = 254;
 /// The longest `name.domain` musl builds in its 256-byte buffer; it skips longer ones.
@@ -162,6 +185,18 @@ impl ResolvConf {
     /// True when option `name` is set.
     fn has_option(&self, name: &str) -> bool {
         self.options.iter().any(|(known, _)| known == name)
+    }
+
+    /// The value of option `name`, when it is set with one.
+    fn option_value(&self, name: &str) -> Option<&str> {
+        let (_, value) = self.options.iter().find(|(known, _)| known == name)?;
+        value.as_deref()
+    }
+
+    /// How many nameservers the libraries use: the first 3, or 127.0.0.1 alone when there are
+    /// none (glibc res_init.c, musl resolvconf.c).
+    fn servers_used(&self) -> usize {
+        self.nameservers.len().clamp(1, MAX_NAMESERVERS)
     }
 
     /// `ndots` as the libraries apply it.
@@ -380,12 +415,20 @@ impl Reply {
     }
 }
 
-/// The names a library asked for one lookup and how the lookup ended.
+/// The names a library asked for one lookup, the queries it sent, and how the lookup ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Walk {
     /// Each name queried, fully qualified with a trailing dot, in order; once per candidate
-    /// whatever the number of query types.
+    /// whatever the number of query types and resends.
     pub asked: Vec<String>,
+    /// The queries sent for each name of `asked`, in the same order: one count per query type
+    /// of the family (A before AAAA), resends included. A type can count 0: glibc sending one
+    /// query after the other sends no AAAA after a failed A, and a library configured to send
+    /// nothing (glibc `attempts:0`, musl `timeout:0` or `attempts:0`) sends none at all.
+    pub sends: Vec<Vec<usize>>,
+    /// Every query sent: the sum of `sends`, plus the malformed queries musl sends for a root
+    /// (`.`) search domain, which `asked` does not list.
+    pub sent: usize,
     pub end: WalkEnd,
 }
 
@@ -437,8 +480,9 @@ pub fn candidates_of_any_libc(name: &QueryName, conf: &ResolvConf) -> Vec<String
 }
 
 /// Walks the candidates for `name` as `libc`'s getaddrinfo(3) does for `family`, calling `ask`
-/// for each query it sends (name with trailing dot, and type) and stopping where the library
-/// stops.
+/// once for each query type of each candidate it tries (name with trailing dot, and type), and
+/// stopping where the library stops. Every nameserver of `conf` gives the reply `ask` gives;
+/// the library's resends to them are counted in [`Walk::sends`].
 pub fn walk(
     name: &QueryName,
     conf: &ResolvConf,
@@ -450,33 +494,50 @@ pub fn walk(
         family,
         ask,
         asked: Vec::new(),
+        sends: Vec::new(),
+        unlisted: 0,
     };
     let end = match libc {
         Libc::Glibc => glibc_walk(name, conf, &mut asker),
         Libc::Musl => musl_walk(name, conf, &mut asker),
     };
+    let listed: usize = asker.sends.iter().flatten().sum();
     Walk {
         asked: asker.asked,
+        sends: asker.sends,
+        sent: listed + asker.unlisted,
         end,
     }
 }
 
-/// Sends the queries of each candidate and records the names asked.
+/// Asks the replies of each candidate, and records the names asked and the queries sent.
 struct Asker<F> {
     family: AddressFamily,
     ask: F,
     asked: Vec<String>,
+    sends: Vec<Vec<usize>>,
+    /// Queries sent for names not in `asked`.
+    unlisted: usize,
 }
 
 impl<F: FnMut(&str, RecordType) -> Reply> Asker<F> {
-    /// The replies to the candidate's queries, in the order sent.
-    fn query(&mut self, candidate: &str) -> Vec<Reply> {
+    /// The library's verdict on `candidate`: `exchange` turns the replies, in the order of the
+    /// query types, into the queries sent per type and the verdict.
+    fn query<S>(
+        &mut self,
+        candidate: &str,
+        exchange: impl FnOnce(&[Reply]) -> (Vec<usize>, S),
+    ) -> S {
         self.asked.push(candidate.to_string());
-        self.family
+        let replies: Vec<Reply> = self
+            .family
             .query_types()
             .iter()
             .map(|rtype| (self.ask)(candidate, *rtype))
-            .collect()
+            .collect();
+        let (sends, verdict) = exchange(&replies);
+        self.sends.push(sends);
+        verdict
     }
 }
 
@@ -485,7 +546,7 @@ fn under(name: &QueryName, domain: &str) -> String {
     format!("{}.{}.", name.ascii(), domain.trim_end_matches('.'))
 }
 
-/// What glibc does after one candidate's replies.
+/// What glibc does after one candidate's queries.
 #[derive(Debug, PartialEq, Eq)]
 enum GlibcStep {
     Answered,
@@ -493,24 +554,23 @@ enum GlibcStep {
     NextCandidate,
     /// Any other failure ends the search list (the name as it is may still be tried).
     EndSearch,
+    /// No query could be sent (`attempts:0`): `res_send` fails with `ECONNREFUSED`, which ends
+    /// the whole search at a search domain (res_query.c `__res_context_search`).
+    NoServer,
 }
 
-/// glibc's verdict on one candidate (res_query.c `__res_context_query`, res_send.c `send_dg`).
+/// A reply glibc's `send_dg` does not return (res_send.c): SERVFAIL, NOTIMP, REFUSED or none.
+fn dg_failed(reply: &Reply) -> bool {
+    matches!(
+        reply,
+        Reply::Timeout | Reply::Empty(Rcode::ServFail | Rcode::NotImp | Rcode::Refused)
+    )
+}
+
+/// glibc's verdict on a candidate whose queries got a usable reply (res_query.c
+/// `__res_context_query`): a failed reply beside a usable one is dropped.
 fn glibc_step(replies: &[Reply]) -> GlibcStep {
-    let failed = |reply: &&Reply| {
-        matches!(
-            reply,
-            Reply::Timeout | Reply::Empty(Rcode::ServFail | Rcode::NotImp | Rcode::Refused)
-        )
-    };
-    // A failed reply is dropped when the other type's reply is usable.
-    let usable: Vec<&Reply> = replies.iter().filter(|r| !failed(r)).collect();
-    if usable.is_empty() {
-        return match replies.first() {
-            Some(Reply::Empty(Rcode::ServFail)) => GlibcStep::NextCandidate,
-            _ => GlibcStep::EndSearch,
-        };
-    }
+    let usable: Vec<&Reply> = replies.iter().filter(|r| !dg_failed(r)).collect();
     if usable.contains(&&Reply::Records) {
         return GlibcStep::Answered;
     }
@@ -527,24 +587,174 @@ fn glibc_step(replies: &[Reply]) -> GlibcStep {
     }
 }
 
+/// How glibc sends the A and AAAA queries of `AF_UNSPEC` (res_send.c `send_dg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pairing {
+    /// Both at once, the default.
+    Parallel,
+    /// AAAA only after a usable A reply: `options single-request`, or from the first time one
+    /// of the pair times out beside a usable reply to the other.
+    OneByOne,
+    /// The same, on a new socket for the AAAA query: `options single-request-reopen`, or from
+    /// the first time AAAA times out after a usable A reply one by one.
+    OneByOneReopen,
+}
+
+/// glibc's resend state for one lookup; the pairing fallbacks last for the rest of it (they are
+/// flags of the thread's resolver state, `RES_F_SNGLKUP` and `RES_F_SNGLKUPREOP`).
+struct GlibcSender {
+    /// `send_dg` calls before giving up on a candidate: `attempts` times the nameservers
+    /// (res_send.c `__res_context_send`: `for try < retry`, then `for ns < nscount`; `rotate`
+    /// only changes which nameserver comes first).
+    calls: usize,
+    pairing: Pairing,
+}
+
+impl GlibcSender {
+    fn new(conf: &ResolvConf) -> Self {
+        let pairing = if conf.has_option("single-request-reopen") {
+            Pairing::OneByOneReopen
+        } else if conf.has_option("single-request") {
+            Pairing::OneByOne
+        } else {
+            Pairing::Parallel
+        };
+        Self {
+            calls: glibc_attempts(conf) * conf.servers_used(),
+            pairing,
+        }
+    }
+
+    /// The queries glibc sends for a candidate whose queries get `replies`, and its verdict: it
+    /// calls `send_dg` for each attempt and nameserver until one returns a usable reply.
+    fn exchange(&mut self, replies: &[Reply]) -> (Vec<usize>, GlibcStep) {
+        let mut sends = vec![0; replies.len()];
+        // The reply in the first answer buffer: a SERVFAIL there lets the search go on.
+        let mut buffered = None;
+        for _ in 0..self.calls {
+            if self.send_dg(replies, &mut sends, &mut buffered) {
+                return (sends, glibc_step(replies));
+            }
+        }
+        let step = match buffered {
+            _ if self.calls == 0 => GlibcStep::NoServer,
+            Some(Reply::Empty(Rcode::ServFail)) => GlibcStep::NextCandidate,
+            _ => GlibcStep::EndSearch,
+        };
+        (sends, step)
+    }
+
+    /// One `send_dg` call: true when it returns a usable reply. Both queries of a pair go out
+    /// at once; when neither reply is usable, glibc moves on to the next nameserver (and after
+    /// the last, the next attempt). A time-out beside a usable reply sends the pair again, one
+    /// by one.
+    fn send_dg(
+        &mut self,
+        replies: &[Reply],
+        sends: &mut [usize],
+        buffered: &mut Option<Reply>,
+    ) -> bool {
+        let ([a, b], Pairing::Parallel) = (replies, self.pairing) else {
+            return self.one_by_one(replies, sends, buffered);
+        };
+        sends.iter_mut().for_each(|sent| *sent += 1);
+        if let Some(first) = [a, b].into_iter().find(|r| **r != Reply::Timeout) {
+            *buffered = Some(*first);
+        }
+        if dg_failed(a) && dg_failed(b) {
+            return false;
+        }
+        if replies.contains(&Reply::Timeout) {
+            self.pairing = Pairing::OneByOne;
+            return self.one_by_one(replies, sends, buffered);
+        }
+        true
+    }
+
+    /// `send_dg` sending one query after the other: a failed first reply moves on to the next
+    /// nameserver without sending the second query, and a time-out of the second one after a
+    /// usable first is sent once more on a new socket, then given up (the first reply counts).
+    fn one_by_one(
+        &mut self,
+        replies: &[Reply],
+        sends: &mut [usize],
+        buffered: &mut Option<Reply>,
+    ) -> bool {
+        let (Some(first), Some(sent)) = (replies.first(), sends.first_mut()) else {
+            return false;
+        };
+        *sent += 1;
+        if dg_failed(first) {
+            if *first != Reply::Timeout {
+                *buffered = Some(*first);
+            }
+            return false;
+        }
+        let (Some(second), Some(sent)) = (replies.get(1), sends.get_mut(1)) else {
+            return true;
+        };
+        *sent += 1;
+        if *second == Reply::Timeout && self.pairing == Pairing::OneByOne {
+            self.pairing = Pairing::OneByOneReopen;
+            return self.one_by_one(replies, sends, buffered);
+        }
+        true
+    }
+}
+
+/// glibc's `attempts` (res_init.c `res_setoptions`): read with `atoi` and capped at 5, so a
+/// negative value, like 0, sends nothing.
+fn glibc_attempts(conf: &ResolvConf) -> usize {
+    conf.option_value("attempts")
+        .map_or(DEFAULT_ATTEMPTS, |value| {
+            usize::try_from(c_atoi(value).min(GLIBC_MAX_ATTEMPTS)).unwrap_or(0)
+        })
+}
+
+/// C's `atoi` as glibc computes it, `(int) strtol(text, NULL, 10)`: an optional sign, then
+/// digits; a value out of the `long` range saturates, and the cast keeps the low 32 bits.
+fn c_atoi(text: &str) -> i32 {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(digits) => (-1, digits),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let long = (sign * i128::from(leading_number(digits)))
+        .clamp(i128::from(i64::MIN), i128::from(i64::MAX));
+    // Truncation is what the C cast does.
+    long as i32
+}
+
+/// The number the leading ASCII digits of `text` spell, saturating (0 without any).
+fn leading_number(text: &str) -> u64 {
+    text.bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0, |number: u64, digit| {
+            number
+                .saturating_mul(10)
+                .saturating_add(u64::from(digit - b'0'))
+        })
+}
+
 /// glibc's res_search order (res_query.c `__res_context_search`).
 fn glibc_walk<F: FnMut(&str, RecordType) -> Reply>(
     name: &QueryName,
     conf: &ResolvConf,
     asker: &mut Asker<F>,
 ) -> WalkEnd {
+    let mut sender = GlibcSender::new(conf);
+    let mut step = |asker: &mut Asker<F>, candidate: &str| {
+        asker.query(candidate, |replies| sender.exchange(replies))
+    };
     let as_is = name.fqdn();
-    let answered_as_is =
-        |asker: &mut Asker<F>| glibc_step(&asker.query(&as_is)) == GlibcStep::Answered;
     if name.is_absolute() {
-        return if answered_as_is(asker) {
+        return if step(asker, &as_is) == GlibcStep::Answered {
             WalkEnd::Answered(as_is)
         } else {
             WalkEnd::NotFound
         };
     }
     let as_is_first = name.dots() >= conf.effective_ndots();
-    if as_is_first && answered_as_is(asker) {
+    if as_is_first && step(asker, &as_is) == GlibcStep::Answered {
         return WalkEnd::Answered(as_is);
     }
     let mut root_on_list = false;
@@ -561,23 +771,25 @@ fn glibc_walk<F: FnMut(&str, RecordType) -> Reply>(
             // No query can be built for it: that ends the search list.
             break;
         }
-        match glibc_step(&asker.query(&candidate)) {
+        match step(asker, &candidate) {
             GlibcStep::Answered => return WalkEnd::Answered(candidate),
             GlibcStep::NextCandidate => {}
             GlibcStep::EndSearch => break,
+            GlibcStep::NoServer => return WalkEnd::NotFound,
         }
     }
     let skips_tld_query = name.dots() == 0
         && !conf.search.is_empty()
         && (conf.has_option("no-tld-query") || conf.has_option("no_tld_query"));
-    if !as_is_first && !root_on_list && !skips_tld_query && answered_as_is(asker) {
+    let asks_as_is_last = !as_is_first && !root_on_list && !skips_tld_query;
+    if asks_as_is_last && step(asker, &as_is) == GlibcStep::Answered {
         return WalkEnd::Answered(as_is);
     }
     WalkEnd::NotFound
 }
 
 /// What musl does after one candidate's replies.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MuslStep {
     Answered,
     /// NXDOMAIN: the next candidate.
@@ -585,7 +797,8 @@ enum MuslStep {
     GiveUp(GiveUp),
 }
 
-/// musl's verdict on one candidate (lookup_name.c `name_from_dns`, res_msend.c).
+/// musl's verdict on one candidate from the replies it accepted, a reply it did not accept
+/// being a time-out (lookup_name.c `name_from_dns`).
 fn musl_step(replies: &[Reply]) -> MuslStep {
     // musl looks at the replies in the order sent, A first.
     for reply in replies {
@@ -602,6 +815,70 @@ fn musl_step(replies: &[Reply]) -> MuslStep {
     }
 }
 
+/// The queries musl sends for a candidate whose queries get `replies`, and the replies it
+/// accepts (res_msend.c `__res_msend_rc`).
+///
+/// Each round sends every query not answered yet to every nameserver at once. NOERROR and
+/// NXDOMAIN replies are accepted, the first one answering its query; a SERVFAIL is sent again
+/// at once to the nameserver that gave it, up to `2 × queries` times a round in all; every
+/// other reply is ignored. Rounds go on until every query is answered or the timeout is over.
+/// When A and AAAA both get SERVFAIL, the immediate resends are shared evenly here; how they
+/// really split depends on the order the replies arrive, but not their total.
+fn musl_exchange(replies: &[Reply], rounds: usize, servers: usize) -> (Vec<usize>, Vec<Reply>) {
+    let accepted = |reply: &Reply| {
+        rounds > 0
+            && matches!(
+                reply,
+                Reply::Records | Reply::Empty(Rcode::NoError | Rcode::NxDomain)
+            )
+    };
+    let servfails = replies
+        .iter()
+        .filter(|r| **r == Reply::Empty(Rcode::ServFail))
+        .count();
+    let sends = replies
+        .iter()
+        .map(|reply| match reply {
+            _ if accepted(reply) => servers,
+            Reply::Empty(Rcode::ServFail) => rounds * (servers + 2 * replies.len() / servfails),
+            _ => rounds * servers,
+        })
+        .collect();
+    let got = replies
+        .iter()
+        .map(|reply| {
+            if accepted(reply) {
+                *reply
+            } else {
+                Reply::Timeout
+            }
+        })
+        .collect();
+    (sends, got)
+}
+
+/// The rounds of queries musl sends for a candidate with a query left unanswered
+/// (res_msend.c): one every `timeout / attempts` until `timeout` is over, so `attempts` of
+/// them, and none with `timeout:0` (with `attempts:0` musl 1.2.3 divides by zero before
+/// sending anything and the program dies of SIGFPE). When `attempts` does not divide the
+/// timeout in milliseconds, one more round fits in the last few milliseconds if the earlier
+/// ones were not late; this counts the usual `attempts`.
+fn musl_rounds(conf: &ResolvConf) -> usize {
+    let timeout = musl_option(conf, "timeout", MUSL_DEFAULT_TIMEOUT, MUSL_MAX_TIMEOUT);
+    let attempts = musl_option(conf, "attempts", DEFAULT_ATTEMPTS, MUSL_MAX_ATTEMPTS);
+    if timeout == 0 { 0 } else { attempts }
+}
+
+/// A number option as musl's resolvconf.c reads it: a value starting with a digit, read with
+/// `strtoul` and capped at `max`; `default` for any other value or none.
+fn musl_option(conf: &ResolvConf, name: &str, default: usize, max: usize) -> usize {
+    conf.option_value(name)
+        .filter(|value| value.starts_with(|c: char| c.is_ascii_digit()))
+        .map_or(default, |value| {
+            usize::try_from(leading_number(value)).map_or(max, |number| number.min(max))
+        })
+}
+
 /// musl's order (lookup_name.c `name_from_dns_search`).
 fn musl_walk<F: FnMut(&str, RecordType) -> Reply>(
     name: &QueryName,
@@ -612,6 +889,7 @@ fn musl_walk<F: FnMut(&str, RecordType) -> Reply>(
         .search_line()
         .is_none_or(|line| line.len() <= MUSL_MAX_LINE_LEN);
     let searches = !name.is_absolute() && name.dots() < conf.effective_ndots() && reads_search_line;
+    let (rounds, servers) = (musl_rounds(conf), conf.servers_used());
     let candidates = conf
         .search
         .iter()
@@ -624,6 +902,8 @@ fn musl_walk<F: FnMut(&str, RecordType) -> Reply>(
                 continue;
             }
             if domain == "." {
+                // The malformed queries get no usable reply: every round sends them again.
+                asker.unlisted += rounds * servers * asker.family.query_types().len();
                 return WalkEnd::GaveUp {
                     candidate: format!("{}..", name.ascii()),
                     reason: GiveUp::RootSearchDomain,
@@ -636,7 +916,11 @@ fn musl_walk<F: FnMut(&str, RecordType) -> Reply>(
                 };
             }
         }
-        match musl_step(&asker.query(&candidate)) {
+        let step = asker.query(&candidate, |replies| {
+            let (sends, got) = musl_exchange(replies, rounds, servers);
+            (sends, musl_step(&got))
+        });
+        match step {
             MuslStep::Answered => return WalkEnd::Answered(candidate),
             MuslStep::NextCandidate => {}
             MuslStep::GiveUp(reason) => return WalkEnd::GaveUp { candidate, reason },
@@ -932,29 +1216,297 @@ mod tests {
         }
     }
 
+    const SERVFAIL: Reply = Reply::Empty(Rcode::ServFail);
+    const REFUSED: Reply = Reply::Empty(Rcode::Refused);
+    const NOTIMP: Reply = Reply::Empty(Rcode::NotImp);
+    const NXDOMAIN: Reply = Reply::Empty(Rcode::NxDomain);
+    const NODATA: Reply = Reply::Empty(Rcode::NoError);
+    const NONE: Reply = Reply::Timeout;
+    const RECORDS: Reply = Reply::Records;
+
+    /// A resolv.conf with `servers` nameservers and `options`.
+    fn resend_conf(servers: usize, options: &str) -> ResolvConf {
+        let mut text: String = (1..=servers)
+            .map(|i| format!("nameserver 10.0.0.{i}\n"))
+            .collect();
+        text.push_str(&format!("options {options}\n"));
+        ResolvConf::parse(&text)
+    }
+
+    /// glibc's queries and verdict for the first candidate of a lookup.
+    fn glibc_once(conf: &ResolvConf, replies: &[Reply]) -> (Vec<usize>, GlibcStep) {
+        GlibcSender::new(conf).exchange(replies)
+    }
+
+    /// musl's queries and verdict for a candidate.
+    fn musl_once(conf: &ResolvConf, replies: &[Reply]) -> (Vec<usize>, MuslStep) {
+        let (sends, got) = musl_exchange(replies, musl_rounds(conf), conf.servers_used());
+        (sends, musl_step(&got))
+    }
+
     #[test]
-    fn unspec_failed_replies() {
-        // glibc drops a failed reply beside a usable one; musl reads the A reply first.
+    fn glibc_sends_a_failed_query_once_per_attempt_and_nameserver() {
+        use GlibcStep::*;
+        for attempts in [1, 2, 5] {
+            for servers in 1..=3 {
+                let conf = resend_conf(servers, &format!("timeout:1 attempts:{attempts}"));
+                let each = attempts * servers;
+                for (reply, step) in [
+                    (SERVFAIL, NextCandidate),
+                    (REFUSED, EndSearch),
+                    (NOTIMP, EndSearch),
+                    (NONE, EndSearch),
+                ] {
+                    let label = format!("attempts:{attempts}, {servers} servers, {reply:?}");
+                    assert_eq!(glibc_once(&conf, &[reply]), (vec![each], step), "{label}");
+                }
+                for (reply, step) in [
+                    (NXDOMAIN, NextCandidate),
+                    (NODATA, NextCandidate),
+                    (RECORDS, Answered),
+                ] {
+                    assert_eq!(glibc_once(&conf, &[reply]), (vec![1], step), "{reply:?}");
+                }
+            }
+        }
+        // No nameserver means 127.0.0.1; more than 3 count as 3.
+        assert_eq!(glibc_once(&resend_conf(0, "edns0"), &[SERVFAIL]).0, [2]);
+        assert_eq!(glibc_once(&resend_conf(5, "edns0"), &[SERVFAIL]).0, [6]);
+    }
+
+    #[test]
+    fn glibc_reads_attempts_like_atoi_capped_at_5() {
+        let sends = |options: &str| glibc_once(&resend_conf(1, options), &[SERVFAIL]).0[0];
+        assert_eq!(sends("edns0"), 2);
+        // Without a value it is not the option.
+        assert_eq!(sends("attempts"), 2);
+        assert_eq!(sends("attempts:9"), 5);
+        assert_eq!(sends("attempts:3x"), 3);
+        assert_eq!(sends("attempts:+4"), 4);
+        assert_eq!(sends("attempts:4294967297"), 1);
+        for nothing in ["attempts:0", "attempts:-1", "attempts:", "attempts:x"] {
+            assert_eq!(
+                glibc_once(&resend_conf(2, nothing), &[SERVFAIL]),
+                (vec![0], GlibcStep::NoServer),
+                "{nothing}"
+            );
+        }
+        assert_eq!(c_atoi("99999999999999999999"), -1);
+        assert_eq!(c_atoi("-99999999999999999999"), 0);
+        assert_eq!(c_atoi("-7"), -7);
+    }
+
+    #[test]
+    fn glibc_sends_a_pair_again_only_when_neither_reply_is_usable() {
+        use GlibcStep::*;
+        let conf = resend_conf(2, "attempts:2");
+        // The buffered (first) reply decides: SERVFAIL goes on, anything else ends the list.
+        for (pair, step) in [
+            ([SERVFAIL, SERVFAIL], NextCandidate),
+            ([SERVFAIL, REFUSED], NextCandidate),
+            ([REFUSED, SERVFAIL], EndSearch),
+            ([NONE, NONE], EndSearch),
+            ([NONE, SERVFAIL], NextCandidate),
+            ([SERVFAIL, NONE], NextCandidate),
+            ([NOTIMP, NONE], EndSearch),
+        ] {
+            assert_eq!(glibc_once(&conf, &pair), (vec![4, 4], step), "{pair:?}");
+        }
+        // A usable reply beside an error code: the error is dropped, nothing is sent again.
+        for (pair, step) in [
+            ([NODATA, SERVFAIL], NextCandidate),
+            ([REFUSED, RECORDS], Answered),
+            ([NXDOMAIN, NODATA], NextCandidate),
+            ([RECORDS, NODATA], Answered),
+        ] {
+            assert_eq!(glibc_once(&conf, &pair), (vec![1, 1], step), "{pair:?}");
+        }
+    }
+
+    #[test]
+    fn glibc_goes_one_by_one_after_a_time_out_beside_a_usable_reply() {
+        use GlibcStep::*;
+        let conf = resend_conf(2, "attempts:2");
+        // AAAA times out: the pair again one by one, then on a new socket; the A reply counts.
+        let mut sender = GlibcSender::new(&conf);
         assert_eq!(
-            glibc_step(&[Reply::Empty(Rcode::NoError), Reply::Empty(Rcode::Refused)]),
-            GlibcStep::NextCandidate
+            sender.exchange(&[NODATA, NONE]),
+            (vec![3, 3], NextCandidate)
+        );
+        assert_eq!(sender.pairing, Pairing::OneByOneReopen);
+        // A times out: A again alone, at each attempt and nameserver; the AAAA reply is lost.
+        let mut sender = GlibcSender::new(&conf);
+        assert_eq!(sender.exchange(&[NONE, RECORDS]), (vec![5, 1], EndSearch));
+        assert_eq!(sender.pairing, Pairing::OneByOne);
+        // From then on a failed A is not followed by AAAA.
+        assert_eq!(
+            sender.exchange(&[SERVFAIL, RECORDS]),
+            (vec![4, 0], NextCandidate)
         );
         assert_eq!(
-            glibc_step(&[Reply::Empty(Rcode::Refused), Reply::Empty(Rcode::ServFail)]),
-            GlibcStep::EndSearch
+            sender.exchange(&[NXDOMAIN, RECORDS]),
+            (vec![1, 1], Answered)
+        );
+    }
+
+    #[test]
+    fn glibc_single_request_options() {
+        use GlibcStep::*;
+        let single = resend_conf(1, "attempts:2 single-request");
+        assert_eq!(
+            glibc_once(&single, &[SERVFAIL, RECORDS]),
+            (vec![2, 0], NextCandidate)
         );
         assert_eq!(
-            glibc_step(&[Reply::Empty(Rcode::ServFail), Reply::Empty(Rcode::Refused)]),
-            GlibcStep::NextCandidate
+            glibc_once(&single, &[REFUSED, NODATA]),
+            (vec![2, 0], EndSearch)
         );
         assert_eq!(
-            musl_step(&[Reply::Empty(Rcode::NxDomain), Reply::Empty(Rcode::ServFail)]),
-            MuslStep::NextCandidate
+            glibc_once(&single, &[NODATA, NONE]),
+            (vec![2, 2], NextCandidate)
         );
         assert_eq!(
-            musl_step(&[Reply::Empty(Rcode::NoError), Reply::Empty(Rcode::ServFail)]),
-            MuslStep::GiveUp(GiveUp::NoUsableReply)
+            glibc_once(&single, &[RECORDS, SERVFAIL]),
+            (vec![1, 1], Answered)
         );
+        let reopen = resend_conf(1, "attempts:2 single-request-reopen");
+        assert_eq!(
+            glibc_once(&reopen, &[NODATA, NONE]),
+            (vec![1, 1], NextCandidate)
+        );
+        assert_eq!(
+            glibc_once(&reopen, &[NONE, NODATA]),
+            (vec![2, 0], EndSearch)
+        );
+    }
+
+    #[test]
+    fn glibc_walk_counts_resends_and_stays_one_by_one() {
+        let replies = [
+            ("web.shop.svc.cluster.local.", RecordType::A, NODATA),
+            ("web.shop.svc.cluster.local.", RecordType::AAAA, NONE),
+            ("web.svc.cluster.local.", RecordType::A, SERVFAIL),
+            ("web.svc.cluster.local.", RecordType::AAAA, RECORDS),
+        ];
+        let conf = conf(&POD_SEARCH, 5);
+        let walk = walk_with("web", &conf, Libc::Glibc, AddressFamily::Unspec, &replies);
+        assert_eq!(walk.asked.len(), 4);
+        assert_eq!(walk.sends, [[3, 3], [2, 0], [1, 1], [1, 1]]);
+        assert_eq!(walk.sent, 12);
+        assert_eq!(walk.end, WalkEnd::NotFound);
+    }
+
+    #[test]
+    fn glibc_without_attempts_sends_nothing_and_stops_at_the_first_search_domain() {
+        let mut conf = conf(&POD_SEARCH, 1);
+        conf.options
+            .push(("attempts".to_string(), Some("0".to_string())));
+        let walk = walk_with("api.example", &conf, Libc::Glibc, AddressFamily::Inet, &[]);
+        assert_eq!(
+            walk.asked,
+            ["api.example.", "api.example.shop.svc.cluster.local."]
+        );
+        assert_eq!(walk.sent, 0);
+        assert_eq!(walk.end, WalkEnd::NotFound);
+    }
+
+    #[test]
+    fn musl_sends_each_round_to_every_nameserver_and_servfail_again_at_once() {
+        use MuslStep::{Answered, NextCandidate};
+        for attempts in [1, 2, 5] {
+            for servers in 1..=3 {
+                let conf = resend_conf(servers, &format!("timeout:1 attempts:{attempts}"));
+                let label = format!("attempts:{attempts}, {servers} servers");
+                assert_eq!(
+                    musl_once(&conf, &[SERVFAIL]),
+                    (
+                        vec![attempts * (servers + 2)],
+                        MuslStep::GiveUp(GiveUp::NoUsableReply)
+                    ),
+                    "{label}"
+                );
+                for ignored in [REFUSED, NOTIMP, NONE] {
+                    assert_eq!(
+                        musl_once(&conf, &[ignored]),
+                        (
+                            vec![attempts * servers],
+                            MuslStep::GiveUp(GiveUp::NoUsableReply)
+                        ),
+                        "{label} {ignored:?}"
+                    );
+                }
+                for (reply, step) in [
+                    (NXDOMAIN, NextCandidate),
+                    (NODATA, MuslStep::GiveUp(GiveUp::NoData)),
+                    (RECORDS, Answered),
+                ] {
+                    assert_eq!(musl_once(&conf, &[reply]), (vec![servers], step), "{label}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn musl_unspec_waits_for_both_replies() {
+        use MuslStep::{Answered, NextCandidate};
+        let conf = resend_conf(1, "attempts:2");
+        let no_reply = MuslStep::GiveUp(GiveUp::NoUsableReply);
+        assert_eq!(
+            musl_once(&conf, &[SERVFAIL, SERVFAIL]),
+            (vec![6, 6], no_reply)
+        );
+        // A lone SERVFAIL takes all 4 immediate resends of a round.
+        assert_eq!(
+            musl_once(&conf, &[NXDOMAIN, SERVFAIL]),
+            (vec![1, 10], NextCandidate)
+        );
+        assert_eq!(
+            musl_once(&conf, &[SERVFAIL, REFUSED]),
+            (vec![10, 2], no_reply)
+        );
+        assert_eq!(musl_once(&conf, &[NONE, SERVFAIL]), (vec![2, 10], no_reply));
+        assert_eq!(musl_once(&conf, &[NODATA, NONE]), (vec![1, 2], no_reply));
+        assert_eq!(
+            musl_once(&conf, &[NODATA, SERVFAIL]),
+            (vec![1, 10], no_reply)
+        );
+        assert_eq!(musl_once(&conf, &[RECORDS, NODATA]), (vec![1, 1], Answered));
+        let three = resend_conf(3, "attempts:2");
+        assert_eq!(
+            musl_once(&three, &[SERVFAIL, SERVFAIL]),
+            (vec![10, 10], no_reply)
+        );
+        assert_eq!(
+            musl_once(&three, &[NODATA, NXDOMAIN]),
+            (vec![3, 3], NextCandidate)
+        );
+    }
+
+    #[test]
+    fn musl_reads_attempts_and_timeout_from_a_leading_digit() {
+        let sends = |options: &str| musl_once(&resend_conf(1, options), &[REFUSED]).0[0];
+        assert_eq!(sends("edns0"), 2);
+        assert_eq!(sends("attempts:12"), 10);
+        assert_eq!(sends("attempts:-1"), 2);
+        assert_eq!(sends("attempts:"), 2);
+        assert_eq!(sends("attempts:3x"), 3);
+        assert_eq!(sends("timeout:99999999999999999999 attempts:4"), 4);
+        for nothing in ["timeout:0", "attempts:0", "timeout:0 attempts:3"] {
+            assert_eq!(
+                musl_once(&resend_conf(1, nothing), &[RECORDS]),
+                (vec![0], MuslStep::GiveUp(GiveUp::NoUsableReply)),
+                "{nothing}"
+            );
+        }
+    }
+
+    #[test]
+    fn musl_walk_counts_the_malformed_root_search_domain_queries() {
+        let conf = conf(&["a.example", ".", "b.example"], 5);
+        let walk = walk_with("x", &conf, Libc::Musl, AddressFamily::Unspec, &[]);
+        assert_eq!(walk.sends, [[1, 1]]);
+        // Two rounds of the malformed A and AAAA queries.
+        assert_eq!(walk.sent, 2 + 2 * 2);
     }
 
     #[test]

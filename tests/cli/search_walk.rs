@@ -4,13 +4,29 @@
 //! musl-gcc (musl, Debian package `musl-tools`). Each run happens under `unshare --map-root-user
 //! --mount --net --pid` (`search_walk/sandbox.sh`), so no root is needed and nothing outside is
 //! touched: the case's resolv.conf, hosts and nsswitch.conf are bound over /etc in a private mount
-//! namespace, and dnsmasq (package `dnsmasq-base`) answers on 127.0.0.1:53 of a private network
-//! namespace, logging every query, with `search_walk/upstream.c` standing in for upstream servers
-//! that fail. For every case and library, the names dnsmasq logs (with the query types of each)
-//! must equal [`search::walk`]'s, and the program must get the addresses of the name the walk
-//! ends at, or fail where it gives up.
+//! namespace, and dnsmasq (package `dnsmasq-base`) answers on port 53 of 127.0.0.1 (and of
+//! 127.0.1.1 and 127.0.2.1, for cases with several nameservers) of a private network namespace,
+//! logging every query, with `search_walk/upstream.c` standing in for upstream servers that
+//! fail, or give no reply to one type. For every case and library, the names dnsmasq logs (with the query types of each)
+//! must equal [`search::walk`]'s, the number of queries it logs for each name and type must equal
+//! the walk's [`Walk::sends`](search::Walk::sends), resends included, and their total
+//! [`Walk::sent`](search::Walk::sent); and the program must get the addresses of the name the
+//! walk ends at, or fail where it gives up.
+//!
+//! dnsmasq logs one `query[TYPE] NAME from 127.0.0.1` line for each query the program sends,
+//! retransmissions included (what dnsmasq then forwards upstream is not counted), and one
+//! `invalid data` line for each malformed query (musl's for a root search domain).
+//!
+//! What the cases leave out, because the real libraries do not behave the same way every run:
+//! - musl with an `attempts` that does not divide the timeout in milliseconds (3, 6, 7 or 9 with
+//!   `timeout:1`): one more round fits in the last milliseconds or not, depending on how late
+//!   the kernel wakes musl up each round;
+//! - musl with several nameservers and SERVFAIL for both A and AAAA: how its immediate resends
+//!   split between the two types depends on the order the replies arrive (the total does not), so
+//!   those cases ask A only;
+//! - musl with `attempts:0`, which divides by zero and dies of SIGFPE: that case runs glibc only.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -29,8 +45,10 @@ use meshdig::search::{
 };
 
 /// The options of every case: a failing lookup waits one second, not five, and glibc does not
-/// repeat queries.
+/// repeat queries (musl still resends SERVFAIL at once). The resend cases add `attempts:2`.
 const FAST_OPTIONS: &str = "timeout:1 attempts:1";
+/// The addresses dnsmasq listens on, for cases with several nameservers.
+const DNSMASQ_ADDRESSES: [&str; 3] = ["127.0.0.1", "127.0.1.1", "127.0.2.1"];
 /// How long one run may take before it is killed as hung.
 const RUN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Runs at once; most of a run's time is waiting for resolver timeouts.
@@ -61,48 +79,73 @@ const RECORDS: &[(&str, &[&str])] = &[
     ("nxsf.svc.cluster.local", &["10.1.1.5"]),
     ("silent", &["10.1.1.6"]),
     ("sfref.svc.cluster.local", &["10.1.1.7"]),
+    ("rsf.cluster.local", &["10.1.2.1"]),
+    ("rref", &["10.1.2.2"]),
+    ("rni", &["10.1.2.3"]),
+    ("rnd.cluster.local", &["10.1.2.4"]),
+    ("rto", &["10.1.2.5"]),
+    ("rfb", &["10.1.2.6"]),
+    ("rtn", &["10.1.2.7"]),
+    ("rts.cluster.local", &["10.1.2.8"]),
 ];
 
 /// A domain dnsmasq forwards to a stand-in upstream server (`server=/domain/address`).
 struct Upstream {
     domain: &'static str,
     address: &'static str,
-    /// The codes of its empty replies to A and AAAA queries; `None`: nothing listens there, so
-    /// no reply comes.
-    replies: Option<(Rcode, Rcode)>,
+    /// The codes of its empty replies to A and AAAA queries; `None`: no reply to that type (and
+    /// nothing listens there when neither type gets one).
+    replies: (Option<Rcode>, Option<Rcode>),
 }
 
+/// An upstream server replying `a` to A queries and `aaaa` to AAAA queries.
+const fn upstream(
+    domain: &'static str,
+    address: &'static str,
+    a: Option<Rcode>,
+    aaaa: Option<Rcode>,
+) -> Upstream {
+    Upstream {
+        domain,
+        address,
+        replies: (a, aaaa),
+    }
+}
+
+const SERVFAIL: Option<Rcode> = Some(Rcode::ServFail);
+const REFUSED: Option<Rcode> = Some(Rcode::Refused);
+const NODATA: Option<Rcode> = Some(Rcode::NoError);
+const NXDOMAIN: Option<Rcode> = Some(Rcode::NxDomain);
+const NOTIMP: Option<Rcode> = Some(Rcode::NotImp);
+const NONE: Option<Rcode> = None;
+
 const UPSTREAMS: &[Upstream] = &[
-    Upstream {
-        domain: "sf.ns1.svc.cluster.local",
-        address: "127.0.0.2",
-        replies: Some((Rcode::ServFail, Rcode::ServFail)),
-    },
-    Upstream {
-        domain: "ref.ns1.svc.cluster.local",
-        address: "127.0.0.3",
-        replies: Some((Rcode::Refused, Rcode::Refused)),
-    },
-    Upstream {
-        domain: "a0sf.ns1.svc.cluster.local",
-        address: "127.0.0.4",
-        replies: Some((Rcode::NoError, Rcode::ServFail)),
-    },
-    Upstream {
-        domain: "nxsf.ns1.svc.cluster.local",
-        address: "127.0.0.5",
-        replies: Some((Rcode::NxDomain, Rcode::ServFail)),
-    },
-    Upstream {
-        domain: "sfref.ns1.svc.cluster.local",
-        address: "127.0.0.6",
-        replies: Some((Rcode::ServFail, Rcode::Refused)),
-    },
-    Upstream {
-        domain: "silent.ns1.svc.cluster.local",
-        address: "127.0.0.9",
-        replies: None,
-    },
+    upstream("sf.ns1.svc.cluster.local", "127.0.0.2", SERVFAIL, SERVFAIL),
+    upstream("ref.ns1.svc.cluster.local", "127.0.0.3", REFUSED, REFUSED),
+    upstream("a0sf.ns1.svc.cluster.local", "127.0.0.4", NODATA, SERVFAIL),
+    upstream(
+        "nxsf.ns1.svc.cluster.local",
+        "127.0.0.5",
+        NXDOMAIN,
+        SERVFAIL,
+    ),
+    upstream(
+        "sfref.ns1.svc.cluster.local",
+        "127.0.0.6",
+        SERVFAIL,
+        REFUSED,
+    ),
+    upstream("silent.ns1.svc.cluster.local", "127.0.0.9", NONE, NONE),
+    // Failures at the second search domain of `POD`, for the resend cases.
+    upstream("rsf.svc.cluster.local", "127.0.0.10", SERVFAIL, SERVFAIL),
+    upstream("rref.svc.cluster.local", "127.0.0.11", REFUSED, REFUSED),
+    upstream("rni.svc.cluster.local", "127.0.0.12", NOTIMP, NOTIMP),
+    upstream("rnd.svc.cluster.local", "127.0.0.13", NODATA, NODATA),
+    upstream("rto.svc.cluster.local", "127.0.0.14", NONE, NONE),
+    upstream("rfb.svc.cluster.local", "127.0.0.15", NODATA, NONE),
+    upstream("rfb.cluster.local", "127.0.0.16", SERVFAIL, SERVFAIL),
+    upstream("rtn.svc.cluster.local", "127.0.0.17", NONE, NODATA),
+    upstream("rts.svc.cluster.local", "127.0.0.18", NONE, SERVFAIL),
 ];
 
 /// The search list of a pod in namespace `ns1` with the default cluster domain.
@@ -127,7 +170,11 @@ struct Case {
     conf: ResolvConf,
     name: String,
     family: AddressFamily,
+    /// The libraries it runs with.
+    libcs: &'static [Libc],
 }
+
+const BOTH: &[Libc] = &[Libc::Glibc, Libc::Musl];
 
 /// A resolv.conf naming dnsmasq, with `search`, `ndots` and the fast options plus `extra`.
 fn conf(search: &[&str], ndots: usize, extra: &str) -> ResolvConf {
@@ -143,6 +190,7 @@ fn case(what: &str, conf: ResolvConf, name: &str, family: AddressFamily) -> Case
         conf,
         name: name.to_string(),
         family,
+        libcs: BOTH,
     }
 }
 
@@ -195,6 +243,63 @@ const TABLE: &[(&str, &[&str], usize, &str, AddressFamily)] = &[
     ("a root search domain first", &[".", "ns1.svc.cluster.local"], 5, "web", Inet),
     ("a root search domain last", &["cluster.local", "."], 5, "nothing", Inet),
 ];
+
+/// The resend cases, with `attempts:2` and these options: what each shows, options, the
+/// nameservers (of [`DNSMASQ_ADDRESSES`]), name and address family. The search list is `POD`;
+/// each name fails at its second domain (see [`UPSTREAMS`]).
+#[rustfmt::skip]
+const RESEND_TABLE: &[(&str, &str, usize, &str, AddressFamily)] = &[
+    ("SERVFAIL mid-walk", "", 1, "rsf", Inet),
+    ("SERVFAIL mid-walk", "", 1, "rsf", Unspec),
+    ("REFUSED mid-walk", "", 1, "rref", Inet),
+    ("REFUSED mid-walk", "", 1, "rref", Unspec),
+    ("NOTIMP mid-walk", "", 1, "rni", Inet),
+    ("NOTIMP mid-walk", "", 1, "rni", Unspec),
+    ("NODATA mid-walk", "", 1, "rnd", Inet),
+    ("NODATA mid-walk", "", 1, "rnd", Unspec),
+    ("no reply mid-walk", "", 1, "rto", Inet),
+    ("no reply mid-walk", "", 1, "rto", Unspec),
+    ("NODATA for A, no reply for AAAA, then SERVFAIL", "", 1, "rfb", Inet),
+    ("NODATA for A, no reply for AAAA, then SERVFAIL", "", 1, "rfb", Unspec),
+    ("no reply for A, NODATA for AAAA", "", 1, "rtn", Unspec),
+    ("no reply for A, SERVFAIL for AAAA", "", 1, "rts", Unspec),
+    ("single-request: SERVFAIL mid-walk", "single-request", 1, "rsf", Unspec),
+    ("single-request: no reply for AAAA", "single-request", 1, "rfb", Unspec),
+    ("single-request-reopen: no reply for AAAA", "single-request-reopen", 1, "rfb", Unspec),
+    ("three nameservers: SERVFAIL mid-walk", "", 3, "rsf", Inet),
+    ("three nameservers, rotate: SERVFAIL mid-walk", "rotate", 3, "rsf", Inet),
+    ("three nameservers: REFUSED mid-walk", "", 3, "rref", Unspec),
+    ("two nameservers: no reply for AAAA", "", 2, "rfb", Unspec),
+    ("attempts:5: SERVFAIL mid-walk", "attempts:5", 1, "rsf", Inet),
+    ("attempts:5: REFUSED mid-walk", "attempts:5", 1, "rref", Unspec),
+    ("timeout:0: SERVFAIL mid-walk", "timeout:0", 1, "rsf", Inet),
+];
+
+/// The resend cases of [`RESEND_TABLE`], and `attempts:0` for glibc.
+fn resend_cases() -> Vec<Case> {
+    let mut cases: Vec<Case> = RESEND_TABLE
+        .iter()
+        .map(|&(what, options, servers, name, family)| {
+            let mut conf = conf(POD, 5, &format!("attempts:2 {options}"));
+            conf.nameservers = DNSMASQ_ADDRESSES[..servers]
+                .iter()
+                .map(|a| a.parse().expect("an address"))
+                .collect();
+            case(what, conf, name, family)
+        })
+        .collect();
+    // musl 1.2.3 divides by zero with attempts:0 (res_msend.c) and dies of SIGFPE.
+    cases.push(Case {
+        libcs: &[Libc::Glibc],
+        ..case(
+            "attempts:0: nothing sent",
+            conf(POD, 1, "attempts:0"),
+            "api.example.com",
+            Unspec,
+        )
+    });
+    cases
+}
 
 fn cases() -> Vec<Case> {
     let mut cases: Vec<Case> = TABLE
@@ -260,6 +365,7 @@ fn cases() -> Vec<Case> {
             Unspec,
         ));
     }
+    cases.extend(resend_cases());
     cases
 }
 
@@ -279,10 +385,15 @@ fn zone_reply(name: &str, rtype: RecordType) -> Reply {
     let upstream = UPSTREAMS
         .iter()
         .find(|u| name == u.domain || name.ends_with(&format!(".{}", u.domain)));
-    match upstream.map(|u| u.replies) {
-        Some(Some((a, aaaa))) => Reply::Empty(if rtype == RecordType::A { a } else { aaaa }),
-        Some(None) => Reply::Timeout,
-        None => Reply::Empty(Rcode::NxDomain),
+    let Some(Upstream {
+        replies: (a, aaaa), ..
+    }) = upstream
+    else {
+        return Reply::Empty(Rcode::NxDomain);
+    };
+    match if rtype == RecordType::A { a } else { aaaa } {
+        Some(rcode) => Reply::Empty(*rcode),
+        None => Reply::Timeout,
     }
 }
 
@@ -320,9 +431,10 @@ fn rcode_number(rcode: Rcode) -> u8 {
 /// dnsmasq's configuration: the zone, with every query logged to `log`.
 fn dnsmasq_conf(log: &Path) -> String {
     let mut conf = format!(
-        "no-resolv\nno-hosts\nlog-queries\nlog-facility={}\nlisten-address=127.0.0.1\n\
+        "no-resolv\nno-hosts\nlog-queries\nlog-facility={}\nlisten-address={}\n\
          bind-interfaces\nport=53\nlocal=/#/\n",
-        log.display()
+        log.display(),
+        DNSMASQ_ADDRESSES.join(",")
     );
     for (name, addresses) in RECORDS {
         conf.push_str(&format!("host-record={name},{}\n", addresses.join(",")));
@@ -336,14 +448,16 @@ fn dnsmasq_conf(log: &Path) -> String {
     conf
 }
 
-/// The stand-in upstream servers to start: "ADDRESS A-RCODE AAAA-RCODE" lines.
+/// The stand-in upstream servers to start: "ADDRESS A-RCODE AAAA-RCODE" lines, -1 for no reply;
+/// none where neither type gets a reply.
 fn upstreams_file() -> String {
+    let code = |rcode: Option<Rcode>| rcode.map_or(-1, |r| i32::from(rcode_number(r)));
     UPSTREAMS
         .iter()
-        .filter_map(|u| {
-            u.replies.map(|(a, aaaa)| {
-                format!("{} {} {}\n", u.address, rcode_number(a), rcode_number(aaaa))
-            })
+        .filter(|u| u.replies != (None, None))
+        .map(|u| {
+            let (a, aaaa) = u.replies;
+            format!("{} {} {}\n", u.address, code(a), code(aaaa))
         })
         .collect()
 }
@@ -421,10 +535,17 @@ fn build_tools(dir: &Path) -> Tools {
     }
 }
 
+/// Names asked in order, each once with its query types.
+type Merged = Vec<(String, BTreeSet<String>)>;
+/// The number of queries for each name and type.
+type Counts = BTreeMap<(String, String), usize>;
+
 /// What one run of the real library showed.
 struct Observed {
-    /// Each name dnsmasq was asked, with the query types, consecutive repeats merged.
-    queries: Vec<(String, BTreeSet<String>)>,
+    /// Each query the program sent, as name and type, in order.
+    queries: Vec<(String, String)>,
+    /// The malformed queries it sent.
+    malformed: usize,
     /// The program's exit code and output: addresses, or "error EAI_…".
     code: Option<i32>,
     output: String,
@@ -486,25 +607,18 @@ fn observe(tools: &Tools, dir: &Path, case: &Case, program: &str) -> Observed {
         let _ = pipe.read_to_string(&mut stderr);
     }
     let query_log = std::fs::read_to_string(&log).unwrap_or_default();
-    let mut queries: Vec<(String, BTreeSet<String>)> = Vec::new();
-    for line in query_log.lines() {
-        let Some(rest) = line.split_once("query[").map(|(_, rest)| rest) else {
-            continue;
-        };
-        let Some((rtype, rest)) = rest.split_once("] ") else {
-            continue;
-        };
-        let name = rest.split_whitespace().next().unwrap_or_default();
-        let name = format!("{}.", name.to_ascii_lowercase());
-        match queries.last_mut() {
-            Some((last, types)) if *last == name => {
-                types.insert(rtype.to_string());
-            }
-            _ => queries.push((name, BTreeSet::from([rtype.to_string()]))),
-        }
-    }
+    let queries = query_log
+        .lines()
+        .filter(|line| line.ends_with(" from 127.0.0.1"))
+        .filter_map(|line| line.split_once("query[")?.1.split_once("] "))
+        .map(|(rtype, rest)| {
+            let name = rest.split_whitespace().next().unwrap_or_default();
+            (format!("{}.", name.to_ascii_lowercase()), rtype.to_string())
+        })
+        .collect();
     Observed {
         queries,
+        malformed: query_log.matches("invalid data").count(),
         code: status.and_then(|s| s.code()),
         output: std::fs::read_to_string(dir.join("answer")).unwrap_or_default(),
         log: format!(
@@ -516,6 +630,39 @@ fn observe(tools: &Tools, dir: &Path, case: &Case, program: &str) -> Observed {
             }
         ),
     }
+}
+
+/// The names of `queries` in the order they first appear, each with all its query types. (With
+/// several nameservers dnsmasq may log a late copy of one candidate's query after the next
+/// candidate's first.)
+fn merge<'a>(queries: impl IntoIterator<Item = &'a (String, String)>) -> Merged {
+    let mut merged: Merged = Vec::new();
+    for (name, rtype) in queries {
+        match merged.iter_mut().find(|(known, _)| known == name) {
+            Some((_, types)) => {
+                types.insert(rtype.clone());
+            }
+            None => merged.push((name.clone(), BTreeSet::from([rtype.clone()]))),
+        }
+    }
+    merged
+}
+
+/// The queries the walk says the library sends, in order: each name and type it sent, with the
+/// number of queries.
+fn walk_sends(walk: &search::Walk, family: AddressFamily) -> Vec<((String, String), usize)> {
+    walk.asked
+        .iter()
+        .zip(&walk.sends)
+        .flat_map(|(name, sends)| {
+            family
+                .query_types()
+                .iter()
+                .zip(sends)
+                .filter(|(_, sent)| **sent > 0)
+                .map(|(rtype, sent)| ((name.clone(), rtype.to_string()), *sent))
+        })
+        .collect()
 }
 
 /// Compares one run of the real library with the walk; the mismatch, if any.
@@ -536,17 +683,17 @@ fn check(tools: &Tools, dir: &Path, case: &Case, libc: Libc) -> Option<String> {
         Libc::Musl => "resolve-musl",
     };
     let observed = observe(tools, dir, case, program);
-    let types: BTreeSet<String> = case
-        .family
-        .query_types()
-        .iter()
-        .map(RecordType::to_string)
-        .collect();
-    let expected_queries: Vec<(String, BTreeSet<String>)> = walk
-        .asked
-        .iter()
-        .map(|asked| (asked.clone(), types.clone()))
-        .collect();
+    let expected_sends = walk_sends(&walk, case.family);
+    let expected_queries = merge(expected_sends.iter().map(|(query, _)| query));
+    let expected_counts: Counts = expected_sends.into_iter().collect();
+    let observed_queries = merge(&observed.queries);
+    let mut observed_counts = Counts::new();
+    for query in &observed.queries {
+        *observed_counts.entry(query.clone()).or_default() += 1;
+    }
+    // With the counts equal, the rest of `sent` must be the malformed queries.
+    let counts_match = observed_counts == expected_counts
+        && observed.queries.len() + observed.malformed == walk.sent;
     let expected_output = match &walk.end {
         WalkEnd::Answered(answered) => {
             let ips: Vec<String> = zone_addresses(answered, case.family)
@@ -577,29 +724,40 @@ fn check(tools: &Tools, dir: &Path, case: &Case, libc: Libc) -> Option<String> {
             .1
             .as_ref()
             .is_none_or(|out| sorted(out) == sorted(&observed.output));
-    if observed.queries == expected_queries && output_matches {
+    if observed_queries == expected_queries && counts_match && output_matches {
         return None;
     }
-    let show = |queries: &[(String, BTreeSet<String>)]| -> String {
+    let show = |queries: &Merged, counts: &Counts| -> String {
         queries
             .iter()
             .map(|(name, types)| {
-                let types: Vec<&str> = types.iter().map(String::as_str).collect();
-                format!("    {name} {}\n", types.join("+"))
+                let types: Vec<String> = types
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{t}×{}",
+                            counts.get(&(name.clone(), t.clone())).unwrap_or(&0)
+                        )
+                    })
+                    .collect();
+                format!("    {name} {}\n", types.join(" "))
             })
             .collect()
     };
     Some(format!(
-        "{libc:?}: {} — {} ({:?})\nresolv.conf:\n{}walk ({:?}):\n{}real library (exit {:?}, output {:?}):\n{}log:\n{}",
+        "{libc:?}: {} — {} ({:?})\nresolv.conf:\n{}walk ({:?}, {} sent):\n{}real library (exit {:?}, output {:?}, {} sent, {} malformed):\n{}log:\n{}",
         case.what,
         case.name,
         case.family,
         case.conf.render(),
         walk.end,
-        show(&expected_queries),
+        walk.sent,
+        show(&expected_queries, &expected_counts),
         observed.code,
         observed.output,
-        show(&observed.queries),
+        observed.queries.len() + observed.malformed,
+        observed.malformed,
+        show(&observed_queries, &observed_counts),
         observed.log
     ))
 }
@@ -611,7 +769,7 @@ fn walks_match_the_real_glibc_and_musl_resolvers() {
     let cases = cases();
     let runs: Vec<(usize, &Case, Libc)> = cases
         .iter()
-        .flat_map(|case| [(case, Libc::Glibc), (case, Libc::Musl)])
+        .flat_map(|case| case.libcs.iter().map(move |libc| (case, *libc)))
         .enumerate()
         .map(|(index, (case, libc))| (index, case, libc))
         .collect();

@@ -5,7 +5,7 @@
  * Binds port 53 of the address, then forks: the parent prints the server's process id and exits,
  * so the server is ready when the command returns; the server runs until killed. Questions of
  * type A get A-RCODE, of type AAAA get AAAA-RCODE (0 NOERROR, i.e. no data; 2 SERVFAIL;
- * 3 NXDOMAIN; 5 REFUSED), others SERVFAIL. */
+ * 3 NXDOMAIN; 4 NOTIMP; 5 REFUSED; -1 no reply at all), others SERVFAIL. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -68,6 +68,8 @@ int main(int argc, char **argv)
 		if (type == 0)
 			continue;
 		rcode = type == 1 ? atoi(argv[2]) : type == 28 ? atoi(argv[3]) : 2;
+		if (rcode < 0)
+			continue;
 		packet[2] = (packet[2] & 0x79) | 0x80; /* QR=1; keep opcode and RD; AA=TC=0 */
 		packet[3] = 0x80 | (rcode & 15);      /* RA=1 */
 		memset(packet + 6, 0, 6);             /* no answer, authority or additional records */
