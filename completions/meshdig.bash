@@ -89,7 +89,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__audit)
-            opts="-n -A -o -v -h -V --namespace --all-namespaces --from --snapshot --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -A -o -v -h -V --namespace --all-namespaces --from --snapshot --as-typed --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -109,6 +109,14 @@ _meshdig() {
                     ;;
                 --snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libc)
+                    COMPREPLY=($(compgen -W "glibc musl" -- "${cur}"))
+                    return 0
+                    ;;
+                --family)
+                    COMPREPLY=($(compgen -W "inet inet6 unspec" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -167,7 +175,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__check)
-            opts="-f -n -o -v -h -V --file --snapshot --namespace --output --junit --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-f -n -o -v -h -V --file --snapshot --namespace --output --junit --libc --family --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,6 +211,14 @@ _meshdig() {
                     ;;
                 --junit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libc)
+                    COMPREPLY=($(compgen -W "glibc musl" -- "${cur}"))
+                    return 0
+                    ;;
+                --family)
+                    COMPREPLY=($(compgen -W "inet inet6 unspec" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

@@ -42,7 +42,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s t -l type -d 'T
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l from -d 'The pod the question is asked from: pod/NAME, deploy/NAME or a pod name' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s n -l namespace -d 'The namespace of --from, and of relative names [default: the context\'s namespace, or "default" with --snapshot]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l snapshot -d 'Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster' -r -F
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l libc -d 'The resolver library whose search walk to show for a relative name: glibc, or musl for Alpine images' -r -f -a "glibc\t'GNU libc: Debian, Ubuntu, RHEL and distroless images'
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l libc -d 'The resolver library whose search walk a relative name takes: glibc, or musl for Alpine images. The verdict is about what that library ends up with' -r -f -a "glibc\t'GNU libc: Debian, Ubuntu, RHEL and distroless images'
 musl\t'musl: Alpine images'"
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l family -d 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do' -r -f -a "inet\t'`AF_INET`: A queries'
 inet6\t'`AF_INET6`: AAAA queries'
@@ -90,6 +90,11 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand check" -s n -l namespace
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -s o -l output -d 'Output format: a summary for people, or JSON (one entry per expectation with its diff)' -r -f -a "text\t''
 json\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l junit -d 'Also write a JUnit XML report here, for CI systems' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l libc -d 'The resolver library whose search walk a relative name takes: glibc, or musl for Alpine images. The verdict is about what that library ends up with' -r -f -a "glibc\t'GNU libc: Debian, Ubuntu, RHEL and distroless images'
+musl\t'musl: Alpine images'"
+complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l family -d 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do' -r -f -a "inet\t'`AF_INET`: A queries'
+inet6\t'`AF_INET6`: AAAA queries'
+unspec\t'`AF_UNSPEC`: A and AAAA queries for each candidate, sent together'"
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
@@ -103,7 +108,7 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l color -d 'When
 always\t''
 never\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
-complete -c meshdig -n "__fish_meshdig_using_subcommand check" -s h -l help -d 'Print help'
+complete -c meshdig -n "__fish_meshdig_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -s V -l version -d 'Print version'
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l from -d 'The pod: pod/NAME, deploy/NAME or a pod name' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -s n -l namespace -d 'The pod\'s namespace [default: the context\'s namespace, or "default" with --snapshot]' -r
@@ -129,6 +134,11 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -s V -l vers
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s n -l namespace -d 'Audit the names of this namespace (also the namespace of --from) [default: the context\'s, or "default"]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l from -d 'The workload whose view is audited: pod/NAME, deploy/NAME or a pod name' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l snapshot -d 'Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l libc -d 'The resolver library whose search walk a relative name takes: glibc, or musl for Alpine images. The verdict is about what that library ends up with' -r -f -a "glibc\t'GNU libc: Debian, Ubuntu, RHEL and distroless images'
+musl\t'musl: Alpine images'"
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l family -d 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do' -r -f -a "inet\t'`AF_INET`: A queries'
+inet6\t'`AF_INET6`: AAAA queries'
+unspec\t'`AF_UNSPEC`: A and AAAA queries for each candidate, sent together'"
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s o -l output -d 'Output format: a summary for people, or JSON' -r -f -a "text\t''
 json\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
@@ -144,8 +154,9 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l color -d 'When
 always\t''
 never\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s A -l all-namespaces -d 'Audit the names of every namespace'
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l as-typed -d 'Ask each name as an app in the workload\'s namespace types it (`svc`, `svc.ns`, a ServiceEntry host without the dot), walked by --libc, instead of fully qualified'
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
-complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l from -d 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s n -l namespace -d 'The namespace of --from [default: the context\'s namespace]' -r

@@ -66,7 +66,7 @@ pub struct LayerWalk {
     pub answer: Option<String>,
     /// How the walk ended, in words.
     pub end: String,
-    /// DNS queries sent (names × types).
+    /// DNS queries the library sends, resends included ([`search::Walk::sent`]).
     pub queries: usize,
     /// Candidates whose answers were not recorded; the walk is cut there.
     pub missing: Vec<String>,
@@ -238,7 +238,7 @@ fn layer_walk(
         }
         reply
     });
-    let queries = walked.asked.len() * family.query_types().len();
+    let queries = walked.sent;
     let (answered_by, end) = match &walked.end {
         WalkEnd::Answered(by) => (Some(by.clone()), format!("answered at {by}")),
         WalkEnd::NotFound if !missing.is_empty() => (
