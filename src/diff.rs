@@ -9,7 +9,7 @@ use crate::explain;
 use crate::model::{Answer, Origin, Outcome, SourceKind, SourceResult, in_zone};
 use crate::objects::{CorednsSettings, Objects};
 use crate::report::{AskedQuestion, From, Report, Severity, Verdict};
-use crate::snapshot::{ClusterInfo, MeshInfo, MeshKind, NameTable, RemoteCluster};
+use crate::snapshot::{ClusterInfo, MeshInfo, MeshKind, NameTable, RemoteCluster, UnreadNamespace};
 use crate::workload::Workload;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,6 +23,23 @@ pub struct World<'a> {
     pub remote_clusters: &'a [RemoteCluster],
     /// Why some objects could not be read; predictions from partial objects would mislead.
     pub object_errors: &'a [String],
+    /// Namespaces whose objects were not read: names in them get no prediction.
+    pub unread_namespaces: &'a [UnreadNamespace],
+}
+
+impl World<'_> {
+    /// The unread namespace `fqdn` resolves through, asked by a pod with first search domain
+    /// `first_search`, if any.
+    pub fn unread_namespace(
+        &self,
+        fqdn: &str,
+        first_search: Option<&str>,
+    ) -> Option<&UnreadNamespace> {
+        let named = crate::workload::namespaces_named(fqdn, first_search, &self.cluster.domain);
+        self.unread_namespaces
+            .iter()
+            .find(|u| named.contains(&u.namespace))
+    }
 }
 
 /// What the control plane said about the asking proxy's name table.
@@ -151,7 +168,9 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     });
     let fqdn = input.question.fqdn.as_str();
     let complete = world.object_errors.is_empty();
-    let spec = if complete {
+    let search = input.workload.and_then(Workload::first_search);
+    let predictable = complete && world.unread_namespace(fqdn, search).is_none();
+    let spec = if predictable {
         kube_dns::predict(
             world.objects,
             &world.cluster.domain,
@@ -190,7 +209,7 @@ fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
         .observed
         .as_ref()
         .and_then(|agent| agent.lookup(fqdn, input.rtype));
-    if let Some((built, agent)) = &tables.expected {
+    if let Some((built, agent)) = tables.expected.as_ref().filter(|_| predictable) {
         derived.expected_local = agent.lookup(fqdn, input.rtype);
         derived.expected_table = Some(Arc::clone(built));
     }
@@ -332,9 +351,19 @@ fn control_plane_result(derived: &Derived<'_>) -> SourceResult {
 }
 
 fn expected_result(derived: &Derived<'_>) -> SourceResult {
-    let errors = derived.input.world.object_errors;
+    let world = derived.input.world;
+    let errors = world.object_errors;
     if !errors.is_empty() {
         let why = format!("cannot predict from partial objects: {}", errors.join("; "));
+        return SourceResult::new(SourceKind::Expected, Outcome::Error(why), None);
+    }
+    if let Some(unread) =
+        world.unread_namespace(&derived.input.question.fqdn, derived.search_domain())
+    {
+        let why = format!(
+            "cannot predict: the objects of namespace {} were not read ({})",
+            unread.namespace, unread.reason
+        );
         return SourceResult::new(SourceKind::Expected, Outcome::Error(why), None);
     }
     let captures = derived.input.workload.is_some_and(Workload::captures_dns);

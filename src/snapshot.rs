@@ -37,6 +37,8 @@ pub struct Snapshot {
     /// Why some objects could not be read when the snapshot was captured (e.g. RBAC); the
     /// expectation is then not computed.
     pub object_errors: Vec<String>,
+    /// Namespaces other than the asker's whose objects were not read.
+    pub unread_namespaces: Vec<UnreadNamespace>,
     /// Positions in `answers` by (source, canonical name, upper-case type).
     answer_index: HashMap<(SourceKind, String, String), Vec<usize>>,
     /// Each proxy's name table, parsed once from its `ndsz` body.
@@ -294,6 +296,18 @@ struct RawSnapshot<'a> {
     answers: Vec<RecordedAnswer>,
     #[serde(default)]
     object_errors: Vec<String>,
+    #[serde(default)]
+    unread_namespaces: Vec<UnreadNamespace>,
+}
+
+/// A namespace other than the asker's whose objects were not read: names that resolve through it
+/// get no prediction, the rest of the snapshot stays complete.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnreadNamespace {
+    pub namespace: String,
+    /// Why, in words: RBAC refused the list, or more namespaces were named than a capture reads.
+    pub reason: String,
 }
 
 #[derive(Deserialize)]
@@ -434,6 +448,7 @@ impl Snapshot {
             proxies,
             answers: raw.answers,
             object_errors: raw.object_errors,
+            unread_namespaces: raw.unread_namespaces,
         })
     }
 

@@ -185,6 +185,32 @@ pub fn first_candidate(
     (first, Some(derivation))
 }
 
+/// Namespaces a question can resolve through: `<..>.<ns>.svc.<domain>`, and `<short>.<ns>` after the
+/// first search domain is stripped (the mesh's search-domain shortcut). The namespace node
+/// `<ns>.svc.<domain>` itself names none: it holds no Service.
+pub fn namespaces_named(fqdn: &str, first_search: Option<&str>, domain: &str) -> Vec<String> {
+    let bare = fqdn.trim_end_matches('.');
+    let mut found = Vec::new();
+    let svc_suffix = format!(".svc.{}", domain.trim_end_matches('.'));
+    let mut consider = |name: &str| {
+        if let Some(head) = name.strip_suffix(&svc_suffix) {
+            // `<ns>.svc.<domain>` alone is the namespace's own node, which no Service defines.
+            if let Some((_, ns)) = head.rsplit_once('.').filter(|(_, ns)| !ns.is_empty()) {
+                found.push(ns.to_string());
+            }
+        } else if let [_, ns] | [_, ns, "svc"] = name.split('.').collect::<Vec<_>>().as_slice() {
+            found.push((*ns).to_string());
+        }
+    };
+    consider(bare);
+    if let Some(base) =
+        first_search.and_then(|s| bare.strip_suffix(&format!(".{}", s.trim_end_matches('.'))))
+    {
+        consider(base);
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +225,20 @@ mod tests {
 
     fn first_candidate_glibc(name: &QueryName, conf: &ResolvConf) -> (String, Option<String>) {
         first_candidate(name, conf, Libc::Glibc)
+    }
+
+    #[test]
+    fn finds_the_namespaces_a_name_can_resolve_through() {
+        let search = Some("bookinfo.svc.cluster.local");
+        let ns = |fqdn| namespaces_named(fqdn, search, "cluster.local");
+        assert_eq!(ns("reviews.bookinfo.svc.cluster.local."), ["bookinfo"]);
+        assert_eq!(
+            ns("kubernetes.default.bookinfo.svc.cluster.local."),
+            ["bookinfo", "default"]
+        );
+        assert_eq!(ns("_http._tcp.ratings.shop.svc.cluster.local."), ["shop"]);
+        assert!(ns("api.example.com.").is_empty());
+        assert!(ns("reviews.svc.cluster.local.").is_empty());
     }
 
     #[test]

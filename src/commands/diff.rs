@@ -322,6 +322,7 @@ impl Replay<'_> {
                 objects: &snapshot.objects,
                 remote_clusters: &snapshot.remote_clusters,
                 object_errors: &snapshot.object_errors,
+                unread_namespaces: &snapshot.unread_namespaces,
             },
             workload: self.workload,
             namespace: &self.asker.namespace,

@@ -18,11 +18,11 @@ use crate::live::mesh;
 use crate::model::{Outcome, SourceKind, SourceResult};
 use crate::query::{QueryName, QueryType};
 use crate::search::{self, AddressFamily, Libc, ResolvConf};
-use crate::snapshot::{ProxyInfo, SCHEMA_VERSION};
+use crate::snapshot::{ProxyInfo, SCHEMA_VERSION, UnreadNamespace};
 use crate::sources::live::{DnsEndpoint, IstiodEndpoint, LiveControlPlane, LiveResolver};
 use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
 use crate::walk;
-use crate::workload::{self, KubeletDns, Workload};
+use crate::workload::{self, KubeletDns, Workload, namespaces_named};
 
 /// The port istio-agent's DNS proxy listens on.
 const SIDECAR_DNS_PORT: u16 = 15053;
@@ -79,17 +79,7 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         |w| w.resolv_conf.clone(),
     );
     let questions = questions_to_ask(request.questions, &conf);
-    // Objects matter for each question's first candidate, which is diffed; the walk's other
-    // candidates are only asked.
-    let mut namespaces: BTreeSet<String> = BTreeSet::from([request.namespace.to_string()]);
-    for (name, _) in request.questions {
-        let fqdn = workload::first_candidate(name, &conf, Libc::Glibc).0;
-        namespaces.extend(namespaces_named(
-            &fqdn,
-            conf.search.first().map(String::as_str),
-            request.domain,
-        ));
-    }
+    let namespaces = namespaces_to_read(request, &conf, &questions, workload.as_ref());
 
     let forwards = Forwards::new(reader.kube().clone());
     let (objects, infrastructure) = tokio::join!(
@@ -100,7 +90,7 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         ),
         find_infrastructure(reader)
     );
-    let (mut objects, object_errors) = objects?;
+    let (mut objects, object_errors, unread) = objects?;
     let infrastructure = infrastructure?;
     if let Some(pod) = &pod {
         let mut value = serde_json::to_value(pod).unwrap_or(Value::Null);
@@ -177,6 +167,9 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
     snapshot["answers"] = Value::Array(answers);
     if !object_errors.is_empty() {
         snapshot["object_errors"] = json!(object_errors);
+    }
+    if !unread.is_empty() {
+        snapshot["unread_namespaces"] = json!(unread);
     }
     let pod = pod.map(|p| {
         (
@@ -320,38 +313,68 @@ pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Po
         .map_err(|e| Error::Cluster(format!("the API server returned a malformed pod: {e}")))
 }
 
-/// Namespaces a question can resolve through: `<..>.<ns>.svc.<domain>`, and `<short>.<ns>` after the
-/// first search domain is stripped (the mesh's search-domain shortcut).
-pub fn namespaces_named(fqdn: &str, first_search: Option<&str>, domain: &str) -> Vec<String> {
-    let bare = fqdn.trim_end_matches('.');
-    let mut found = Vec::new();
-    let svc_suffix = format!(".svc.{}", domain.trim_end_matches('.'));
-    let mut consider = |name: &str| {
-        if let Some(head) = name.strip_suffix(&svc_suffix) {
-            if let Some(ns) = head.rsplit('.').next().filter(|ns| !ns.is_empty()) {
-                found.push(ns.to_string());
-            }
-        } else if let [_, ns] | [_, ns, "svc"] = name.split('.').collect::<Vec<_>>().as_slice() {
-            found.push((*ns).to_string());
-        }
-    };
-    consider(bare);
-    if let Some(base) =
-        first_search.and_then(|s| bare.strip_suffix(&format!(".{}", s.trim_end_matches('.'))))
-    {
-        consider(base);
-    }
-    found
+/// The namespaces a capture reads Services and EndpointSlices of: the asker's own, and those any
+/// candidate of any question names, at most [`MAX_NAMED_NAMESPACES`] of them. Only the asker's
+/// own must be readable; another that RBAC hides leaves just the names in it unpredicted.
+struct Namespaces {
+    own: BTreeSet<String>,
+    named: BTreeSet<String>,
+    /// Named namespaces over the bound, not read.
+    over_bound: Vec<String>,
 }
 
-/// Lists the objects the diff reads; forbidden lists become `object_errors`, an unreachable API is fatal.
+/// How many namespaces besides the asker's own one capture reads.
+const MAX_NAMED_NAMESPACES: usize = 16;
+
+fn namespaces_to_read(
+    request: &CaptureRequest<'_>,
+    conf: &ResolvConf,
+    questions: &[(String, QueryType)],
+    workload: Option<&Workload>,
+) -> Namespaces {
+    let first_search = conf.search.first().map(String::as_str);
+    let mut own: BTreeSet<String> = BTreeSet::from([request.namespace.to_string()]);
+    own.extend(workload.map(|w| w.namespace.clone()));
+    let mut named = BTreeSet::new();
+    let mut over_bound = Vec::new();
+    for (fqdn, _) in questions {
+        for namespace in namespaces_named(fqdn, first_search, request.domain) {
+            if own.contains(&namespace) || named.contains(&namespace) {
+                continue;
+            }
+            if named.len() < MAX_NAMED_NAMESPACES {
+                named.insert(namespace);
+            } else if !over_bound.contains(&namespace) {
+                over_bound.push(namespace);
+            }
+        }
+    }
+    Namespaces {
+        own,
+        named,
+        over_bound,
+    }
+}
+
+/// What reading the objects gave: the objects, errors that make predictions impossible, and the
+/// walk namespaces left unread.
+type ReadObjects = (Vec<Value>, Vec<String>, Vec<UnreadNamespace>);
+
+/// Lists the objects the diff reads; forbidden lists become `object_errors` (in a namespace other
+/// than the asker's, an unread namespace), an unreachable API is fatal.
 async fn read_objects(
     reader: &Reader,
-    namespaces: Option<&BTreeSet<String>>,
+    namespaces: Option<&Namespaces>,
     workload: Option<&Workload>,
-) -> Result<(Vec<Value>, Vec<String>)> {
+) -> Result<ReadObjects> {
     let mut objects = Vec::new();
     let mut errors = Vec::new();
+    let mut unread: Vec<UnreadNamespace> = namespaces
+        .map(|n| n.over_bound.iter().map(|ns| UnreadNamespace {
+            namespace: ns.clone(),
+            reason: format!("more than {MAX_NAMED_NAMESPACES} other namespaces are named by the questions"),
+        }).collect())
+        .unwrap_or_default();
     let mut keep = |result: std::result::Result<Vec<Value>, ApiError>| -> Result<()> {
         match result {
             Ok(items) => objects.extend(items),
@@ -364,17 +387,33 @@ async fn read_objects(
         Ok(())
     };
     // `None`: one cluster-wide list of each kind.
-    let scopes: Vec<Option<&str>> = match namespaces {
-        Some(namespaces) => namespaces.iter().map(|ns| Some(ns.as_str())).collect(),
-        None => vec![None],
+    let scopes: Vec<(Option<&str>, bool)> = match namespaces {
+        Some(n) => n
+            .own
+            .iter()
+            .map(|ns| (Some(ns.as_str()), false))
+            .chain(n.named.iter().map(|ns| (Some(ns.as_str()), true)))
+            .collect(),
+        None => vec![(None, false)],
     };
-    for namespace in scopes {
-        keep(reader.list(&Kind::SERVICE, namespace, None, None).await)?;
-        keep(
-            reader
-                .list(&Kind::ENDPOINT_SLICE, namespace, None, None)
-                .await,
-        )?;
+    for (namespace, other) in scopes {
+        let services = reader.list(&Kind::SERVICE, namespace, None, None).await;
+        let slices = reader
+            .list(&Kind::ENDPOINT_SLICE, namespace, None, None)
+            .await;
+        match (other, namespace, services, slices) {
+            (true, Some(ns), Err(e @ ApiError::Forbidden { .. }), _)
+            | (true, Some(ns), _, Err(e @ ApiError::Forbidden { .. })) => {
+                unread.push(UnreadNamespace {
+                    namespace: ns.to_string(),
+                    reason: e.to_string(),
+                });
+            }
+            (_, _, services, slices) => {
+                keep(services)?;
+                keep(slices)?;
+            }
+        }
     }
     keep(istio_list(reader, "ServiceEntry", "serviceentries", None).await)?;
     let mut sidecar_namespaces: BTreeSet<&str> = BTreeSet::from([ISTIO_NAMESPACE]);
@@ -390,7 +429,7 @@ async fn read_objects(
             .await
             .map(|cm| cm.into_iter().collect()),
     )?;
-    Ok((objects, errors))
+    Ok((objects, errors, unread))
 }
 
 /// Lists an Istio kind at the newest version the API server serves (v1, then v1beta1, then v1alpha3).
@@ -582,23 +621,5 @@ fn set_kind(object: &mut Value, api_version: &str, kind: &str) {
     if let Some(map) = object.as_object_mut() {
         map.insert("apiVersion".into(), json!(api_version));
         map.insert("kind".into(), json!(kind));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_the_namespaces_a_name_can_resolve_through() {
-        let search = Some("bookinfo.svc.cluster.local");
-        let ns = |fqdn| namespaces_named(fqdn, search, "cluster.local");
-        assert_eq!(ns("reviews.bookinfo.svc.cluster.local."), ["bookinfo"]);
-        assert_eq!(
-            ns("kubernetes.default.bookinfo.svc.cluster.local."),
-            ["bookinfo", "default"]
-        );
-        assert_eq!(ns("_http._tcp.ratings.shop.svc.cluster.local."), ["shop"]);
-        assert!(ns("api.example.com.").is_empty());
     }
 }

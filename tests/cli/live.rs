@@ -984,3 +984,46 @@ fn ctrl_c_stops_a_live_audit_with_exit_130() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
 }
+
+#[test]
+fn a_namespace_rbac_hides_leaves_only_its_names_unpredicted() {
+    let cluster = LiveCluster::start(healthy());
+    // Services and EndpointSlices may be listed in bookinfo only.
+    let mut role = documented_role();
+    role.rules
+        .retain(|r| r.resource != "services" && r.resource != "endpointslices");
+    for (group, resource) in [("", "services"), ("discovery.k8s.io", "endpointslices")] {
+        role = role.read(group, resource, Some(BOOKINFO));
+    }
+    cluster.api.set_role(Some(role));
+    // A StatefulSet pod of namespace data, typed as pod.service.namespace: the first candidate
+    // lies in bookinfo, the second in data.
+    let (doc, code) = cluster.diff("db-0.db.data", &[]);
+    assert_eq!(code, 3, "{doc:#}");
+    let candidates = doc["resolution"]["candidates"].as_array().unwrap();
+    let verdict_of = |name: &str| {
+        candidates
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["verdict"].clone())
+            .unwrap_or_else(|| panic!("{name} is a candidate: {doc:#}"))
+    };
+    assert_ne!(
+        verdict_of("db-0.db.data.bookinfo.svc.cluster.local."),
+        "incomplete",
+        "bookinfo's objects were read: {doc:#}"
+    );
+    assert_eq!(verdict_of("db-0.db.data.svc.cluster.local."), "incomplete");
+    let unreachable = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "source-unreachable")
+        .expect("the unpredicted candidate is named");
+    let summary = unreachable["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("namespace data were not read") && summary.contains("RBAC forbids"),
+        "{summary}"
+    );
+    assert!(!summary.contains("partial objects"), "{summary}");
+}
