@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process wall time of `meshdig diff` on shipped fixtures, measured with hyperfine.
 #
-#   bash benches/diff.sh             # every fixture's question (fixtures/questions.tsv), markdown on stdout
+#   bash benches/diff.sh             # every fixture's question (fixtures/questions.tsv) and its name in
+#                                    # every relative form (fixtures/forms.tsv), markdown on stdout
 #   RUNS=500 bash benches/diff.sh    # more runs per question
 #
 # Needs hyperfine (Debian: apt-get install hyperfine). Builds the release binary first.
@@ -18,6 +19,14 @@ while IFS=$'\t' read -r fixture args; do
   case "$fixture" in ''|'#'*) continue ;; esac
   commands+=("target/release/meshdig diff $args --snapshot fixtures/$fixture -o json")
 done < fixtures/questions.tsv
+# Every fixture's name as users type it, walked through the search list (fixtures/forms.tsv).
+while IFS=$'\t' read -r fixture forms args; do
+  case "$fixture" in ''|'#'*) continue ;; esac
+  for form in $forms; do
+    case "$form" in *.) continue ;; esac
+    commands+=("target/release/meshdig diff $form $args --snapshot fixtures/$fixture -o json")
+  done
+done < fixtures/forms.tsv
 
 # Exit codes 1 and 3 are verdicts, not failures.
 hyperfine --shell=none --warmup 20 --runs "$runs" --ignore-failure \

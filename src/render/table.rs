@@ -82,7 +82,7 @@ fn headline_table(walk: &WalkReport, app: SourceKind, options: TableOptions) -> 
         let (gets, at) = match (&layer.answer, &layer.answered_by) {
             (Some(answer), Some(by)) => (Cell::new(answer), Cell::new(by)),
             _ => (
-                Cell::new(&layer.end).fg(Color::Yellow),
+                Cell::new("no address").fg(Color::Yellow),
                 Cell::new(layer.decisive.as_deref().unwrap_or("-")),
             ),
         };

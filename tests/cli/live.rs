@@ -296,6 +296,7 @@ fn a_live_run_and_its_snapshot_replay_agree() {
         "snapshot",
         "reviews",
         "ratings",
+        "reviews.bookinfo",
         "-t",
         "A",
         "-t",
@@ -315,13 +316,23 @@ fn a_live_run_and_its_snapshot_replay_agree() {
         "{}",
         captured.stderr
     );
-    for (name, rtype) in [("reviews", "A"), ("ratings", "A"), ("reviews", "AAAA")] {
-        let (live, live_code) = cluster.diff(name, &["-t", rtype]);
+    let cases = [
+        ("reviews", "A", "glibc"),
+        ("ratings", "A", "glibc"),
+        ("reviews", "AAAA", "glibc"),
+        ("reviews.bookinfo", "A", "glibc"),
+        ("reviews.bookinfo", "A", "musl"),
+    ];
+    for (name, rtype, libc) in cases {
+        let (live, live_code) = cluster.diff(name, &["-t", rtype, "--libc", libc]);
+        assert!(live.get("resolution").is_some(), "{name}: {live:#}");
         let replay = run(&[
             "diff",
             name,
             "-t",
             rtype,
+            "--libc",
+            libc,
             "--from",
             &from,
             "-n",
@@ -336,7 +347,7 @@ fn a_live_run_and_its_snapshot_replay_agree() {
         assert_eq!(
             without_timing(live),
             without_timing(replay_doc),
-            "{name} {rtype}"
+            "{name} {rtype} {libc}"
         );
     }
 }
