@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::emulate::kube_dns::{ServiceShape, published, shape};
+use crate::finding::{Code, Severity, Verdict};
 use crate::objects::{Objects, ns_name};
-use crate::report::{Code, Report, Severity, Verdict};
+use crate::report::Report;
 
 /// The names an audit diffs: every Service's FQDN, every headless endpoint's per-pod name, and every
 /// ServiceEntry host (wildcards excepted), in `namespace` or everywhere (`None`), sorted.

@@ -9,9 +9,10 @@ use ipnet::IpNet;
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Result};
+use crate::finding::{Code, Severity, Verdict};
 use crate::model::{Answer, Outcome, Rcode, SourceKind, SourceResult};
 use crate::query::{QueryName, QueryType};
-use crate::report::{Code, Report, Severity, Verdict};
+use crate::report::Report;
 
 /// The only check file version this build reads.
 pub const CHECK_FILE_VERSION: u32 = 1;

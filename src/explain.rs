@@ -4,13 +4,13 @@
 
 use std::net::IpAddr;
 
-use crate::diff::Derived;
+use crate::derive::Derived;
 use crate::emulate::istio::{self, Exclusion, LocalAnswer, Match, ProxyContext};
 use crate::emulate::kube_dns::{ServiceShape, Subject};
+use crate::finding::{Code, Finding, Severity};
 use crate::model::{
     Answer, Evidence, Origin, Outcome, Rcode, SourceKind, SourceResult, canonical_name,
 };
-use crate::report::{Code, Finding, Severity};
 
 /// Collects findings and remembers whether the kube-dns/sidecar difference has been accounted for.
 struct Findings {
@@ -147,7 +147,7 @@ fn capture_off(derived: &Derived<'_>, answers: &Answers<'_>, findings: &mut Find
         families: workload.families,
     };
     let world = derived.input.world;
-    let table = crate::diff::build_table(world, &with_capture, derived.observed_table).table;
+    let table = crate::derive::build_table(world, &with_capture, derived.observed_table).table;
     let would = istio::AgentTable::new(
         std::sync::Arc::new(table),
         &workload.namespace,

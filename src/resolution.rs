@@ -12,19 +12,61 @@
 //! - The report's `sources` are the layers' answers at the app's decisive candidate: where its walk
 //!   stops, or the last candidate it asks.
 
+use crate::finding::{Finding, Verdict};
 use crate::model::{Evidence, SourceKind};
-use crate::report::{Finding, Report, Verdict};
-use crate::walk::{CandidateDiff, CandidateVerdict, WalkReport};
+use crate::report::Report;
+use hickory_proto::rr::RecordType;
+
+use crate::query::QueryName;
+use crate::search::{AddressFamily, Libc, ResolvConf};
+use crate::walk::{self, CandidateAnswers, CandidateVerdict, WalkReport};
 
 /// The layers whose walks decide which candidates count: the app's, and kube-dns asked directly.
 fn deciding_layers(app: SourceKind) -> [SourceKind; 2] {
     [app, SourceKind::KubeDns]
 }
 
-/// Judges the walk: the report of the app's decisive candidate, with the findings and verdict of
-/// the whole resolution and the walk attached. `walk_findings` are the walk's own
-/// (`ndots-amplification`, `search-walk-divergence`). `None` when no candidate was diffed.
-pub fn judge(
+/// The diff of one candidate and query type: every layer's answer to it, explained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateDiff {
+    pub name: String,
+    pub rtype: RecordType,
+    pub report: Report,
+}
+
+/// How the app's resolver walks the name: what it typed, under which resolv.conf, with which
+/// library and address family, and through which layer.
+#[derive(Clone, Copy)]
+pub struct AppWalk<'a> {
+    pub name: &'a QueryName,
+    pub conf: &'a ResolvConf,
+    pub libc: Libc,
+    pub family: AddressFamily,
+    /// The layer the app's queries go through: the sidecar when it captures DNS, else kube-dns.
+    pub app: SourceKind,
+}
+
+/// Walks every layer through the candidates' answers and judges the resolution: the report of the
+/// app's decisive candidate, with the findings and verdict of the whole resolution and the walk
+/// attached. `None` when no candidate was diffed.
+pub fn judge(how: AppWalk<'_>, candidates: Vec<CandidateDiff>) -> Option<Report> {
+    let answers: Vec<CandidateAnswers<'_>> = candidates
+        .iter()
+        .map(|c| CandidateAnswers {
+            name: &c.name,
+            rtype: c.rtype,
+            sources: &c.report.sources,
+        })
+        .collect();
+    let walk = walk::walk(how.name, how.conf, how.libc, how.family, &answers);
+    let walk_findings = walk::findings(&walk, how.name, how.app);
+    drop(answers);
+    judge_walk(candidates, walk, walk_findings, how.app)
+}
+
+/// [`judge`] once the walk is known; `walk_findings` are the walk's own (`ndots-amplification`,
+/// `search-walk-divergence`).
+fn judge_walk(
     candidates: Vec<CandidateDiff>,
     mut walk: WalkReport,
     walk_findings: Vec<Finding>,
@@ -139,9 +181,50 @@ fn cause(finding: &Finding) -> Vec<&Evidence> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::{Code, Severity};
     use crate::model::{Answer, Rcode, Record};
-    use crate::report::{Code, Severity};
-    use crate::walk::test_support::candidate;
+    use crate::model::{Outcome, SourceResult};
+    use crate::report::{AskedQuestion, From};
+
+    /// The diff of `name` (type A) where kube-dns and the sidecar answer so, with `findings`.
+    fn candidate(
+        name: &str,
+        kube: Answer,
+        sidecar: Answer,
+        findings: Vec<Finding>,
+    ) -> CandidateDiff {
+        let verdict = if findings.iter().any(|f| f.severity == Severity::Error) {
+            Verdict::Discrepancy
+        } else {
+            Verdict::Consistent
+        };
+        let source = |kind, answer| SourceResult::new(kind, Outcome::Answered(answer), None);
+        CandidateDiff {
+            name: name.to_string(),
+            rtype: RecordType::A,
+            report: Report {
+                question: AskedQuestion {
+                    input: "web".into(),
+                    fqdn: name.into(),
+                    rtype: "A".into(),
+                    derivation: None,
+                },
+                from: From {
+                    namespace: "shop".into(),
+                    pod: Some("client".into()),
+                    proxy: "istio sidecar".into(),
+                },
+                sources: vec![
+                    source(SourceKind::KubeDns, kube),
+                    source(SourceKind::Sidecar, sidecar),
+                ],
+                app_source: SourceKind::Sidecar,
+                walk: None,
+                findings,
+                verdict,
+            },
+        }
+    }
 
     fn stale(at: &str) -> Finding {
         Finding {
@@ -162,26 +245,26 @@ mod tests {
 
     #[test]
     fn findings_count_only_where_a_resolver_reaches() {
-        let conf = crate::search::ResolvConf {
+        let conf = ResolvConf {
             search: vec!["shop.svc.cluster.local".into(), "svc.cluster.local".into()],
             ndots: 5,
             ..Default::default()
         };
-        let name = crate::query::QueryName::parse("web").unwrap();
+        let name = QueryName::parse("web").unwrap();
         let first = "web.shop.svc.cluster.local.";
         let second = "web.svc.cluster.local.";
         let candidates = vec![
             candidate(first, a(first, "10.0.0.1"), a(first, "10.0.0.1"), vec![]),
             candidate(second, nx(), nx(), vec![stale(second)]),
         ];
-        let walk = crate::walk::walk(
-            &name,
-            &conf,
-            crate::search::Libc::Glibc,
-            crate::search::AddressFamily::Inet,
-            &candidates,
-        );
-        let judged = judge(candidates, walk, vec![], SourceKind::Sidecar).unwrap();
+        let how = AppWalk {
+            name: &name,
+            conf: &conf,
+            libc: Libc::Glibc,
+            family: AddressFamily::Inet,
+            app: SourceKind::Sidecar,
+        };
+        let judged = judge(how, candidates).unwrap();
         assert_eq!(judged.question.fqdn, first);
         assert!(judged.findings.is_empty(), "{:?}", judged.findings);
         assert_eq!(judged.verdict, Verdict::Consistent);

@@ -16,8 +16,6 @@ use serde_json::value::RawValue;
 use crate::error::{Error, Result};
 use crate::model::{Answer, Rcode, Record, SourceKind};
 use crate::objects::Objects;
-use crate::search::ResolvConf;
-use crate::workload::KubeletDns;
 
 /// The only snapshot schema this build reads.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -450,32 +448,6 @@ impl Snapshot {
             object_errors: raw.object_errors,
             unread_namespaces: raw.unread_namespaces,
         })
-    }
-
-    /// What the kubelet puts into pods' resolv.conf in this cluster.
-    pub fn kubelet_dns(&self) -> KubeletDns {
-        let mut cluster_dns = self.cluster.cluster_dns.clone();
-        if cluster_dns.is_empty() {
-            cluster_dns = self
-                .objects
-                .service("kube-system", "kube-dns")
-                .map(crate::emulate::kube_dns::cluster_ips)
-                .unwrap_or_default();
-        }
-        if cluster_dns.is_empty() {
-            // Unknown but present: only whether there is one changes the pods' search paths.
-            cluster_dns.push(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-        }
-        KubeletDns {
-            domain: self.cluster.domain.trim_end_matches('.').to_string(),
-            cluster_dns,
-            node: self
-                .cluster
-                .node_resolv_conf
-                .as_deref()
-                .map(ResolvConf::parse)
-                .unwrap_or_default(),
-        }
     }
 
     /// The parsed name table of pod `namespace/pod`'s proxy, if the snapshot records one.

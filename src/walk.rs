@@ -6,20 +6,20 @@
 use hickory_proto::rr::RecordType;
 use serde::Serialize;
 
-use crate::model::{Answer, Evidence, Outcome, Record, SourceKind};
+use crate::finding::{Code, Finding, Severity};
+use crate::model::{Answer, Evidence, Outcome, Record, SourceKind, SourceResult};
 use crate::query::QueryName;
-use crate::report::{Code, Finding, Report, Severity};
 use crate::search::{self, AddressFamily, GiveUp, Libc, Reply, ResolvConf, WalkEnd};
 
 /// Walks that send more queries than this before an answer get an amplification finding.
 const AMPLIFICATION_QUERIES: usize = 3;
 
-/// The diff of one candidate and query type: every layer's answer to it, explained.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CandidateDiff {
-    pub name: String,
+/// What every layer answered one candidate and query type: what the walk reads.
+#[derive(Debug, Clone, Copy)]
+pub struct CandidateAnswers<'a> {
+    pub name: &'a str,
     pub rtype: RecordType,
-    pub report: Report,
+    pub sources: &'a [SourceResult],
 }
 
 /// The walk of one name through every layer.
@@ -41,7 +41,7 @@ pub struct CandidateVerdict {
     /// True when the app's resolver, or one asking kube-dns directly, reaches this candidate; only
     /// then do its findings count.
     pub reached: bool,
-    pub verdict: crate::report::Verdict,
+    pub verdict: crate::finding::Verdict,
     pub findings: Vec<Finding>,
 }
 
@@ -126,7 +126,7 @@ pub fn walk(
     conf: &ResolvConf,
     libc: Libc,
     family: AddressFamily,
-    candidates: &[CandidateDiff],
+    candidates: &[CandidateAnswers<'_>],
 ) -> WalkReport {
     let layers = LAYERS
         .into_iter()
@@ -145,16 +145,15 @@ pub fn walk(
     }
 }
 
-fn takes_part(layer: SourceKind, candidates: &[CandidateDiff]) -> bool {
+fn takes_part(layer: SourceKind, candidates: &[CandidateAnswers<'_>]) -> bool {
     candidates
         .iter()
-        .filter_map(|c| own_outcome(&c.report, layer))
+        .filter_map(|c| own_outcome(c.sources, layer))
         .any(|o| !matches!(o, Outcome::NotApplicable(_)))
 }
 
-fn own_outcome(report: &Report, layer: SourceKind) -> Option<&Outcome> {
-    report
-        .sources
+fn own_outcome(sources: &[SourceResult], layer: SourceKind) -> Option<&Outcome> {
+    sources
         .iter()
         .find(|s| s.source == layer)
         .map(|s| &s.outcome)
@@ -163,10 +162,10 @@ fn own_outcome(report: &Report, layer: SourceKind) -> Option<&Outcome> {
 /// What `layer` gives the resolver at one candidate; `None`: not recorded. A prediction that
 /// leaves the answer to the upstream (the proxy forwards, or a CNAME leaves the cluster domain)
 /// is completed by kube-dns's answer, which is what the resolver then gets.
-fn layer_outcome(report: &Report, layer: SourceKind) -> Option<&Outcome> {
-    let own = own_outcome(report, layer)?;
+fn layer_outcome(sources: &[SourceResult], layer: SourceKind) -> Option<&Outcome> {
+    let own = own_outcome(sources, layer)?;
     let predicted = matches!(layer, SourceKind::ControlPlane | SourceKind::Expected);
-    let upstream = own_outcome(report, SourceKind::KubeDns)
+    let upstream = own_outcome(sources, SourceKind::KubeDns)
         .filter(|o| !matches!(o, Outcome::NotApplicable(_)));
     match own {
         Outcome::NotApplicable(_) if predicted => upstream,
@@ -196,7 +195,7 @@ fn layer_walk(
     libc: Libc,
     family: AddressFamily,
     source: SourceKind,
-    candidates: &[CandidateDiff],
+    candidates: &[CandidateAnswers<'_>],
 ) -> LayerWalk {
     let mut steps: Vec<WalkStep> = Vec::new();
     let mut missing = Vec::new();
@@ -206,7 +205,7 @@ fn layer_walk(
         let outcome = candidates
             .iter()
             .find(|c| c.name == candidate && c.rtype == rtype)
-            .and_then(|c| layer_outcome(&c.report, source));
+            .and_then(|c| layer_outcome(c.sources, source));
         let (reply, brief) = match outcome {
             Some(Outcome::Answered(answer)) => (Reply::of(answer, rtype), answer.brief()),
             Some(Outcome::Error(why)) => (Reply::Timeout, format!("error: {why}")),
@@ -373,57 +372,8 @@ fn walk_queries_per_name(walk: &LayerWalk) -> usize {
     walk.steps.last().map_or(0, |s| s.answers.len())
 }
 
-/// Hand-built candidate diffs for the unit tests of the walk and of the resolution.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use super::*;
-    use crate::model::SourceResult;
-    use crate::report::{AskedQuestion, From, Verdict};
-
-    /// The diff of `name` (type A) where kube-dns and the sidecar answer so, with `findings`.
-    pub(crate) fn candidate(
-        name: &str,
-        kube: Answer,
-        sidecar: Answer,
-        findings: Vec<Finding>,
-    ) -> CandidateDiff {
-        let verdict = if findings.iter().any(|f| f.severity == Severity::Error) {
-            Verdict::Discrepancy
-        } else {
-            Verdict::Consistent
-        };
-        let source = |kind, answer| SourceResult::new(kind, Outcome::Answered(answer), None);
-        CandidateDiff {
-            name: name.to_string(),
-            rtype: RecordType::A,
-            report: Report {
-                question: AskedQuestion {
-                    input: name.into(),
-                    fqdn: name.into(),
-                    rtype: "A".into(),
-                    derivation: None,
-                },
-                from: From {
-                    namespace: "shop".into(),
-                    pod: Some("client".into()),
-                    proxy: "istio sidecar".into(),
-                },
-                sources: vec![
-                    source(SourceKind::KubeDns, kube),
-                    source(SourceKind::Sidecar, sidecar),
-                ],
-                app_source: SourceKind::Sidecar,
-                walk: None,
-                findings,
-                verdict,
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::test_support::candidate;
     use super::*;
     use crate::model::Rcode;
 
@@ -446,11 +396,22 @@ mod tests {
             ..ResolvConf::default()
         };
         let name = QueryName::parse("api.example.com").unwrap();
-        let candidates: Vec<CandidateDiff> = search::candidates(&name, &conf, Libc::Glibc)
+        let names = search::candidates(&name, &conf, Libc::Glibc);
+        let sources: Vec<Vec<SourceResult>> = names
             .iter()
             .map(|c| {
                 let ip = (c == "api.example.com.").then_some("203.0.113.7");
-                candidate(c, answer(c, ip), answer(c, ip), vec![])
+                let answered = Outcome::Answered(answer(c, ip));
+                vec![SourceResult::new(SourceKind::KubeDns, answered, None)]
+            })
+            .collect();
+        let candidates: Vec<CandidateAnswers<'_>> = names
+            .iter()
+            .zip(&sources)
+            .map(|(name, sources)| CandidateAnswers {
+                name,
+                rtype: RecordType::A,
+                sources,
             })
             .collect();
         let report = walk(&name, &conf, Libc::Glibc, AddressFamily::Inet, &candidates);

@@ -5,12 +5,11 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Pod;
 
-use crate::emulate::istio::IpFamilies;
 use crate::error::{Error, Result};
 use crate::objects::{DnsPod, Objects, ns_name};
 use crate::query::QueryName;
 use crate::search::{self, Libc, ResolvConf, SearchLimits};
-use crate::snapshot::{ProxyInfo, ProxyKind};
+use crate::snapshot::{ProxyInfo, ProxyKind, Snapshot};
 
 /// A pod that asks the question, with what decides how its queries are answered.
 #[derive(Debug, Clone)]
@@ -64,6 +63,32 @@ pub struct KubeletDns {
 }
 
 impl KubeletDns {
+    /// What the kubelet puts into pods' resolv.conf in the cluster `snapshot` records.
+    pub fn of_snapshot(snapshot: &Snapshot) -> Self {
+        let mut cluster_dns = snapshot.cluster.cluster_dns.clone();
+        if cluster_dns.is_empty() {
+            cluster_dns = snapshot
+                .objects
+                .service("kube-system", "kube-dns")
+                .map(crate::emulate::kube_dns::cluster_ips)
+                .unwrap_or_default();
+        }
+        if cluster_dns.is_empty() {
+            // Unknown but present: only whether there is one changes the pods' search paths.
+            cluster_dns.push(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        }
+        Self {
+            domain: snapshot.cluster.domain.trim_end_matches('.').to_string(),
+            cluster_dns,
+            node: snapshot
+                .cluster
+                .node_resolv_conf
+                .as_deref()
+                .map(ResolvConf::parse)
+                .unwrap_or_default(),
+        }
+    }
+
     /// The resolv.conf of a `ClusterFirst` pod in `namespace`, for questions asked without `--from`.
     pub fn namespace_resolv_conf(&self, namespace: &str) -> ResolvConf {
         let pod: Pod = Pod {
@@ -209,6 +234,39 @@ pub fn namespaces_named(fqdn: &str, first_search: Option<&str>, domain: &str) ->
         consider(base);
     }
     found
+}
+
+/// Which IP families a pod has addresses in; both when unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpFamilies {
+    pub v4: bool,
+    pub v6: bool,
+}
+
+impl Default for IpFamilies {
+    fn default() -> Self {
+        Self { v4: true, v6: true }
+    }
+}
+
+impl IpFamilies {
+    /// The families of `ips`; both when `ips` is empty (not known).
+    pub fn of(ips: &[IpAddr]) -> Self {
+        if ips.is_empty() {
+            return Self::default();
+        }
+        Self {
+            v4: ips.iter().any(IpAddr::is_ipv4),
+            v6: ips.iter().any(IpAddr::is_ipv6),
+        }
+    }
+
+    /// The addresses of `ips` in these families.
+    pub fn keep(self, ips: Vec<IpAddr>) -> Vec<IpAddr> {
+        ips.into_iter()
+            .filter(|ip| if ip.is_ipv4() { self.v4 } else { self.v6 })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
         }
         read = read(args, scope.as_deref()) => read?,
     };
-    let cache = crate::diff::DiffCache::default();
+    let cache = crate::derive::DiffCache::default();
     let plan = Plan {
         snapshot: &snapshot,
         asker: &asker,
@@ -139,7 +139,7 @@ struct Plan<'a> {
     asker: &'a Asker,
     as_typed: bool,
     walk: WalkArgs,
-    cache: &'a crate::diff::DiffCache,
+    cache: &'a crate::derive::DiffCache,
 }
 
 impl Plan<'_> {

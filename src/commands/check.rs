@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::checks;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::commands::diff::{Asker, capture_live, diff_snapshot};
-use crate::diff::DiffCache;
+use crate::derive::DiffCache;
 use crate::error::{Error, ExitCode, Result};
 use crate::render::check::{self, CheckResult};
 use crate::snapshot::Snapshot;

@@ -2,7 +2,8 @@
 //! live through the Kubernetes API, or replayed from a snapshot.
 
 use crate::cli::{DiffArgs, LiveArgs, OutputFormat};
-use crate::diff::{DiffCache, DiffInput, World, diff};
+use crate::derive::{DiffCache, DiffInput, World};
+use crate::diff::diff;
 use crate::error::{Error, ExitCode, Result};
 use crate::live::api::Reader;
 use crate::live::capture::{CaptureRequest, SourceOverrides, capture};
@@ -11,13 +12,13 @@ use crate::model::SourceKind;
 use crate::query::{QueryName, QueryType};
 use crate::render::{json, table};
 use crate::report::{AskedQuestion, Report};
-use crate::resolution;
+use crate::resolution::{self, AppWalk, CandidateDiff};
 use crate::search::{self, AddressFamily, Libc};
 use crate::snapshot::{MeshKind, Snapshot};
 use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
 use crate::sources::{ControlPlane, Question, Resolver};
-use crate::walk::{self, CandidateDiff};
-use crate::workload::{self, Workload};
+use crate::walk;
+use crate::workload::{self, KubeletDns, Workload};
 use hickory_proto::rr::RecordType;
 
 /// Who asks: the `--from` workload (if any) and the namespace of relative names.
@@ -173,7 +174,7 @@ pub async fn diff_snapshot(
     cache: &DiffCache,
 ) -> Result<Report> {
     let workload = asking_workload(snapshot, asker)?;
-    let kubelet = snapshot.kubelet_dns();
+    let kubelet = KubeletDns::of_snapshot(snapshot);
     // Without a pod, relative names expand as a ClusterFirst pod in the namespace would.
     let conf = workload.as_ref().map_or_else(
         || kubelet.namespace_resolv_conf(&asker.namespace),
@@ -208,9 +209,14 @@ pub async fn diff_snapshot(
     } else {
         SourceKind::KubeDns
     };
-    let walk = walk::walk(name, &conf, libc, family, &candidates);
-    let walk_findings = walk::findings(&walk, name, app);
-    let judged = resolution::judge(candidates, walk, walk_findings, app);
+    let how = AppWalk {
+        name,
+        conf: &conf,
+        libc,
+        family,
+        app,
+    };
+    let judged = resolution::judge(how, candidates);
     match judged {
         Some(mut report) => {
             report.question.derivation = Some(describe_walk(&report, name, libc));
@@ -229,7 +235,7 @@ fn asking_workload(snapshot: &Snapshot, asker: &Asker) -> Result<Option<Workload
     let Some(spec) = &asker.from else {
         return Ok(None);
     };
-    let kubelet = snapshot.kubelet_dns();
+    let kubelet = KubeletDns::of_snapshot(snapshot);
     let pod = workload::resolve(&snapshot.objects, &asker.namespace, spec)?;
     let (namespace, pod_name) = crate::objects::ns_name(&pod.metadata);
     let proxy = (snapshot.mesh.kind == MeshKind::Istio)

@@ -27,7 +27,7 @@ pub async fn run(args: &ResolvconfArgs) -> Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| "default".to_string());
             let pod = workload::resolve(&snapshot.objects, &namespace, &args.from)?.to_pod();
-            (pod, snapshot.kubelet_dns())
+            (pod, KubeletDns::of_snapshot(&snapshot))
         }
         None => live_pod(args).await?,
     };

@@ -13,6 +13,7 @@ use crate::emulate::kube_dns::{self, ServiceShape};
 use crate::model::{Answer, Evidence, Record, canonical_name};
 use crate::objects::{EXPORT_TO_ANNOTATION, Objects, ServiceEntry, Sidecar, ns_name};
 use crate::snapshot::{ClusterInfo, MeshInfo, NameInfo, NameTable, RemoteCluster};
+use crate::workload::IpFamilies;
 
 /// The TTL of every answer the agent synthesizes (`defaultTTLInSeconds`).
 pub const MESH_TTL: u32 = 30;
@@ -30,39 +31,6 @@ pub struct ProxyContext {
     pub dns_auto_allocate: bool,
     /// The IP families of the pod; service VIPs of other families are dropped for single-stack proxies.
     pub families: IpFamilies,
-}
-
-/// Which IP families a pod has addresses in; both when unknown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpFamilies {
-    pub v4: bool,
-    pub v6: bool,
-}
-
-impl Default for IpFamilies {
-    fn default() -> Self {
-        Self { v4: true, v6: true }
-    }
-}
-
-impl IpFamilies {
-    /// The families of `ips`; both when `ips` is empty (not known).
-    pub fn of(ips: &[IpAddr]) -> Self {
-        if ips.is_empty() {
-            return Self::default();
-        }
-        Self {
-            v4: ips.iter().any(IpAddr::is_ipv4),
-            v6: ips.iter().any(IpAddr::is_ipv6),
-        }
-    }
-
-    /// The addresses of `ips` in these families.
-    pub fn keep(self, ips: Vec<IpAddr>) -> Vec<IpAddr> {
-        ips.into_iter()
-            .filter(|ip| if ip.is_ipv4() { self.v4 } else { self.v6 })
-            .collect()
-    }
 }
 
 /// Why a host that an object defines is absent from a proxy's name table.

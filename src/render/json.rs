@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
+use crate::finding::{Finding, Verdict};
 use crate::model::{Origin, Outcome, Rcode, Record, SourceKind, SourceResult};
-use crate::report::{Finding, Report, Verdict};
+use crate::report::Report;
 use crate::walk::{CandidateVerdict, LayerWalk, WalkReport, WalkStep};
 
 /// The version of the JSON document; bumped only when a field is renamed, removed or changes

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use colored::Colorize;
 use comfy_table::{Cell, Color, Table, presets};
 
+use crate::finding::{Finding, Severity, Verdict};
 use crate::model::{Evidence, Origin, Outcome, SourceKind, SourceResult};
-use crate::report::{Finding, Report, Severity, Verdict};
+use crate::report::Report;
 use crate::walk::WalkReport;
 
 /// Options that change how a table looks, never what it says.

@@ -10,7 +10,7 @@ pub mod udp;
 use hickory_proto::rr::RecordType;
 use serde_json::Value;
 
-use crate::diff::TableObservation;
+use crate::derive::TableObservation;
 use crate::model::{SourceKind, SourceResult};
 use std::sync::Arc;
 
