@@ -166,18 +166,11 @@ impl AuditReport {
         });
     }
 
-    /// The exit code: 1 on a discrepancy, 3 when names were incomplete, else 0.
+    /// The exit code: 1 on a discrepancy, 3 when names were incomplete, else 0; 130 when
+    /// interrupted.
     pub fn exit_code(&self) -> crate::error::ExitCode {
-        use crate::error::ExitCode;
-        if self.interrupted {
-            ExitCode::Interrupted
-        } else if self.totals.discrepancy > 0 {
-            ExitCode::Discrepancy
-        } else if self.totals.incomplete > 0 {
-            ExitCode::Incomplete
-        } else {
-            ExitCode::Agree
-        }
+        let totals = &self.totals;
+        crate::error::ExitCode::of_run(totals.discrepancy, totals.incomplete, self.interrupted)
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::finding::Verdict;
+
 /// The documented exit codes of every meshdig command (see `docs/exit-codes.md`).
 ///
 /// CI scripts rely on these numbers, so they never change meaning.
@@ -23,6 +25,29 @@ impl ExitCode {
     /// The process exit status for this outcome.
     pub fn code(self) -> u8 {
         self as u8
+    }
+
+    /// The exit code of one diff's verdict.
+    pub fn of_verdict(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::Consistent | Verdict::Explained => Self::Agree,
+            Verdict::Discrepancy => Self::Discrepancy,
+            Verdict::Incomplete => Self::Incomplete,
+        }
+    }
+
+    /// The exit code of a run of many diffs or expectations (`check`, `audit`): an interrupted run
+    /// is 130; then any discrepancy (a failed expectation) is 1, any incomplete one 3, else 0.
+    pub fn of_run(discrepancies: usize, incomplete: usize, interrupted: bool) -> Self {
+        if interrupted {
+            Self::Interrupted
+        } else if discrepancies > 0 {
+            Self::Discrepancy
+        } else if incomplete > 0 {
+            Self::Incomplete
+        } else {
+            Self::Agree
+        }
     }
 }
 

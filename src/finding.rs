@@ -5,7 +5,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ExitCode;
 use crate::model::Evidence;
 
 /// How much a finding matters.
@@ -147,15 +146,6 @@ impl Verdict {
             other
         } else {
             self
-        }
-    }
-
-    /// The documented exit code of this verdict.
-    pub fn exit_code(self) -> ExitCode {
-        match self {
-            Self::Consistent | Self::Explained => ExitCode::Agree,
-            Self::Discrepancy => ExitCode::Discrepancy,
-            Self::Incomplete => ExitCode::Incomplete,
         }
     }
 }

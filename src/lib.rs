@@ -11,6 +11,7 @@ pub mod commands;
 pub mod derive;
 pub mod diff;
 pub mod emulate;
+pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod finding;

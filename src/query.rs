@@ -98,13 +98,6 @@ impl QueryName {
         self.reverse_of
     }
 
-    /// Builds the name of `labels` joined under `suffix`, for names meshdig derives itself.
-    pub fn from_fqdn(fqdn: &str) -> Result<Self> {
-        let mut name = Self::parse(fqdn)?;
-        name.absolute = true;
-        Ok(name)
-    }
-
     /// True when the user wrote a trailing dot.
     pub fn is_absolute(&self) -> bool {
         self.absolute
@@ -198,13 +191,6 @@ impl FromStr for QueryType {
 impl fmt::Display for QueryType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
-    }
-}
-
-impl QueryType {
-    /// True for the address types a mesh DNS proxy answers from its name table.
-    pub fn is_address(self) -> bool {
-        matches!(self.0, RecordType::A | RecordType::AAAA)
     }
 }
 

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::audit::{self, AuditReport};
 use crate::cli::{AuditArgs, CheckFormat, WalkArgs};
-use crate::commands::diff::{Asker, capture_live, diff_snapshot};
+use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
 use crate::model::SourceKind;
 use crate::query::{QueryName, QueryType};

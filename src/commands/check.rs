@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use crate::checks;
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::commands::diff::{Asker, capture_live, diff_snapshot};
 use crate::derive::DiffCache;
+use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
 use crate::render::check::{self, CheckResult};
 use crate::snapshot::Snapshot;
@@ -101,13 +101,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
         }
     }
     let (_, failed, errors) = check::tally(&results);
-    let exit = if failed > 0 {
-        ExitCode::Discrepancy
-    } else if errors > 0 {
-        ExitCode::Incomplete
-    } else {
-        ExitCode::Agree
-    };
+    let exit = ExitCode::of_run(failed, errors, false);
     if let Some(path) = &args.junit {
         std::fs::write(path, check::junit(&results)).map_err(|source| Error::Write {
             path: path.clone(),

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 
 use crate::cli::SnapshotArgs;
-use crate::commands::diff::capture_document;
+use crate::engine::capture_document;
 use crate::error::{Error, ExitCode, Result};
 
 /// Captures the named questions and writes the snapshot file.

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::error::ExitCode;
 use crate::finding::{Finding, Verdict};
 use crate::model::{Origin, Outcome, Rcode, Record, SourceKind, SourceResult};
 use crate::report::Report;
@@ -190,7 +191,7 @@ pub fn to_value(report: &Report) -> serde_json::Value {
         app_source: report.app_source,
         resolution: report.walk.as_ref().map(Resolution::from_walk),
         verdict: report.verdict,
-        exit_code: report.verdict.exit_code().code(),
+        exit_code: ExitCode::of_verdict(report.verdict).code(),
         findings: &report.findings,
     };
     serde_json::to_value(&document).expect("report DTOs always serialize")

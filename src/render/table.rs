@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use colored::Colorize;
 use comfy_table::{Cell, Color, Table, presets};
 
+use crate::error::ExitCode;
 use crate::finding::{Finding, Severity, Verdict};
 use crate::model::{Evidence, Origin, Outcome, SourceKind, SourceResult};
 use crate::report::Report;
@@ -68,7 +69,7 @@ pub fn render(report: &Report, options: TableOptions) -> String {
     let _ = writeln!(
         out,
         "verdict: {verdict} (exit {})",
-        report.verdict.exit_code().code()
+        ExitCode::of_verdict(report.verdict).code()
     );
     out
 }

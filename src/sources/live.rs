@@ -66,10 +66,6 @@ impl<'a> LiveResolver<'a> {
 }
 
 impl Resolver for LiveResolver<'_> {
-    fn kind(&self) -> SourceKind {
-        self.kind
-    }
-
     async fn ask(&self, question: &Question<'_>) -> SourceResult {
         let (namespace, pod, port) = match &self.endpoint {
             DnsEndpoint::Unavailable(why) => return self.error(why.clone()),

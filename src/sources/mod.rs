@@ -11,7 +11,7 @@ use hickory_proto::rr::RecordType;
 use serde_json::Value;
 
 use crate::derive::TableObservation;
-use crate::model::{SourceKind, SourceResult};
+use crate::model::SourceResult;
 use std::sync::Arc;
 
 use crate::snapshot::{NameTable, parse_ndsz};
@@ -29,9 +29,6 @@ pub struct Question<'a> {
 
 /// A DNS layer that answers questions: kube-dns or a mesh proxy's resolver.
 pub trait Resolver {
-    /// Which layer this is.
-    fn kind(&self) -> SourceKind;
-
     /// Asks `question`; an unreachable source is an [`crate::model::Outcome::Error`], never a panic.
     fn ask(&self, question: &Question<'_>) -> impl Future<Output = SourceResult> + Send;
 }

@@ -12,10 +12,6 @@ pub struct RecordedResolver<'a> {
 }
 
 impl Resolver for RecordedResolver<'_> {
-    fn kind(&self) -> SourceKind {
-        self.kind
-    }
-
     async fn ask(&self, question: &Question<'_>) -> SourceResult {
         if self.kind == SourceKind::Sidecar {
             match question.from {

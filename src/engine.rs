@@ -1,0 +1,295 @@
+//! The engine: one diff from start to verdict, for every command. It captures the cluster live or
+//! replays a snapshot, diffs each candidate of the app's walk through every layer
+//! ([`crate::diff`]), and judges the resolution ([`crate::resolution`]). Commands parse their
+//! arguments, call it and render what it returns.
+
+use crate::cli::LiveArgs;
+use crate::derive::{DiffCache, DiffInput, World};
+use crate::diff::diff;
+use crate::error::Result;
+use crate::live::api::Reader;
+use crate::live::capture::{CaptureRequest, SourceOverrides, capture};
+use crate::live::connect::{KubeSettings, connect};
+use crate::model::SourceKind;
+use crate::query::{QueryName, QueryType};
+use crate::report::{AskedQuestion, Report};
+use crate::resolution::{self, AppWalk, CandidateDiff};
+use crate::search::{self, AddressFamily, Libc};
+use crate::snapshot::{MeshKind, Snapshot};
+use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
+use crate::sources::{ControlPlane, Question, Resolver};
+use crate::walk;
+use crate::workload::{self, KubeletDns, Workload};
+use hickory_proto::rr::RecordType;
+
+/// Who asks: the `--from` workload (if any) and the namespace of relative names.
+#[derive(Debug, Clone)]
+pub struct Asker {
+    pub from: Option<String>,
+    pub namespace: String,
+}
+
+impl Asker {
+    /// The asker of a snapshot replay: `-n` defaults to `default`, there being no kubeconfig context.
+    pub fn replaying(from: Option<String>, namespace: Option<String>) -> Self {
+        Self {
+            from,
+            namespace: namespace.unwrap_or_else(|| "default".to_string()),
+        }
+    }
+}
+
+/// Captures `questions` live and returns the in-memory snapshot with the asker a replay must use.
+pub async fn capture_live(
+    live: &LiveArgs,
+    from: Option<&str>,
+    namespace: Option<&str>,
+    questions: &[(QueryName, QueryType)],
+    all_namespaces: bool,
+) -> Result<(Snapshot, Asker)> {
+    let (document, asker) =
+        capture_document(live, from, namespace, questions, all_namespaces).await?;
+    Ok((Snapshot::from_value(&document, "the live capture")?, asker))
+}
+
+/// Captures `questions` live into a snapshot document.
+pub async fn capture_document(
+    live: &LiveArgs,
+    from: Option<&str>,
+    namespace: Option<&str>,
+    questions: &[(QueryName, QueryType)],
+    all_namespaces: bool,
+) -> Result<(serde_json::Value, Asker)> {
+    let kube = connect(&KubeSettings {
+        kubeconfig: live.kubeconfig.clone(),
+        context: live.context.clone(),
+        request_timeout: live.request_timeout,
+    })
+    .await?;
+    let namespace = namespace.map_or_else(|| kube.default_namespace.clone(), str::to_string);
+    tracing::debug!(server = %kube.server, %namespace, "connected");
+    let reader = Reader::new(kube);
+    let overrides = SourceOverrides {
+        kube_dns: live.kube_dns,
+        sidecar: live.sidecar,
+        control_plane: live.control_plane,
+        timeout: live.timeout,
+    };
+    let captured = capture(
+        &reader,
+        &CaptureRequest {
+            from,
+            namespace: &namespace,
+            domain: live.cluster_domain.trim_end_matches('.'),
+            questions,
+            overrides: &overrides,
+            concurrency: usize::from(live.concurrency),
+            all_namespaces,
+        },
+    )
+    .await?;
+    // The replay asks from exactly the pod the capture chose (a Deployment may have several).
+    let asker = match captured.pod {
+        Some((pod_namespace, pod)) => Asker {
+            from: Some(format!("pod/{pod}")),
+            namespace: pod_namespace,
+        },
+        None => Asker {
+            from: None,
+            namespace,
+        },
+    };
+    Ok((captured.snapshot, asker))
+}
+
+/// Builds the report for one question against `snapshot`: the whole diff without printing. A
+/// relative A or AAAA question is diffed at every candidate of its search walk (as `libc` asks
+/// them, for `family`), and judged by what the app ends up with ([`crate::resolution`]).
+pub async fn diff_snapshot(
+    snapshot: &Snapshot,
+    asker: &Asker,
+    name: &QueryName,
+    rtype: QueryType,
+    libc: Libc,
+    family: Option<AddressFamily>,
+    cache: &DiffCache,
+) -> Result<Report> {
+    let workload = asking_workload(snapshot, asker)?;
+    let kubelet = KubeletDns::of_snapshot(snapshot);
+    // Without a pod, relative names expand as a ClusterFirst pod in the namespace would.
+    let conf = workload.as_ref().map_or_else(
+        || kubelet.namespace_resolv_conf(&asker.namespace),
+        |w| w.resolv_conf.clone(),
+    );
+    let replay = Replay {
+        snapshot,
+        asker,
+        workload: workload.as_ref(),
+        name,
+        cache,
+    };
+    let family = family.or_else(|| walk::family_of(rtype.0));
+    let walked = family.filter(|_| !name.is_absolute() && name.reverse_of().is_none());
+    let Some(family) = walked else {
+        let (fqdn, mut derivation) = workload::first_candidate(name, &conf, libc);
+        if let Some(ip) = name.reverse_of() {
+            derivation = Some(format!("reverse lookup of {ip}"));
+        }
+        return Ok(replay.candidate(&fqdn, rtype.0, derivation).await.report);
+    };
+    let mut candidates = Vec::new();
+    for candidate in search::candidates(name, &conf, libc) {
+        for qtype in family.query_types() {
+            if replay.recorded(&candidate, *qtype) {
+                candidates.push(replay.candidate(&candidate, *qtype, None).await);
+            }
+        }
+    }
+    let app = if workload.as_ref().is_some_and(Workload::captures_dns) {
+        SourceKind::Sidecar
+    } else {
+        SourceKind::KubeDns
+    };
+    let how = AppWalk {
+        name,
+        conf: &conf,
+        libc,
+        family,
+        app,
+    };
+    let judged = resolution::judge(how, candidates);
+    match judged {
+        Some(mut report) => {
+            report.question.derivation = Some(describe_walk(&report, name, libc));
+            Ok(report)
+        }
+        // Nothing recorded for any candidate: report the first one's missing answers.
+        None => {
+            let (fqdn, derivation) = workload::first_candidate(name, &conf, libc);
+            Ok(replay.candidate(&fqdn, rtype.0, derivation).await.report)
+        }
+    }
+}
+
+/// The `--from` workload of a replay, with its proxy.
+fn asking_workload(snapshot: &Snapshot, asker: &Asker) -> Result<Option<Workload>> {
+    let Some(spec) = &asker.from else {
+        return Ok(None);
+    };
+    let kubelet = KubeletDns::of_snapshot(snapshot);
+    let pod = workload::resolve(&snapshot.objects, &asker.namespace, spec)?;
+    let (namespace, pod_name) = crate::objects::ns_name(&pod.metadata);
+    let proxy = (snapshot.mesh.kind == MeshKind::Istio)
+        .then(|| snapshot.proxy(namespace, pod_name))
+        .flatten();
+    Ok(Some(workload::from_pod(&pod.to_pod(), &kubelet, proxy)))
+}
+
+/// How the app's walk went, for the report's header.
+fn describe_walk(report: &Report, name: &QueryName, libc: Libc) -> String {
+    let libc = match libc {
+        Libc::Glibc => "glibc",
+        Libc::Musl => "musl",
+    };
+    let Some(app) = report.walk.as_ref().and_then(|w| {
+        w.layer(report.app_source)
+            .or_else(|| w.layer(SourceKind::KubeDns))
+    }) else {
+        return format!("'{}' walked by {libc}", name.ascii());
+    };
+    let plural = if app.queries == 1 { "query" } else { "queries" };
+    format!(
+        "the app's resolver ({libc}) walks '{}' through {}: {} after {} {plural}",
+        name.ascii(),
+        app.source,
+        app.end,
+        app.queries,
+    )
+}
+
+/// One replay: the snapshot, who asks and what they typed.
+struct Replay<'a> {
+    snapshot: &'a Snapshot,
+    asker: &'a Asker,
+    workload: Option<&'a Workload>,
+    name: &'a QueryName,
+    cache: &'a DiffCache,
+}
+
+impl Replay<'_> {
+    /// True when the snapshot holds an answer of kube-dns or of the asking pod's sidecar for
+    /// `candidate`; a candidate without one is left to the walk as not recorded.
+    fn recorded(&self, candidate: &str, rtype: RecordType) -> bool {
+        let from = self.workload.map(|w| crate::snapshot::WorkloadRef {
+            namespace: w.namespace.clone(),
+            pod: w.pod.clone(),
+        });
+        let rtype = rtype.to_string();
+        [SourceKind::KubeDns, SourceKind::Sidecar]
+            .iter()
+            .any(|kind| {
+                self.snapshot
+                    .recorded(*kind, candidate, &rtype, from.as_ref())
+                    .is_some()
+            })
+    }
+
+    /// The diff of one candidate: every layer's answer to it, explained.
+    async fn candidate(
+        &self,
+        fqdn: &str,
+        rtype: RecordType,
+        derivation: Option<String>,
+    ) -> CandidateDiff {
+        let snapshot = self.snapshot;
+        let question = Question {
+            fqdn,
+            rtype,
+            from: self.workload,
+        };
+        let kube_dns = RecordedResolver {
+            snapshot,
+            kind: SourceKind::KubeDns,
+        };
+        let sidecar = RecordedResolver {
+            snapshot,
+            kind: SourceKind::Sidecar,
+        };
+        let control_plane = RecordedControlPlane { snapshot };
+        let (kube_dns_result, sidecar_result, ndsz) = tokio::join!(
+            kube_dns.ask(&question),
+            sidecar.ask(&question),
+            control_plane.ndsz(self.workload)
+        );
+        let name = self.name;
+        let input = DiffInput {
+            world: World {
+                cluster: &snapshot.cluster,
+                mesh: &snapshot.mesh,
+                objects: &snapshot.objects,
+                remote_clusters: &snapshot.remote_clusters,
+                object_errors: &snapshot.object_errors,
+                unread_namespaces: &snapshot.unread_namespaces,
+            },
+            workload: self.workload,
+            namespace: &self.asker.namespace,
+            question: AskedQuestion {
+                input: name.unicode().unwrap_or(name.ascii()).to_string()
+                    + if name.is_absolute() { "." } else { "" },
+                fqdn: fqdn.to_string(),
+                rtype: rtype.to_string(),
+                derivation,
+            },
+            rtype,
+            kube_dns: kube_dns_result,
+            sidecar: sidecar_result,
+            control_plane: ndsz.observation(),
+            cache: self.cache,
+        };
+        CandidateDiff {
+            name: fqdn.to_string(),
+            rtype,
+            report: diff(&input),
+        }
+    }
+}
