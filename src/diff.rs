@@ -1,12 +1,12 @@
 //! The pure diff: assembles the four sources' answers for one question, tells by-design differences from
-//! faults via [`crate::explain`], and reaches a verdict. No I/O happens here.
+//! faults via [`crate::rules`], and reaches a verdict. No I/O happens here.
 
 use crate::derive::{Derived, DiffInput, TableObservation, derive};
 use crate::emulate::kube_dns;
-use crate::explain;
 use crate::finding::{Severity, Verdict};
 use crate::model::{Answer, Origin, Outcome, SourceKind, SourceResult, in_zone};
 use crate::report::{From, Report};
+use crate::rules;
 use crate::workload::Workload;
 use hickory_proto::rr::RecordType;
 
@@ -20,7 +20,7 @@ pub fn diff(input: &DiffInput<'_>) -> Report {
         expected_result(&derived),
     ];
     sources.sort_by_key(|s| s.source);
-    let findings = explain::explain(&derived, &sources);
+    let findings = rules::explain(&derived, &sources);
     let verdict = verdict(&sources, &findings, derived.comparison_zone());
     let captures = input.workload.is_some_and(Workload::captures_dns);
     Report {
@@ -67,7 +67,7 @@ fn classify_sidecar(mut result: SourceResult, derived: &Derived<'_>) -> SourceRe
     // contradicts what the tables say.
     let upstream = derived.input.kube_dns.answer();
     let synthesized_against_upstream =
-        explain::looks_synthesized(answer) && upstream.is_none_or(|kube| !kube.same_as(answer));
+        rules::looks_synthesized(answer) && upstream.is_none_or(|kube| !kube.same_as(answer));
     result.origin = if answer.rcode == crate::model::Rcode::ServFail {
         None
     } else if reference.is_some_and(|local| local.answer.same_as(answer))

@@ -55,29 +55,6 @@ pub enum Code {
 }
 
 impl Code {
-    /// Every code, in documentation order.
-    pub const ALL: [Self; 19] = [
-        Self::MeshOnlyName,
-        Self::AutoAllocatedVip,
-        Self::ServiceentryUnresolvable,
-        Self::StaleSidecar,
-        Self::StaleControlPlane,
-        Self::StaleDnsCache,
-        Self::DnsCaptureOff,
-        Self::SearchDomainCname,
-        Self::NodataVsNxdomain,
-        Self::ScopedOut,
-        Self::HeadlessEndpoints,
-        Self::ExternalnameCname,
-        Self::MeshTtl,
-        Self::NotSynced,
-        Self::SourceUnreachable,
-        Self::MulticlusterEndpoints,
-        Self::NdotsAmplification,
-        Self::SearchWalkDivergence,
-        Self::UnexplainedDifference,
-    ];
-
     /// The code as written in JSON and docs.
     pub fn as_str(self) -> &'static str {
         match self {

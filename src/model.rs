@@ -233,14 +233,6 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    /// Every source, in display order.
-    pub const ALL: [Self; 4] = [
-        Self::KubeDns,
-        Self::Sidecar,
-        Self::ControlPlane,
-        Self::Expected,
-    ];
-
     /// The name used in JSON, tables and snapshot files.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -11,6 +11,9 @@ use crate::model::{Answer, Evidence, Outcome, Record, SourceKind, SourceResult};
 use crate::query::QueryName;
 use crate::search::{self, AddressFamily, GiveUp, Libc, Reply, ResolvConf, WalkEnd};
 
+/// The codes the walk's own findings may have.
+pub const CODES: &[Code] = &[Code::NdotsAmplification, Code::SearchWalkDivergence];
+
 /// Walks that send more queries than this before an answer get an amplification finding.
 const AMPLIFICATION_QUERIES: usize = 3;
 

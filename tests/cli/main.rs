@@ -15,6 +15,7 @@ mod harness;
 mod live;
 mod resolution;
 mod resolvconf;
+mod rules;
 mod search_walk;
 mod support;
 mod usage;

@@ -1,0 +1,109 @@
+//! Evidence shared by the rules: pointers to the objects and answers a finding rests on.
+
+use std::net::IpAddr;
+
+use crate::derive::Derived;
+use crate::emulate::kube_dns::{ServiceShape, Subject};
+use crate::model::{Answer, Evidence, SourceKind};
+
+/// A source's answer as evidence.
+pub(super) fn source_evidence(kind: SourceKind, answer: &Answer) -> Evidence {
+    Evidence::object("Answer", None, kind.as_str()).field("answer", answer.brief())
+}
+
+/// The control plane's table entry for `host` as evidence.
+pub(super) fn table_evidence(derived: &Derived<'_>, host: &str) -> Evidence {
+    let workload = derived
+        .input
+        .workload
+        .map(|w| w.proxy_id())
+        .unwrap_or_default();
+    let ips = derived
+        .observed_table
+        .and_then(|t| t.get(host))
+        .map(|info| info.ips.join(", "))
+        .unwrap_or_else(|| "(absent)".to_string());
+    Evidence::object("NameTable", None, &workload).field(format!("table[\"{host}\"].ips"), ips)
+}
+
+/// Provenance evidence of the expected table's entry for `host`.
+pub(super) fn provenance_evidence(derived: &Derived<'_>, host: &str) -> Vec<Evidence> {
+    derived
+        .expected_table
+        .as_ref()
+        .and_then(|t| t.provenance.get(host))
+        .map(|p| p.iter().map(|p| p.evidence.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The asking pod's `field` as evidence.
+pub(super) fn pod_evidence(derived: &Derived<'_>, field: &str, value: String) -> Vec<Evidence> {
+    derived
+        .input
+        .workload
+        .map(|w| Evidence::object("Pod", Some(&w.namespace), &w.pod).field(field, value))
+        .into_iter()
+        .collect()
+}
+
+/// Evidence for the object the spec resolves the question through.
+pub(super) fn subject_evidence(derived: &Derived<'_>) -> Vec<Evidence> {
+    let objects = derived.input.world.objects;
+    match &derived.spec.subject {
+        Subject::Service {
+            namespace,
+            name,
+            shape,
+        } => {
+            let service = Evidence::object("Service", Some(namespace), name);
+            match shape {
+                ServiceShape::Headless => endpoint_evidence(objects, namespace, name),
+                ServiceShape::ExternalName(target) => {
+                    vec![service.field("spec.externalName", target.clone())]
+                }
+                ServiceShape::ClusterIp => {
+                    let ips = objects
+                        .service(namespace, name)
+                        .map(crate::emulate::kube_dns::cluster_ips)
+                        .unwrap_or_default();
+                    vec![service.field("spec.clusterIPs", join(&ips))]
+                }
+            }
+        }
+        Subject::PodHostname {
+            namespace, service, ..
+        } => endpoint_evidence(objects, namespace, service),
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn endpoint_evidence(
+    objects: &crate::objects::Objects,
+    namespace: &str,
+    service: &str,
+) -> Vec<Evidence> {
+    let mut by_slice: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for e in objects.endpoints(namespace, service) {
+        by_slice.entry(e.slice.clone()).or_default().push(format!(
+            "{}{}",
+            e.ip,
+            if e.ready { "" } else { " (not ready)" }
+        ));
+    }
+    by_slice
+        .into_iter()
+        .map(|(slice, ips)| {
+            Evidence::object("EndpointSlice", Some(namespace), &slice)
+                .field("endpoints[].addresses", ips.join(", "))
+        })
+        .collect()
+}
+
+/// Addresses joined for evidence values.
+pub(super) fn join(ips: &[IpAddr]) -> String {
+    ips.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
