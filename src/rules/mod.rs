@@ -1,7 +1,7 @@
 //! The explanation rules, as a table: each rule is a small pure function over one candidate's
 //! derived predictions and the layers' answers, declares the finding codes it may emit, and says
 //! whether its findings account for the difference between kube-dns and the sidecar. Rules share
-//! no state and run in any order; the closing rules ([`unexplained`]) run last and read the others'
+//! no state and run in any order; the closing rules (`unexplained`) run last and read the others'
 //! findings, to call a difference nobody explained a fault.
 //!
 //! Two findings of one code at one candidate are kept both, except that a more severe one hides a
