@@ -1485,7 +1485,7 @@ mod tests {
     }
 
     #[test]
-    fn corefile_options_change_the_answers() {
+    fn endpoint_options_change_the_answers() {
         let mut objects = bookinfo();
         objects.push(json!({"kind":"Service","metadata":{"name":"empty","namespace":"bookinfo"},"spec":{"clusterIP":"10.96.1.2","ports":[{"name":"http","port":80}]}}));
         objects.push(json!({"kind":"EndpointSlice","addressType":"IPv4","metadata":{"name":"reviews-1","namespace":"bookinfo","labels":{"kubernetes.io/service-name":"reviews"}},
@@ -1537,6 +1537,16 @@ mod tests {
                 ("5.0.244.10.in-addr.arpa.", RecordType::PTR, "NXDOMAIN"),
             ],
         );
+    }
+
+    #[test]
+    fn namespaces_fallthrough_and_ttl_options() {
+        let mut objects = bookinfo();
+        objects.push(json!({"kind":"Service","metadata":{"name":"empty","namespace":"bookinfo"},"spec":{"clusterIP":"10.96.1.2","ports":[{"name":"http","port":80}]}}));
+        objects.push(json!({"kind":"EndpointSlice","addressType":"IPv4","metadata":{"name":"reviews-1","namespace":"bookinfo","labels":{"kubernetes.io/service-name":"reviews"}},
+            "ports":[{"name":"http","port":9080,"protocol":"TCP"}],
+            "endpoints":[{"addresses":["10.244.1.9"],"targetRef":{"kind":"Pod","name":"reviews-v1-abc"}}]}));
+        let with = |options: &str| cluster(&objects, Some(options));
         check(
             &with("namespaces other"),
             &[
