@@ -1,6 +1,6 @@
 //! The cluster objects meshdig reasons about, typed, and the look-ups the emulators need.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -216,6 +216,8 @@ pub(crate) struct ObjectIndex {
     slices: HashMap<(String, String), Vec<usize>>,
     /// The kubernetes plugin's options, read once from the Corefile.
     kubernetes: KubernetesOptions,
+    /// Every namespace some object lives in.
+    namespaces: HashSet<String>,
 }
 
 impl ObjectIndex {
@@ -234,6 +236,16 @@ impl ObjectIndex {
         for (i, pod) in objects.pods.iter().enumerate() {
             index.pods.entry(key(&pod.metadata)).or_insert(i);
         }
+        let metas = objects
+            .services
+            .iter()
+            .map(|o| &o.metadata)
+            .chain(objects.endpoint_slices.iter().map(|o| &o.metadata))
+            .chain(objects.pods.iter().map(|o| &o.metadata))
+            .chain(objects.service_entries.iter().map(|o| &o.metadata))
+            .chain(objects.sidecars.iter().map(|o| &o.metadata))
+            .chain(objects.config_maps.iter().map(|o| &o.metadata));
+        index.namespaces = metas.map(|m| ns_name(m).0.to_string()).collect();
         for (i, slice) in objects.endpoint_slices.iter().enumerate() {
             let owner = slice
                 .metadata
@@ -330,6 +342,12 @@ impl Objects {
             }
         }
         out
+    }
+
+    /// True when some object lives in `namespace`. meshdig reads no Namespace objects, so this is
+    /// what it knows of a namespace's existence.
+    pub fn has_namespace(&self, namespace: &str) -> bool {
+        self.index().namespaces.contains(namespace)
     }
 
     /// The options of CoreDNS's kubernetes plugin, from the Corefile.

@@ -99,7 +99,7 @@ pub struct Prediction {
     pub subject: Subject,
 }
 
-/// Predicts kube-dns's answer to `fqdn` (canonical, trailing dot) of type `rtype` in cluster domain
+/// Predicts kube-dns's answer to `fqdn` (any case, trailing dot optional) of type `rtype` in cluster domain
 /// `domain`, with the kubernetes plugin's TTL `ttl` and the options of the Corefile in `objects`.
 pub fn predict(
     objects: &Objects,
@@ -108,6 +108,7 @@ pub fn predict(
     fqdn: &str,
     rtype: RecordType,
 ) -> Prediction {
+    let fqdn = &canonical_name(fqdn);
     let plugin = Plugin {
         objects,
         options: objects.kubernetes_options(),
@@ -490,19 +491,10 @@ impl Plugin<'_> {
         Ok(request)
     }
 
-    /// True when namespace `namespace` exists. meshdig reads no Namespace objects, so a namespace
-    /// exists when any object it read lives there.
+    /// True when namespace `namespace` exists, as far as the objects tell (see
+    /// [`Objects::has_namespace`]).
     fn namespace_exists(&self, namespace: &str) -> bool {
-        let objects = self.objects;
-        let here = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
-            ns_name(meta).0 == namespace
-        };
-        objects.services.iter().any(|o| here(&o.metadata))
-            || objects.endpoint_slices.iter().any(|o| here(&o.metadata))
-            || objects.pods.iter().any(|o| here(&o.metadata))
-            || objects.config_maps.iter().any(|o| here(&o.metadata))
-            || objects.service_entries.iter().any(|o| here(&o.metadata))
-            || objects.sidecars.iter().any(|o| here(&o.metadata))
+        self.objects.has_namespace(namespace)
     }
 }
 
