@@ -130,15 +130,14 @@ fn expected_result(derived: &Derived<'_>) -> SourceResult {
             Some(Origin::MeshRules),
         );
     }
-    let outcome = match &derived.spec.answer {
-        Some(answer) => Outcome::Answered(answer.clone()),
-        None if derived.spec.subject == kube_dns::Subject::OutsideZone => {
-            Outcome::NotApplicable(format!(
-                "outside the cluster domain {}: the upstream resolver answers, and no object predicts what",
-                derived.input.world.cluster.domain
-            ))
-        }
-        None => Outcome::NotApplicable(
+    let outcome = match (&derived.spec.answer, &derived.spec.subject) {
+        (Some(predicted), _) => Outcome::Answered(predicted.answer.clone()),
+        (None, kube_dns::Subject::OutsideZone) => Outcome::NotApplicable(format!(
+            "outside the cluster domain {} and the zones CoreDNS serves: the upstream resolver answers, and no object predicts what",
+            derived.input.world.cluster.domain
+        )),
+        (None, kube_dns::Subject::NoPrediction(why)) => Outcome::NotApplicable(why.clone()),
+        (None, _) => Outcome::NotApplicable(
             "the Kubernetes DNS spec defines no answer for this name and type".to_string(),
         ),
     };

@@ -1,6 +1,6 @@
 //! The cluster objects meshdig reasons about, typed, and the look-ups the emulators need.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -214,6 +214,10 @@ pub(crate) struct ObjectIndex {
     pods: HashMap<(String, String), usize>,
     /// EndpointSlices by the namespace and name of their Service.
     slices: HashMap<(String, String), Vec<usize>>,
+    /// The kubernetes plugin's options, read once from the Corefile.
+    kubernetes: KubernetesOptions,
+    /// Every namespace some object lives in.
+    namespaces: HashSet<String>,
 }
 
 impl ObjectIndex {
@@ -222,13 +226,26 @@ impl ObjectIndex {
             let (ns, name) = ns_name(meta);
             (ns.to_string(), name.to_string())
         };
-        let mut index = Self::default();
+        let mut index = Self {
+            kubernetes: KubernetesOptions::from_corefile(objects.corefile()),
+            ..Self::default()
+        };
         for (i, service) in objects.services.iter().enumerate() {
             index.services.entry(key(&service.metadata)).or_insert(i);
         }
         for (i, pod) in objects.pods.iter().enumerate() {
             index.pods.entry(key(&pod.metadata)).or_insert(i);
         }
+        let metas = objects
+            .services
+            .iter()
+            .map(|o| &o.metadata)
+            .chain(objects.endpoint_slices.iter().map(|o| &o.metadata))
+            .chain(objects.pods.iter().map(|o| &o.metadata))
+            .chain(objects.service_entries.iter().map(|o| &o.metadata))
+            .chain(objects.sidecars.iter().map(|o| &o.metadata))
+            .chain(objects.config_maps.iter().map(|o| &o.metadata));
+        index.namespaces = metas.map(|m| ns_name(m).0.to_string()).collect();
         for (i, slice) in objects.endpoint_slices.iter().enumerate() {
             let owner = slice
                 .metadata
@@ -289,18 +306,20 @@ impl Objects {
             .map(|i| &self.pods[*i])
     }
 
-    /// Every endpoint address of Service `namespace/name`, across its EndpointSlices.
-    pub fn endpoints(&self, namespace: &str, name: &str) -> Vec<EndpointAddress> {
-        let mut out = Vec::new();
-        let slices = self
-            .index()
+    /// The EndpointSlices of Service `namespace/name`.
+    pub fn slices_of(&self, namespace: &str, name: &str) -> impl Iterator<Item = &EndpointSlice> {
+        self.index()
             .slices
-            .get(&(namespace.to_string(), name.to_string()));
-        for slice in slices
+            .get(&(namespace.to_string(), name.to_string()))
             .into_iter()
             .flatten()
             .map(|i| &self.endpoint_slices[*i])
-        {
+    }
+
+    /// Every endpoint address of Service `namespace/name`, across its EndpointSlices.
+    pub fn endpoints(&self, namespace: &str, name: &str) -> Vec<EndpointAddress> {
+        let mut out = Vec::new();
+        for slice in self.slices_of(namespace, name) {
             let slice_name = ns_name(&slice.metadata).1;
             for (index, endpoint) in slice.endpoints.iter().enumerate() {
                 // The API treats a missing `ready` condition as ready.
@@ -323,6 +342,17 @@ impl Objects {
             }
         }
         out
+    }
+
+    /// True when some object lives in `namespace`. meshdig reads no Namespace objects, so this is
+    /// what it knows of a namespace's existence.
+    pub fn has_namespace(&self, namespace: &str) -> bool {
+        self.index().namespaces.contains(namespace)
+    }
+
+    /// The options of CoreDNS's kubernetes plugin, from the Corefile.
+    pub fn kubernetes_options(&self) -> &KubernetesOptions {
+        &self.index().kubernetes
     }
 
     /// The Corefile of the cluster DNS, from the `coredns` ConfigMap in kube-system.
@@ -351,7 +381,7 @@ impl CorednsSettings {
     /// whose block disables success caching for the domain does not sit in front of it.
     pub fn from_corefile(corefile: Option<&str>, domain: &str) -> Self {
         let mut settings = Self {
-            kubernetes_ttl: 5,
+            kubernetes_ttl: KubernetesOptions::from_corefile(corefile).ttl,
             cache_ttl: None,
         };
         let Some(server) = corefile.and_then(kubernetes_server_block) else {
@@ -359,18 +389,10 @@ impl CorednsSettings {
         };
         let domain = domain.trim_end_matches('.');
         let mut block = Block::None;
-        for line in server.iter().map(|l| l.trim()) {
+        for line in server.lines.iter().map(|l| l.trim()) {
             let words: Vec<&str> = line.split_whitespace().collect();
             match (block, words.as_slice()) {
                 (_, ["}", ..]) => block = Block::None,
-                (Block::None, ["kubernetes", ..]) if line.ends_with('{') => {
-                    block = Block::Kubernetes
-                }
-                (Block::Kubernetes, ["ttl", ttl, ..]) => {
-                    if let Ok(ttl) = ttl.parse() {
-                        settings.kubernetes_ttl = ttl;
-                    }
-                }
                 (Block::None, ["cache", rest @ ..]) => {
                     let ttl = rest
                         .first()
@@ -380,6 +402,7 @@ impl CorednsSettings {
                         block = Block::Cache;
                     }
                 }
+                (Block::None, [_, ..]) if line.ends_with('{') => block = Block::Other,
                 (Block::Cache, ["disable", "success", zones @ ..])
                     if zones.iter().any(|z| z.trim_end_matches('.') == domain) =>
                 {
@@ -392,9 +415,138 @@ impl CorednsSettings {
     }
 }
 
-/// The lines inside the first top-level server block that runs the kubernetes plugin.
-fn kubernetes_server_block(corefile: &str) -> Option<Vec<&str>> {
+/// The `pods` option of CoreDNS's kubernetes plugin: whether `<a-b-c-d>.<ns>.pod.<zone>` names
+/// are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodsMode {
+    /// No pod records (CoreDNS's default).
+    Disabled,
+    /// Any well-formed address is answered, whether or not a pod has it.
+    Insecure,
+    /// Only an address a pod in that namespace has.
+    Verified,
+}
+
+/// The options of CoreDNS's kubernetes plugin that change its answers, as CoreDNS reads them
+/// (coredns plugin/kubernetes/setup.go `ParseStanza`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubernetesOptions {
+    /// Whether a Corefile running the kubernetes plugin was read. Without one, the fields below
+    /// hold CoreDNS's defaults, except `pods`, which is then unknown.
+    pub read: bool,
+    /// The zones the plugin serves, lower case with a trailing dot: the `kubernetes` line's
+    /// arguments, else the server block's keys.
+    pub zones: Vec<String>,
+    /// `pods`; `None` when no Corefile was read.
+    pub pods: Option<PodsMode>,
+    /// `endpoint_pod_names`: an endpoint without hostname is named after its pod.
+    pub endpoint_pod_names: bool,
+    /// `ignore empty_service`: a ClusterIP Service without ready endpoints is NXDOMAIN.
+    pub ignore_empty_service: bool,
+    /// `noendpoints`: EndpointSlices are not watched.
+    pub noendpoints: bool,
+    /// `namespaces`: the only namespaces served (empty: all).
+    pub namespaces: Vec<String>,
+    /// `fallthrough`: the zones whose unknown names go to the next plugin (empty: every zone);
+    /// `None` when the option is absent.
+    pub fallthrough: Option<Vec<String>>,
+    /// `ttl` (CoreDNS's default is 5).
+    pub ttl: u32,
+}
+
+impl Default for KubernetesOptions {
+    fn default() -> Self {
+        Self {
+            read: false,
+            zones: Vec::new(),
+            pods: None,
+            endpoint_pod_names: false,
+            ignore_empty_service: false,
+            noendpoints: false,
+            namespaces: Vec::new(),
+            fallthrough: None,
+            ttl: 5,
+        }
+    }
+}
+
+impl KubernetesOptions {
+    /// Reads the kubernetes plugin's options from the first server block that runs it.
+    pub fn from_corefile(corefile: Option<&str>) -> Self {
+        let mut options = Self::default();
+        let Some(server) = corefile.and_then(kubernetes_server_block) else {
+            return options;
+        };
+        options.read = true;
+        options.pods = Some(PodsMode::Disabled);
+        let mut inside = false;
+        for line in server.lines.iter().map(|l| l.trim()) {
+            let words: Vec<&str> = line
+                .split_whitespace()
+                .take_while(|w| !w.starts_with('#'))
+                .collect();
+            match (inside, words.as_slice()) {
+                (false, ["kubernetes", zones @ ..]) => {
+                    let zones: Vec<&str> = zones.iter().copied().filter(|z| *z != "{").collect();
+                    let zones = if zones.is_empty() {
+                        &server.keys
+                    } else {
+                        &zones
+                    };
+                    options.zones = zones.iter().map(|z| zone_name(z)).collect();
+                    inside = line.ends_with('{');
+                }
+                (true, ["}", ..]) => inside = false,
+                (true, option) => options.set(option),
+                _ => {}
+            }
+        }
+        options
+    }
+
+    /// Applies one option line of the kubernetes block; malformed values keep the default.
+    fn set(&mut self, option: &[&str]) {
+        match option {
+            ["pods", "disabled"] => self.pods = Some(PodsMode::Disabled),
+            ["pods", "insecure"] => self.pods = Some(PodsMode::Insecure),
+            ["pods", "verified"] => self.pods = Some(PodsMode::Verified),
+            ["endpoint_pod_names"] => self.endpoint_pod_names = true,
+            ["ignore", "empty_service"] => self.ignore_empty_service = true,
+            ["noendpoints"] => self.noendpoints = true,
+            ["namespaces", names @ ..] => {
+                self.namespaces.extend(names.iter().map(|n| n.to_string()));
+            }
+            ["fallthrough", zones @ ..] => {
+                self.fallthrough = Some(zones.iter().map(|z| zone_name(z)).collect());
+            }
+            ["ttl", ttl, ..] => {
+                if let Some(ttl) = ttl.parse().ok().filter(|t| *t <= 3600) {
+                    self.ttl = ttl;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A zone as CoreDNS normalizes it: lower case, trailing dot, no `dns://` scheme or port.
+fn zone_name(zone: &str) -> String {
+    let zone = zone.strip_prefix("dns://").unwrap_or(zone);
+    let zone = zone.rsplit_once(':').map_or(zone, |(host, _)| host);
+    let zone = zone.trim_end_matches('.').to_ascii_lowercase();
+    format!("{zone}.")
+}
+
+/// One top-level server block of a Corefile: its keys and the lines inside its braces.
+struct ServerBlock<'a> {
+    keys: Vec<&'a str>,
+    lines: Vec<&'a str>,
+}
+
+/// The first top-level server block that runs the kubernetes plugin.
+fn kubernetes_server_block(corefile: &str) -> Option<ServerBlock<'_>> {
     let mut depth = 0usize;
+    let mut keys = Vec::new();
     let mut current = Vec::new();
     for line in corefile.lines() {
         let code = line.split('#').next().unwrap_or("");
@@ -402,6 +554,11 @@ fn kubernetes_server_block(corefile: &str) -> Option<Vec<&str>> {
         let closes = code.matches('}').count();
         if depth > 0 {
             current.push(line);
+        } else if opens > 0 {
+            keys = code
+                .split(|c: char| c == '{' || c == ',' || c.is_whitespace())
+                .filter(|k| !k.is_empty())
+                .collect();
         }
         depth = (depth + opens).saturating_sub(closes);
         if depth == 0 && !current.is_empty() {
@@ -409,7 +566,10 @@ fn kubernetes_server_block(corefile: &str) -> Option<Vec<&str>> {
                 .iter()
                 .any(|l| l.trim_start().starts_with("kubernetes"))
             {
-                return Some(current);
+                return Some(ServerBlock {
+                    keys,
+                    lines: current,
+                });
             }
             current.clear();
         }
@@ -417,12 +577,12 @@ fn kubernetes_server_block(corefile: &str) -> Option<Vec<&str>> {
     None
 }
 
-/// The plugin block a line sits in, as far as the parser cares.
+/// The plugin block a line sits in, as far as the cache parser cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Block {
     None,
-    Kubernetes,
     Cache,
+    Other,
 }
 
 #[cfg(test)]
@@ -466,5 +626,41 @@ mod tests {
             CorednsSettings::from_corefile(Some(stub), "cluster.local").cache_ttl,
             None
         );
+    }
+
+    #[test]
+    fn reads_the_kubernetes_plugin_options() {
+        let kubeadm = ".:53 {\n errors\n kubernetes cluster.local in-addr.arpa ip6.arpa {\n  pods insecure\n  fallthrough in-addr.arpa ip6.arpa\n  ttl 30\n }\n forward . /etc/resolv.conf {\n  max_concurrent 1000\n }\n cache 30\n}";
+        let options = KubernetesOptions::from_corefile(Some(kubeadm));
+        assert!(options.read);
+        assert_eq!(
+            options.zones,
+            ["cluster.local.", "in-addr.arpa.", "ip6.arpa."]
+        );
+        assert_eq!(options.pods, Some(PodsMode::Insecure));
+        assert_eq!(
+            options.fallthrough,
+            Some(vec!["in-addr.arpa.".to_string(), "ip6.arpa.".to_string()])
+        );
+        assert_eq!(options.ttl, 30);
+        assert_eq!(
+            CorednsSettings::from_corefile(Some(kubeadm), "cluster.local").cache_ttl,
+            Some(30)
+        );
+
+        let custom = "cluster.local:53 {\n kubernetes {\n  pods verified # comment\n  endpoint_pod_names\n  ignore empty_service\n  noendpoints\n  namespaces a b\n  fallthrough\n  ttl 7200\n }\n}";
+        let options = KubernetesOptions::from_corefile(Some(custom));
+        assert_eq!(options.zones, ["cluster.local."]);
+        assert_eq!(options.pods, Some(PodsMode::Verified));
+        assert!(options.endpoint_pod_names && options.ignore_empty_service && options.noendpoints);
+        assert_eq!(options.namespaces, ["a", "b"]);
+        assert_eq!(options.fallthrough, Some(Vec::new()));
+        assert_eq!(options.ttl, 5, "a ttl above 3600 is refused");
+
+        let bare = ".:53 {\n kubernetes cluster.local\n}";
+        let options = KubernetesOptions::from_corefile(Some(bare));
+        assert_eq!(options.pods, Some(PodsMode::Disabled), "CoreDNS's default");
+        assert_eq!(options.fallthrough, None);
+        assert_eq!(KubernetesOptions::from_corefile(None).pods, None);
     }
 }
