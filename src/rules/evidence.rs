@@ -107,3 +107,13 @@ pub(super) fn join(ips: &[IpAddr]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Where the expectation follows CoreDNS rather than the spec, the CoreDNS rules it follows, so a
+/// reader can tell a CoreDNS behaviour from the spec's.
+pub(super) fn coredns_evidence(derived: &Derived<'_>) -> Option<Evidence> {
+    let predicted = derived.spec.answer.as_ref()?;
+    (!predicted.coredns.is_empty()).then(|| {
+        Evidence::object("ConfigMap", Some("kube-system"), "coredns")
+            .field("predicted as CoreDNS answers", predicted.coredns.join("; "))
+    })
+}

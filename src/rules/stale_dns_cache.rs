@@ -1,6 +1,6 @@
 //! kube-dns behind the objects: a cache, or a CoreDNS watch that has not caught up.
 
-use super::evidence::{source_evidence, subject_evidence};
+use super::evidence::{coredns_evidence, source_evidence, subject_evidence};
 use crate::finding::{Code, Severity};
 use crate::model::{Evidence, Origin, SourceKind};
 
@@ -26,6 +26,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         .iter()
         .any(|s| s.source == SourceKind::KubeDns && s.origin == Some(Origin::Cache));
     let mut evidence = subject_evidence(derived);
+    evidence.extend(coredns_evidence(derived));
     evidence.push(source_evidence(SourceKind::KubeDns, kube));
     if let Some(cache) = derived.coredns.cache_ttl {
         evidence.push(

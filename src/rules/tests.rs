@@ -55,7 +55,7 @@ fn nxdomain() -> Answer {
     Answer::empty(Rcode::NxDomain, true)
 }
 
-/// Runs `run` (one rule, through the closing rules when `closing`) on `fqdn` A asked from the pod.
+/// Runs `run` (one rule, or the closing rules) on `fqdn` A asked from the pod; its codes.
 fn codes_of(
     snapshot: &Snapshot,
     fqdn: &str,
@@ -63,6 +63,20 @@ fn codes_of(
     sidecar: Outcome,
     run: impl Fn(&RuleInput<'_>) -> Vec<Finding>,
 ) -> Vec<Code> {
+    findings_of(snapshot, fqdn, kube, sidecar, run)
+        .iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+/// Runs `run` on `fqdn` A asked from the pod; its findings.
+fn findings_of(
+    snapshot: &Snapshot,
+    fqdn: &str,
+    kube: Outcome,
+    sidecar: Outcome,
+    run: impl Fn(&RuleInput<'_>) -> Vec<Finding>,
+) -> Vec<Finding> {
     let kubelet = KubeletDns::of_snapshot(snapshot);
     let pod = workload::resolve(&snapshot.objects, "shop", "pod/client").expect("the pod");
     let proxy = snapshot.proxy("shop", "client");
@@ -94,8 +108,7 @@ fn codes_of(
     };
     let sources = crate::diff::diff(&input).sources;
     let derived = derive(&input);
-    let findings = run(&RuleInput::new(&derived, &sources));
-    findings.iter().map(|f| f.code).collect()
+    run(&RuleInput::new(&derived, &sources))
 }
 
 /// The codes one registered rule emits, checked against the codes it declares.
@@ -456,4 +469,41 @@ fn the_closing_rules_call_a_difference_no_rule_explains_a_fault() {
         closing,
     );
     assert!(same.is_empty());
+}
+
+#[test]
+fn stale_dns_cache_names_the_coredns_behaviour_the_expectation_follows() {
+    let alias = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "alias", "namespace": "shop"},
+        "spec": {"type": "ExternalName", "externalName": "cart.shop.svc.cluster.local"}});
+    let snapshot = world(vec![service("cart", "10.96.0.20"), alias], json!({}), true);
+    let name = "alias.shop.svc.cluster.local.";
+    let stale = Answer::records(
+        vec![
+            Record::new(name, "CNAME", 5, CART),
+            Record::new(CART, "A", 5, "10.96.0.99"),
+        ],
+        true,
+    );
+    let rule = RULES.iter().find(|r| r.name == "stale-dns-cache").unwrap();
+    let findings = findings_of(
+        &snapshot,
+        name,
+        answered(stale.clone()),
+        answered(stale),
+        |input| (rule.run)(input).findings,
+    );
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let coredns = findings[0]
+        .evidence
+        .iter()
+        .find(|e| e.field.as_deref() == Some("predicted as CoreDNS answers"))
+        .expect("the CoreDNS behaviour is named");
+    assert!(
+        coredns
+            .value
+            .as_deref()
+            .unwrap_or_default()
+            .contains("ExternalName"),
+        "{coredns:?}"
+    );
 }
