@@ -12,7 +12,8 @@
 #
 # Each target starts from its committed corpus (fuzz/corpus/<target>/) and, for the snapshot and
 # check-file targets, from the fixtures; new inputs go to fuzz/work/<target>/ (not committed), and
-# a crash is written to fuzz/artifacts/<target>/. The script exits non-zero if any target crashed.
+# a crash is written to fuzz/artifacts/<target>/. The script exits non-zero if any target crashed
+# or left an input in fuzz/artifacts/ (clear it after filing the bug).
 # To keep what a run found: `cargo +nightly fuzz cmin <target> fuzz/work/<target>` and copy the
 # few interesting files into fuzz/corpus/<target>/ (docs/fuzzing.md).
 set -euo pipefail
@@ -36,14 +37,17 @@ for target in "${targets[@]}"; do
         check_file) seeds+=(../fixtures/checks) ;;
     esac
     echo "== $target: ${seconds}s"
-    if ! cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" "work/$target" "${seeds[@]}" -- \
-        -max_total_time="$seconds" -print_final_stats=1; then
+    # Fork mode goes on after a crash, so that one known bug does not end the target's run.
+    cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" "work/$target" "${seeds[@]}" -- \
+        -max_total_time="$seconds" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 ||
+        failed+=("$target")
+    if compgen -G "artifacts/$target/*" >/dev/null; then
         failed+=("$target")
     fi
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
-    echo "crashed: ${failed[*]} (inputs under fuzz/artifacts/)" >&2
+    echo "crashed: $(printf '%s\n' "${failed[@]}" | sort -u | tr '\n' ' ')(inputs under fuzz/artifacts/)" >&2
     exit 1
 fi
 echo "every target ran ${seconds}s without a crash"

@@ -18,9 +18,12 @@ use meshdig::search::{self, AddressFamily, Libc, Reply, ResolvConf, WalkEnd};
 use meshdig::snapshot::Snapshot;
 use meshdig::sources::dns::{answer_of, question};
 
-/// The fuzz targets, by name: the name of the `fuzz_targets/` file, of the corpus folder and of
-/// the regression folder, and the function that checks one input.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+/// A fuzz target: the name of its `fuzz_targets/` file, of its corpus folder and of its
+/// regression folder, and the function that checks one input.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// Every fuzz target.
+pub const TARGETS: [Target; 6] = [
     ("snapshot", snapshot),
     ("check_file", check_file),
     ("query_name", query_name),
