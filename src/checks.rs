@@ -120,13 +120,19 @@ impl Expectation {
 pub fn load(path: &Path) -> Result<CheckFile> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::CheckFile(format!("cannot read {}: {e}", path.display())))?;
+    parse(&text, path)
+}
+
+/// Parses and validates check-file `text` read from `path`, which names the file in errors and
+/// chooses the format: JSON when it ends in `.json`, YAML otherwise.
+pub fn parse(text: &str, path: &Path) -> Result<CheckFile> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let parsed = if is_json {
-        from_json(&text)
+        from_json(text)
     } else {
-        from_yaml(&text)
+        from_yaml(text)
     };
     let file = parsed.map_err(|(line, field, message)| {
         let at = line.map_or(String::new(), |l| format!(":{l}"));

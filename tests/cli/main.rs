@@ -10,6 +10,7 @@ mod check;
 mod conformance;
 mod dig;
 mod fixtures;
+mod fuzz_corpus;
 mod generated;
 mod harness;
 mod live;
