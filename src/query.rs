@@ -164,6 +164,13 @@ fn check_labels(ascii: &str) -> std::result::Result<(), String> {
                 "label {position} ('{label}') contains {bad:?}; names hold letters, digits, '-' and '_' only"
             ));
         }
+        // The encoder (hickory's `Name::from_ascii`) refuses a label that starts with '-', so an
+        // input it cannot send is refused here, as an input error.
+        if label.starts_with('-') {
+            return Err(format!(
+                "label {position} ('{label}') starts with '-'; a host name label starts with a letter or digit"
+            ));
+        }
         if label.contains('*') && label != "*" {
             return Err(format!(
                 "label {position} ('{label}') mixes '*' with other characters; a wildcard label is '*' alone"

@@ -17,6 +17,7 @@ use meshdig::render::message::{self, Exchange};
 use meshdig::search::{self, AddressFamily, Libc, Reply, ResolvConf, WalkEnd};
 use meshdig::snapshot::Snapshot;
 use meshdig::sources::dns::{answer_of, question};
+use meshdig::workload::KubeletDns;
 
 /// A fuzz target: the name of its `fuzz_targets/` file, of its corpus folder and of its
 /// regression folder, and the function that checks one input.
@@ -53,7 +54,7 @@ pub fn snapshot(data: &[u8]) {
         assert!(found.is_some(), "recorded answer not found: {answer:?}");
         assert_eq!(answer.outcome().is_ok(), answer.error.is_none());
     }
-    let kubelet = loaded.kubelet_dns();
+    let kubelet = KubeletDns::of_snapshot(&loaded);
     assert!(!kubelet.cluster_dns.is_empty());
     let _ = CorednsSettings::from_corefile(loaded.objects.corefile(), &loaded.cluster.domain);
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {

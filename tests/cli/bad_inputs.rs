@@ -12,6 +12,8 @@ const DIFF_CASES: &[(&[&str], &str)] = &[
     (&["a..b"], "label 2 is empty"),
     (&[".reviews"], "label 1 is empty"),
     (&["reviews.."], "label 2 is empty"),
+    (&["a.-b.c"], "label 2 ('-b') starts with '-'"),
+    (&["-"], "label 1 ('-') starts with '-'"),
     (&["re views"], "contains ' '"),
     (&["reviews!"], "contains '!'"),
     (&["rev@ews"], "contains '@'"),

@@ -11,18 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// Regression inputs that still fail today, as (target, file name, the bug). When a fix makes
 /// one pass, the test says so: delete its line here, and the file stays as a regression.
-const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
-    (
-        "query_name",
-        "hyphen-alone",
-        "issue 13: `QueryName::parse` accepts a label that starts with `-`, which the encoder refuses",
-    ),
-    (
-        "query_name",
-        "label-starts-with-hyphen",
-        "issue 13: `QueryName::parse` accepts a label that starts with `-`, which the encoder refuses",
-    ),
-];
+const KNOWN_FAILURES: &[(&str, &str, &str)] = &[];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
