@@ -73,6 +73,8 @@ pub struct AuditReport {
     pub problems: Vec<Problem>,
     /// True when Ctrl-C stopped the audit: the report covers the names diffed until then.
     pub interrupted: bool,
+    /// The names the snapshot holds no answers for, which were not diffed.
+    pub not_recorded: Vec<String>,
 }
 
 /// How many names ended in each verdict.
@@ -147,8 +149,9 @@ impl AuditReport {
     }
 
     /// Counts a name that could not be diffed because nothing was recorded for it.
-    pub fn not_recorded(&mut self) {
+    pub fn not_recorded(&mut self, name: &str) {
         self.totals.not_recorded += 1;
+        self.not_recorded.push(name.to_string());
     }
 
     /// Orders codes most severe first, then by count.
@@ -166,11 +169,12 @@ impl AuditReport {
         });
     }
 
-    /// The exit code: 1 on a discrepancy, 3 when names were incomplete, else 0; 130 when
-    /// interrupted.
+    /// The exit code: 1 on a discrepancy, 3 when names were incomplete or none was diffed (an audit
+    /// never passes on nothing), else 0; 130 when interrupted.
     pub fn exit_code(&self) -> crate::error::ExitCode {
         let totals = &self.totals;
-        crate::error::ExitCode::of_run(totals.discrepancy, totals.incomplete, self.interrupted)
+        let incomplete = totals.incomplete + usize::from(totals.names == 0);
+        crate::error::ExitCode::of_run(totals.discrepancy, incomplete, self.interrupted)
     }
 }
 

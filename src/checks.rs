@@ -266,13 +266,20 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
             ));
         }
     }
+    // A source that could not be asked is not a finding about DNS: it makes the check incomplete.
+    let judged = || {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.code != Code::SourceUnreachable)
+    };
     for code in &expectation.no_findings {
-        if let Some(finding) = report.findings.iter().find(|f| f.code == *code) {
+        if let Some(finding) = judged().find(|f| f.code == *code) {
             failures.push(format!("finding {code} is present: {}", finding.summary));
         }
     }
     if let Some(max) = expectation.max_severity {
-        for finding in report.findings.iter().filter(|f| f.severity > max) {
+        for finding in judged().filter(|f| f.severity > max) {
             failures.push(format!(
                 "{} finding {} exceeds max_severity {max}: {}",
                 finding.severity, finding.code, finding.summary
@@ -297,12 +304,16 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
         .iter()
         .filter(|s| matches!(s.outcome, Outcome::Error(_)))
         .collect();
+    // Agreement and the absence of findings are judged over every layer.
+    let over_all_layers = expectation.layers_agree.is_some()
+        || !expectation.no_findings.is_empty()
+        || expectation.max_severity.is_some();
     let status = if !failures.is_empty() {
         Status::Fail
-    } else if expectation.layers_agree.is_some() && !unreachable.is_empty() {
+    } else if over_all_layers && !unreachable.is_empty() {
         failures.extend(unreachable.iter().map(|s| {
             format!(
-                "{} could not be asked, so agreement cannot be judged",
+                "{} could not be asked, so the layers' agreement and findings cannot be judged",
                 s.source
             )
         }));

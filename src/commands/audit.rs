@@ -174,7 +174,7 @@ impl Plan<'_> {
             };
             if !recorded(SourceKind::KubeDns) || (sidecar_needed && !recorded(SourceKind::Sidecar))
             {
-                report.not_recorded();
+                report.not_recorded(name);
                 continue;
             }
             let asked = match &namespace {

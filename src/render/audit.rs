@@ -16,8 +16,9 @@ pub fn text(report: &AuditReport) -> String {
     let t = &report.totals;
     let _ = writeln!(
         out,
-        "{} names diffed: {} consistent, {} explained, {} discrepancy, {} incomplete; {} not recorded{}",
+        "{} {} diffed: {} consistent, {} explained, {} discrepancy, {} incomplete; {} not recorded{}",
         t.names,
+        if t.names == 1 { "name" } else { "names" },
         t.consistent,
         t.explained,
         t.discrepancy,
@@ -58,6 +59,19 @@ pub fn text(report: &AuditReport) -> String {
             }
         }
     }
+    if !report.not_recorded.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not recorded, not diffed: {}",
+            shorten(&report.not_recorded)
+        );
+    }
+    if t.names == 0 && !report.interrupted {
+        let _ = writeln!(
+            out,
+            "nothing was diffed, so nothing is vouched for (exit 3): capture the names with `meshdig snapshot`, or audit live"
+        );
+    }
     out
 }
 
@@ -83,6 +97,7 @@ pub fn json(report: &AuditReport) -> String {
         "totals": report.totals,
         "by_code": report.by_code,
         "problems": report.problems,
+        "not_recorded": report.not_recorded,
         "interrupted": report.interrupted,
         "exit_code": report.exit_code().code(),
     });

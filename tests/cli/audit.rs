@@ -120,7 +120,7 @@ fn the_text_report_groups_findings_by_code() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(
         out.stdout
-            .contains("1 names diffed: 0 consistent, 0 explained, 1 discrepancy"),
+            .contains("1 name diffed: 0 consistent, 0 explained, 1 discrepancy"),
         "{}",
         out.stdout
     );
@@ -264,4 +264,44 @@ fn a_walk_without_names_as_typed_is_a_usage_error() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("add --as-typed"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1);
+}
+
+#[test]
+fn an_audit_that_diffs_nothing_does_not_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("bookinfo-healthy.json")).unwrap())
+            .unwrap();
+    doc["answers"] = Value::Array(Vec::new());
+    let path = dir.path().join("no-answers.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let args = [
+        "audit",
+        "-A",
+        "--from",
+        "pod/productpage-v1-7d9",
+        "-n",
+        "bookinfo",
+        "--snapshot",
+        path.to_str().unwrap(),
+    ];
+    let text = run(&args);
+    assert_eq!(text.code, 3, "{}", text.stdout);
+    assert!(text.stdout.starts_with("0 names diffed"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("Not recorded, not diffed: productpage.bookinfo.svc.cluster.local."),
+        "{}",
+        text.stdout
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["-o", "json"]);
+    let out = run(&json_args);
+    let audit: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(audit["exit_code"], 3);
+    assert_eq!(
+        audit["not_recorded"].as_array().unwrap().len(),
+        2,
+        "{audit:#}"
+    );
 }

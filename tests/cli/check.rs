@@ -134,9 +134,21 @@ fn junit_reports_failures_with_their_reasons() {
 
 #[test]
 fn an_unreachable_layer_is_an_error_not_a_failure() {
+    // Every assertion over the layers: agreement, forbidden codes, the maximum severity (which the
+    // unreachable layer's own warning must not trip).
+    for assertion in [
+        "layers_agree: true",
+        "no_findings: [stale-sidecar]",
+        "max_severity: info",
+    ] {
+        unreachable_case(assertion);
+    }
+}
+
+fn unreachable_case(assertion: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("agree.yaml");
-    std::fs::write(&file, "version: 1\nexpectations:\n  - name: reviews\n    from: pod/productpage-v1-7d9\n    namespace: bookinfo\n    layers_agree: true\n").unwrap();
+    std::fs::write(&file, format!("version: 1\nexpectations:\n  - name: reviews\n    from: pod/productpage-v1-7d9\n    namespace: bookinfo\n    {assertion}\n")).unwrap();
     let snapshot = fixture("istiod-forbidden.json");
     let run = run(&[
         "check",
@@ -145,10 +157,10 @@ fn an_unreachable_layer_is_an_error_not_a_failure() {
         "--snapshot",
         snapshot.to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.code, 3, "{assertion}: {}", run.stdout);
     assert!(
         run.stdout.contains("ERROR") && run.stdout.contains("control-plane could not be asked"),
-        "{}",
+        "{assertion}: {}",
         run.stdout
     );
 }
