@@ -169,6 +169,16 @@ pub fn parse(text: &str, path: &Path) -> Result<CheckFile> {
             path.display()
         )));
     }
+    if let Some((index, max)) = file.expectations.iter().enumerate().find_map(|(i, e)| {
+        e.max_rtt_ms
+            .filter(|m| !(m.is_finite() && *m > 0.0))
+            .map(|m| (i, m))
+    }) {
+        return Err(Error::CheckFile(format!(
+            "{} at expectations[{index}].max_rtt_ms: {max} is not a positive number of milliseconds",
+            path.display()
+        )));
+    }
     Ok(file)
 }
 

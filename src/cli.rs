@@ -343,7 +343,7 @@ pub struct LiveArgs {
     pub timeout: Duration,
 
     /// The cluster DNS domain.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_domain)]
     pub cluster_domain: String,
 
     /// How many questions are asked of the layers at once.
@@ -466,16 +466,29 @@ fn parse_duration(input: &str) -> Result<Duration, String> {
 }
 
 /// An IP address with an optional port (`10.96.0.10`, `10.96.0.10:53`, `[::1]:53`, `::1`).
+fn parse_domain(input: &str) -> Result<String, String> {
+    crate::query::check_domain(input)
+        .map(|()| input.to_string())
+        .map_err(|why| format!("invalid cluster domain '{}': {why}", input.escape_debug()))
+}
+
+/// `IP`, `IP:PORT`, `[IPv6]` or `[IPv6]:PORT`; brackets must be balanced.
 fn parse_address(input: &str, default_port: u16) -> Result<SocketAddr, String> {
     if let Ok(addr) = input.parse::<SocketAddr>() {
         return Ok(addr);
     }
-    input
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
+    let bare = match input.strip_prefix('[') {
+        Some(inner) => inner.strip_suffix(']'),
+        None => Some(input),
+    };
+    bare.and_then(|ip| ip.parse::<IpAddr>().ok())
         .map(|ip| SocketAddr::new(ip, default_port))
-        .map_err(|_| format!("'{input}' is not an IP address with an optional port (e.g. 10.96.0.10:53 or [::1]:53)"))
+        .ok_or_else(|| {
+            format!(
+                "'{}' is not an IP address with an optional port (e.g. 10.96.0.10:53 or [::1]:53)",
+                input.escape_debug()
+            )
+        })
 }
 
 fn parse_dns_address(input: &str) -> Result<SocketAddr, String> {
@@ -486,13 +499,19 @@ fn parse_sidecar_address(input: &str) -> Result<SocketAddr, String> {
     parse_address(input, 15053)
 }
 
-/// `http://ADDR[:PORT]` with an optional trailing path.
+/// `http://ADDR[:PORT]`, with at most a `/`: meshdig asks istiod's debug paths itself.
 fn parse_control_plane_url(input: &str) -> Result<SocketAddr, String> {
+    let shown = input.escape_debug();
     let rest = input
         .strip_prefix("http://")
-        .ok_or_else(|| format!("'{input}' is not an http:// URL (e.g. http://127.0.0.1:15014)"))?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    parse_address(authority, 15014).map_err(|e| format!("{e} in URL '{input}'"))
+        .ok_or_else(|| format!("'{shown}' is not an http:// URL (e.g. http://127.0.0.1:15014)"))?;
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.contains(['/', '?', '#']) {
+        return Err(format!(
+            "'{shown}' has a path or query; give only http://ADDR[:PORT] (meshdig asks /debug/ndsz itself)"
+        ));
+    }
+    parse_address(authority, 15014).map_err(|e| format!("{e} in URL '{shown}'"))
 }
 
 #[cfg(test)]
@@ -518,9 +537,25 @@ mod tests {
             Ok("[::1]:15053".parse().unwrap())
         );
         assert_eq!(
-            parse_control_plane_url("http://127.0.0.1/debug"),
+            parse_control_plane_url("http://127.0.0.1/"),
             Ok("127.0.0.1:15014".parse().unwrap())
         );
+        assert!(parse_control_plane_url("http://127.0.0.1/debug").is_err());
+        assert!(parse_control_plane_url("http://127.0.0.1:15014?x=1").is_err());
+        assert!(parse_dns_address("[::1").is_err() && parse_dns_address("::1]").is_err());
+        assert_eq!(parse_dns_address("[::1]"), Ok("[::1]:53".parse().unwrap()));
+        for bad in [
+            "",
+            "..",
+            "a..b",
+            "cluster local",
+            "-bad-.local",
+            "bad-.local",
+            "*.local",
+        ] {
+            assert!(parse_domain(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_domain("cluster.local.").is_ok() && parse_domain("my-corp.internal").is_ok());
         assert!(parse_control_plane_url("https://istiod").is_err());
         assert!(parse_dns_address("kube-dns.kube-system").is_err());
     }

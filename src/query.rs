@@ -180,6 +180,27 @@ fn check_labels(ascii: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// Checks a cluster DNS domain (the kubelet's `--cluster-domain`, `cluster.domain` in a snapshot):
+/// host-name labels of letters, digits and inner hyphens, a trailing dot allowed. Returns why not.
+pub fn check_domain(domain: &str) -> std::result::Result<(), String> {
+    let bare = domain.strip_suffix('.').unwrap_or(domain);
+    if bare.is_empty() {
+        return Err(
+            "the cluster domain is empty; the kubelet's default is cluster.local".to_string(),
+        );
+    }
+    check_labels(bare)?;
+    match bare
+        .split('.')
+        .find(|l| l.ends_with('-') || l.contains(['_', '*']))
+    {
+        Some(label) => Err(format!(
+            "label '{label}' is not a host name label (letters, digits and inner hyphens)"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A record type, parsed case-insensitively from its mnemonic (`A`, `aaaa`, `SRV`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct QueryType(pub RecordType);

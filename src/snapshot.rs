@@ -403,6 +403,8 @@ impl Snapshot {
             }
         }
         let raw: RawSnapshot = typed_slice(text, "$")?;
+        crate::query::check_domain(&raw.cluster.domain)
+            .map_err(|why| Invalid::at("$.cluster.domain", why))?;
         let objects = parse_objects(raw.objects, "$.objects")?;
         let remote_clusters = raw
             .remote_clusters

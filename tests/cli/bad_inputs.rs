@@ -134,6 +134,35 @@ fn other_commands_refuse_bad_inputs_with_one_line() {
             "unknown record type 'NOPE'",
         ),
         (&["--color", "maybe", "diff", "x"], "invalid value 'maybe'"),
+        (
+            &["diff", "reviews", "--cluster-domain", ""],
+            "invalid cluster domain '': the cluster domain is empty",
+        ),
+        (
+            &["diff", "reviews", "--cluster-domain", "a..b"],
+            "invalid cluster domain 'a..b': label 2 is empty",
+        ),
+        (
+            &["diff", "reviews", "--cluster-domain", "cluster local"],
+            "invalid cluster domain 'cluster local'",
+        ),
+        (
+            &["diff", "reviews", "--cluster-domain=-bad-.local"],
+            "starts with '-'",
+        ),
+        (
+            &["diff", "reviews", "--kube-dns", "[::1"],
+            "'[::1' is not an IP address",
+        ),
+        (
+            &[
+                "diff",
+                "reviews",
+                "--control-plane",
+                "http://10.0.0.1/debug?x=1",
+            ],
+            "has a path or query",
+        ),
     ];
     for (args, needle) in cases {
         assert_flag_error(&run(args), needle);

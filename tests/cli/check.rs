@@ -186,6 +186,16 @@ fn a_bad_check_file_names_its_line_and_field() {
             "rcode.yaml:4 at expectations[0].rcode: unknown variant `NXDOMIAN`",
         ),
         (
+            "negative.yaml",
+            "version: 1\nexpectations:\n  - name: x\n    max_rtt_ms: -5\n",
+            "at expectations[0].max_rtt_ms: -5 is not a positive number of milliseconds",
+        ),
+        (
+            "nan.yaml",
+            "version: 1\nexpectations:\n  - name: x\n    max_rtt_ms: .nan\n",
+            "at expectations[0].max_rtt_ms: NaN is not a positive number of milliseconds",
+        ),
+        (
             "cidr.yaml",
             "version: 1\nexpectations:\n  - name: x\n    addresses_in: [10.0.0.0/33]\n",
             "cidr.yaml:4 at expectations[0].addresses_in[0]",

@@ -96,6 +96,13 @@ fn broken_snapshots_name_the_file_and_the_json_path() {
         ),
         (
             write(
+                "domain.json",
+                &healthy.replacen("\"domain\": \"cluster.local\"", "\"domain\": \"a..b\"", 1),
+            ),
+            "at $.cluster.domain: label 2 is empty",
+        ),
+        (
+            write(
                 "badtype.json",
                 &healthy.replacen("\"ttl_s\": 30", "\"ttl_s\": \"thirty\"", 1),
             ),
