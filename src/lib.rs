@@ -106,6 +106,19 @@ fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u
             let _ = err.print();
             return ExitCode::Agree.code();
         }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand if subcommand.is_none() => {
+            let commands: Vec<String> = Cli::command()
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| s.get_name().to_string())
+                .collect();
+            let _ = writeln!(
+                std::io::stderr(),
+                "{display}: a command is needed: {} (see '{display} --help')",
+                commands.join(", ")
+            );
+            return ExitCode::Usage.code();
+        }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = err.print();
             return ExitCode::Usage.code();

@@ -48,7 +48,7 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
                 .await
                 .map_err(kubeconfig_error)?
         }
-        None => match Kubeconfig::read() {
+        None => match read_kubeconfig() {
             Ok(file) => Config::from_custom_kubeconfig(file, &options)
                 .await
                 .map_err(kubeconfig_error)?,
@@ -74,4 +74,22 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
         server,
         request_timeout: settings.request_timeout,
     })
+}
+
+/// The kubeconfig kubectl would read: the files of `KUBECONFIG` that exist, merged in order (kubectl
+/// skips missing entries of the list), else `~/.kube/config`.
+fn read_kubeconfig() -> std::result::Result<Kubeconfig, kube::config::KubeconfigError> {
+    let Some(list) = std::env::var_os("KUBECONFIG") else {
+        return Kubeconfig::read();
+    };
+    let existing: Vec<PathBuf> = std::env::split_paths(&list)
+        .filter(|p| !p.as_os_str().is_empty() && p.exists())
+        .collect();
+    let Some((first, rest)) = existing.split_first() else {
+        return Kubeconfig::read_from(std::env::split_paths(&list).next().unwrap_or_default());
+    };
+    rest.iter()
+        .try_fold(Kubeconfig::read_from(first)?, |merged, path| {
+            merged.merge(Kubeconfig::read_from(path)?)
+        })
 }

@@ -13,7 +13,7 @@ use hickory_net::runtime::iocompat::AsyncIoTokioAsStd;
 use hickory_net::tcp::{TcpClientStream, TcpStream};
 use hickory_net::udp::UdpClientStream;
 use hickory_net::xfer::{DnsHandle, FirstAnswer};
-use hickory_proto::op::{DnsRequestOptions, Message, Query, ResponseCode};
+use hickory_proto::op::{DnsRequestOptions, Message, MessageType, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -140,6 +140,14 @@ pub fn source_result(
     exchanged: Result<(Message, Duration), String>,
 ) -> SourceResult {
     let (outcome, rtt_ms) = match exchanged {
+        // A message without the QR bit is a query, not an answer, whatever it carries.
+        Ok((message, _)) if message.metadata.message_type != MessageType::Response => (
+            Outcome::Error(
+                "the reply has the QR bit clear: it is a query, not a DNS response (is a DNS server listening there?)"
+                    .to_string(),
+            ),
+            None,
+        ),
         Ok((message, rtt)) => (
             Outcome::Answered(answer_of(&message)),
             Some((rtt.as_secs_f64() * 10_000.0).round() / 10.0),
@@ -192,5 +200,33 @@ pub fn human(duration: Duration) -> String {
         format!("{} s", duration.as_secs())
     } else {
         format!("{} ms", duration.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{DnsRequest, DnsRequestOptions};
+
+    #[test]
+    fn a_reply_without_the_qr_bit_is_no_answer() {
+        let query = question("reviews.bookinfo.svc.cluster.local.", RecordType::A).unwrap();
+        let (mut message, _) =
+            DnsRequest::from_query(query, DnsRequestOptions::default()).into_parts();
+        let echoed = source_result(
+            SourceKind::KubeDns,
+            "udp",
+            Ok((message.clone(), Duration::from_millis(1))),
+        );
+        assert!(
+            matches!(&echoed.outcome, Outcome::Error(why) if why.contains("QR bit clear")),
+            "{echoed:?}"
+        );
+        message.metadata.message_type = MessageType::Response;
+        let replied = source_result(SourceKind::KubeDns, "udp", Ok((message, Duration::ZERO)));
+        assert!(
+            matches!(replied.outcome, Outcome::Answered(_)),
+            "{replied:?}"
+        );
     }
 }

@@ -770,7 +770,8 @@ fn a_layer_given_as_an_address_fails_alone() {
 #[test]
 fn kubeconfig_list_context_and_namespace_follow_kubectl() {
     let cluster = LiveCluster::start(healthy());
-    // KUBECONFIG lists two files; the first's current context (its own cluster) points nowhere useful.
+    // KUBECONFIG lists a missing file and two others; the first's current context (its own cluster)
+    // points nowhere useful.
     let dir = tempfile::tempdir().unwrap();
     let elsewhere = dir.path().join("elsewhere");
     std::fs::write(
@@ -780,7 +781,14 @@ fn kubeconfig_list_context_and_namespace_follow_kubectl() {
          current-context: elsewhere\nusers:\n- name: nobody\n  user: {}\n",
     )
     .unwrap();
-    let list = format!("{}:{}", elsewhere.display(), cluster.kubeconfig.path_str());
+    // A missing entry of the list is skipped, as kubectl skips it.
+    let missing = dir.path().join("missing");
+    let list = format!(
+        "{}:{}:{}",
+        missing.display(),
+        elsewhere.display(),
+        cluster.kubeconfig.path_str()
+    );
     let from = format!("pod/{PRODUCTPAGE_POD}");
     // No -n: the namespace comes from the chosen context (bookinfo).
     let output = crate::support::meshdig()

@@ -51,11 +51,15 @@ fn live_flags_are_refused_next_to_a_snapshot() {
 }
 
 #[test]
-fn bare_meshdig_prints_help_and_exits_2() {
+fn bare_meshdig_prints_one_line_naming_the_commands_and_exits_2() {
     let run = run(&[]);
     assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains("Usage: meshdig [OPTIONS] <COMMAND>"),
+        run.stderr
+            .starts_with("meshdig: a command is needed: diff, ")
+            && run.stderr.contains("(see 'meshdig --help')")
+            && !run.stderr.contains("generate"),
         "{}",
         run.stderr
     );
