@@ -124,5 +124,32 @@ impl Error {
     }
 }
 
+/// User- or server-supplied `text` as an error message may quote it: control characters escaped,
+/// so it stays one line and cannot drive the terminal, and at most 64 characters of it.
+pub fn quoted(text: &str) -> String {
+    const SHOWN: usize = 64;
+    let escaped: String = text.escape_debug().collect();
+    match escaped.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}… ({} characters)", &escaped[..at], text.chars().count()),
+        None => escaped,
+    }
+}
+
 /// Shorthand for results whose error is meshdig's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_is_one_short_line() {
+        assert_eq!(quoted("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+        let long = "x".repeat(100_000);
+        let shown = quoted(&long);
+        assert!(
+            shown.len() < 100 && shown.ends_with("(100000 characters)"),
+            "{shown}"
+        );
+    }
+}

@@ -125,6 +125,21 @@ fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u
         }
         _ => {}
     }
+    // A value meshdig's own parser refused: its message quotes the value safely, so clap's
+    // `invalid value '<whole input>'` prefix (raw and unbounded) is left out.
+    if err.kind() == ErrorKind::ValueValidation
+        && let Some(source) = std::error::Error::source(err)
+    {
+        let arg = err
+            .get(clap::error::ContextKind::InvalidArg)
+            .map_or_else(String::new, |a| format!("{a}: "));
+        let _ = writeln!(
+            std::io::stderr(),
+            "{display}: {arg}{source} (see '{}')",
+            help_command(display, subcommand)
+        );
+        return ExitCode::Usage.code();
+    }
     let text = err.to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid usage");
@@ -140,12 +155,17 @@ fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u
         message.push_str(if message.ends_with(':') { " " } else { "; " });
         message.push_str(&details.join("; "));
     }
-    let help = match subcommand {
-        Some(sub) => format!("{display} {sub} --help"),
-        None => format!("{display} --help"),
-    };
+    let help = help_command(display, subcommand);
     let _ = writeln!(std::io::stderr(), "{display}: {message} (see '{help}')");
     ExitCode::Usage.code()
+}
+
+/// `meshdig --help`, or the named subcommand's help.
+fn help_command(display: &str, subcommand: Option<&str>) -> String {
+    match subcommand {
+        Some(sub) => format!("{display} {sub} --help"),
+        None => format!("{display} --help"),
+    }
 }
 
 /// The subcommand named on the command line, for pointing at its help.

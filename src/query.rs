@@ -32,7 +32,7 @@ impl QueryName {
     /// Validates `input` and returns the name, or a message that says what is wrong and how to fix it.
     pub fn parse(input: &str) -> Result<Self> {
         let invalid = |reason: String| Error::InvalidName {
-            name: input.to_string(),
+            name: crate::error::quoted(input),
             reason,
         };
         if input.is_empty() {
@@ -161,7 +161,8 @@ fn check_labels(ascii: &str) -> std::result::Result<(), String> {
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '*'))
         {
             return Err(format!(
-                "label {position} ('{label}') contains {bad:?}; names hold letters, digits, '-' and '_' only"
+                "label {position} ('{}') contains {bad:?}; names hold letters, digits, '-' and '_' only",
+                crate::error::quoted(label)
             ));
         }
         // The encoder (hickory's `Name::from_ascii`) refuses a label that starts with '-', so an

@@ -168,3 +168,22 @@ fn other_commands_refuse_bad_inputs_with_one_line() {
         assert_flag_error(&run(args), needle);
     }
 }
+
+#[test]
+fn supplied_text_is_quoted_escaped_and_bounded() {
+    for name in ["a\nb", "\u{1b}[31mred", "re\rviews"] {
+        let run = diff_healthy(&[name]);
+        assert_eq!(run.code, 2, "{name:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{name:?}: {}", run.stderr);
+        assert!(!run.stderr.contains(['\u{1b}', '\r']), "{:?}", run.stderr);
+    }
+    let long = "a".repeat(100_000);
+    let run = diff_healthy(&[long.as_str()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.len() < 400 && run.stderr.contains("(100000 characters)"),
+        "{} bytes: {}",
+        run.stderr.len(),
+        &run.stderr[..run.stderr.len().min(300)]
+    );
+}
