@@ -264,8 +264,10 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
             }
         }
     }
+    let answered = report.answered_layers();
     if let Some(agree) = expectation.layers_agree
         && report.verdict != Verdict::Incomplete
+        && answered.len() >= 2
     {
         let consistent = report.verdict == Verdict::Consistent;
         if consistent != agree {
@@ -320,6 +322,17 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
         || expectation.max_severity.is_some();
     let status = if !failures.is_empty() {
         Status::Fail
+    } else if expectation.layers_agree.is_some() && answered.len() < 2 {
+        let only: Vec<&str> = answered.iter().map(|s| s.as_str()).collect();
+        failures.push(format!(
+            "only {} answered, so there is no agreement to judge",
+            if only.is_empty() {
+                "no layer".to_string()
+            } else {
+                only.join(", ")
+            }
+        ));
+        Status::Error
     } else if over_all_layers && !unreachable.is_empty() {
         failures.extend(unreachable.iter().map(|s| {
             format!(

@@ -37,3 +37,14 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
 }
+
+impl Report {
+    /// The layers that answered at the decisive candidate: what the verdict compared.
+    pub fn answered_layers(&self) -> Vec<SourceKind> {
+        self.sources
+            .iter()
+            .filter(|s| s.answer().is_some())
+            .map(|s| s.source)
+            .collect()
+    }
+}

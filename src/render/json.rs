@@ -22,6 +22,8 @@ struct Document<'a> {
     sources: Vec<Source<'a>>,
     /// The layer whose answer the app gets.
     app_source: SourceKind,
+    /// The layers that answered at `query.name`: what the verdict compared.
+    answered_layers: Vec<SourceKind>,
     /// The resolution of a relative name: every candidate through every layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     resolution: Option<Resolution<'a>>,
@@ -189,6 +191,7 @@ pub fn to_value(report: &Report) -> serde_json::Value {
         },
         sources: report.sources.iter().map(Source::from_result).collect(),
         app_source: report.app_source,
+        answered_layers: report.answered_layers(),
         resolution: report.walk.as_ref().map(Resolution::from_walk),
         verdict: report.verdict,
         exit_code: ExitCode::of_verdict(report.verdict).code(),

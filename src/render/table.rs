@@ -54,6 +54,13 @@ pub fn render(report: &Report, options: TableOptions) -> String {
         let _ = writeln!(out, "{} {}", "Answers at".bold(), q.fqdn.as_str().bold());
     }
     let _ = writeln!(out, "{}", sources_table(&report.sources, options));
+    if let [only] = report.answered_layers().as_slice() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            format!("only {only} answered: there is no other layer to compare it with").yellow()
+        );
+    }
     if !report.findings.is_empty() {
         let _ = writeln!(out, "{}", "Findings".bold());
         for finding in &report.findings {

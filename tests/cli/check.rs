@@ -252,3 +252,36 @@ fn check_walks_names_as_the_chosen_libc_does() {
         assert_eq!(doc["results"][0]["status"], "fail");
     }
 }
+
+#[test]
+fn one_answering_layer_is_no_agreement() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("agree.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\nexpectations:\n  - name: api.github.example.\n    namespace: bookinfo\n    layers_agree: true\n",
+    )
+    .unwrap();
+    let snapshot = fixture("ndots-amplification.json");
+    let run = run(&[
+        "check",
+        "-f",
+        file.to_str().unwrap(),
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let result = &doc["results"][0];
+    assert_eq!(result["status"], "error");
+    assert_eq!(
+        result["reasons"][0],
+        "only kube-dns answered, so there is no agreement to judge"
+    );
+    assert_eq!(
+        result["diff"]["answered_layers"],
+        serde_json::json!(["kube-dns"])
+    );
+}
