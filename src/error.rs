@@ -127,12 +127,37 @@ impl Error {
 /// User- or server-supplied `text` as an error message may quote it: control characters escaped,
 /// so it stays one line and cannot drive the terminal, and at most 64 characters of it.
 pub fn quoted(text: &str) -> String {
-    const SHOWN: usize = 64;
+    bounded(text, 64)
+}
+
+/// `text` with control characters escaped, cut after `shown` characters with its length.
+fn bounded(text: &str, shown: usize) -> String {
     let escaped: String = text.escape_debug().collect();
-    match escaped.char_indices().nth(SHOWN) {
+    match escaped.char_indices().nth(shown) {
         Some((at, _)) => format!("{}… ({} characters)", &escaped[..at], text.chars().count()),
         None => escaped,
     }
+}
+
+/// The first line of an error from a file or tool that can hold credentials (a kubeconfig, an
+/// exec plugin's output), with every quoted span (`"…"`, `'…'`, `` `…` ``) left out: parsers quote
+/// the offending text, and that text can be a token. What remains says where and what kind of error.
+pub fn redacted(text: &str) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let mut out = String::new();
+    let mut open: Option<char> = None;
+    for c in first.chars() {
+        match open {
+            Some(quote) if c == quote => open = None,
+            Some(_) => {}
+            None if matches!(c, '"' | '\'' | '`') => {
+                open = Some(c);
+                out.push('…');
+            }
+            None => out.push(c),
+        }
+    }
+    bounded(out.trim(), 200)
 }
 
 /// Shorthand for results whose error is meshdig's [`Error`].
@@ -141,6 +166,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacted_errors_quote_nothing() {
+        let yaml = "line 3: invalid value: string \"SECRET-1\", expected `bool`\n  --> <input>:3\n 3 | token: SECRET-1";
+        let shown = redacted(yaml);
+        assert_eq!(shown, "line 3: invalid value: string …, expected …");
+        assert!(!redacted("failed: 'tok:SECRET' then").contains("SECRET"));
+    }
 
     #[test]
     fn quoted_text_is_one_short_line() {

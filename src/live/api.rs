@@ -245,10 +245,20 @@ impl Reader {
             kube::Error::Api(status) => ApiError::Other(format!(
                 "{verb} {}: {} ({})",
                 kind.qualified(),
-                status.message,
+                crate::error::quoted(&status.message),
                 status.code
             )),
-            other => ApiError::Unreachable(format!("{} ({other})", self.kube.server)),
+            // A credential plugin's error can carry its output, and so the credential.
+            kube::Error::Auth(e) => ApiError::Unreachable(format!(
+                "{}: the kubeconfig's credentials could not be obtained ({}; details are not shown: they can hold credentials)",
+                self.kube.server,
+                crate::error::redacted(&e.to_string())
+            )),
+            other => ApiError::Unreachable(format!(
+                "{} ({})",
+                self.kube.server,
+                crate::error::redacted(&other.to_string())
+            )),
         }
     }
 }

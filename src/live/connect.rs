@@ -7,7 +7,7 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quoted, redacted};
 
 /// How to reach the API server.
 #[derive(Debug, Clone)]
@@ -37,12 +37,19 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
         ..KubeConfigOptions::default()
     };
     let kubeconfig_error = |e: kube::config::KubeconfigError| {
-        Error::Kubeconfig(format!("{e}; check --kubeconfig, KUBECONFIG and --context"))
+        Error::Kubeconfig(format!(
+            "{}; check --kubeconfig, KUBECONFIG and --context",
+            redacted(&e.to_string())
+        ))
     };
     let mut config = match &settings.kubeconfig {
         Some(path) => {
             let file = Kubeconfig::read_from(path).map_err(|e| {
-                Error::Kubeconfig(format!("cannot read kubeconfig {}: {e}", path.display()))
+                Error::Kubeconfig(format!(
+                    "cannot read kubeconfig {}: {} (its contents are not shown: they can hold credentials)",
+                    quoted(&path.display().to_string()),
+                    redacted(&e.to_string())
+                ))
             })?;
             Config::from_custom_kubeconfig(file, &options)
                 .await
@@ -56,7 +63,8 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
                 .map_err(|e| Error::Kubeconfig(format!("in-cluster configuration failed: {e}")))?,
             Err(e) => {
                 return Err(Error::Kubeconfig(format!(
-                    "no kubeconfig found ({e}); pass --kubeconfig, set KUBECONFIG, or use --snapshot FILE"
+                    "no usable kubeconfig ({}); pass --kubeconfig, set KUBECONFIG, or use --snapshot FILE",
+                    redacted(&e.to_string())
                 )));
             }
         },
@@ -67,7 +75,12 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
     let server = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
     let client = Client::try_from(config)
-        .map_err(|e| Error::Kubeconfig(format!("cannot build a client for {server}: {e}")))?;
+        .map_err(|e| {
+            Error::Kubeconfig(format!(
+                "cannot build a client for {server}: {} (details are not shown: they can hold credentials)",
+                redacted(&e.to_string())
+            ))
+        })?;
     Ok(Kube {
         client,
         default_namespace,

@@ -187,3 +187,60 @@ fn supplied_text_is_quoted_escaped_and_bounded() {
         &run.stderr[..run.stderr.len().min(300)]
     );
 }
+
+/// A token no output may ever contain.
+const SECRET: &str = "MESHDIG-TEST-SECRET-7f3a9c";
+
+/// Runs `meshdig diff reviews --from pod/x` with `kubeconfig` and asserts one line, exit 2, and
+/// no trace of the secret.
+fn refuses_without_the_secret(dir: &std::path::Path, kubeconfig: &str) {
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, kubeconfig).unwrap();
+    for verbosity in [None, Some("-v"), Some("-vv")] {
+        let mut args = vec!["diff", "reviews", "--from", "pod/x", "-n", "default"];
+        args.extend(verbosity);
+        args.extend([
+            "--kubeconfig",
+            path.to_str().unwrap(),
+            "--request-timeout",
+            "3s",
+        ]);
+        let out = run(&args);
+        assert_eq!(out.code, 2, "{verbosity:?}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains(SECRET) && !out.stdout.contains(SECRET),
+            "{verbosity:?} printed the secret: {}",
+            out.stderr
+        );
+        if verbosity.is_none() {
+            assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        }
+    }
+}
+
+#[test]
+fn no_kubeconfig_error_prints_its_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\n";
+    let context = "contexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n";
+    // A YAML syntax error right after the token, and a type error on the token itself.
+    let syntax = format!(
+        "{header}users:\n- name: u\n  user:\n    token: {SECRET}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u\ncurrent-context: x\n"
+    );
+    refuses_without_the_secret(dir.path(), &syntax);
+    let typed = format!("{header}users:\n- name: u\n  user:\n    token: [{SECRET}]\n{context}");
+    refuses_without_the_secret(dir.path(), &typed);
+    // An exec credential plugin that prints its credential as non-JSON.
+    let plugin = dir.path().join("plugin.sh");
+    std::fs::write(
+        &plugin,
+        format!("#!/bin/sh\necho 'token={SECRET} is not json'\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let exec = format!(
+        "{header}users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n{context}",
+        plugin.display()
+    );
+    refuses_without_the_secret(dir.path(), &exec);
+}
