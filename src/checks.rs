@@ -117,9 +117,17 @@ impl Expectation {
 
 /// Reads and validates a check file: JSON when it ends in `.json`, YAML otherwise. Errors name the
 /// file, the line and the field.
-pub fn load(path: &Path) -> Result<CheckFile> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::CheckFile(format!("cannot read {}: {e}", path.display())))?;
+pub async fn load(path: &Path) -> Result<CheckFile> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        Error::CheckFile(format!(
+            "cannot read {}: {e}",
+            crate::error::quoted(&path.display().to_string())
+        ))
+    };
+    let bytes = crate::input::read_bounded(path, crate::input::MAX_INPUT_BYTES)
+        .await
+        .map_err(|e| cannot(&e))?;
+    let text = String::from_utf8(bytes).map_err(|_| cannot(&"it is not UTF-8 text"))?;
     parse(&text, path)
 }
 

@@ -14,6 +14,7 @@ pub mod emulate;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod input;
 pub mod live;
 pub mod model;
 pub mod objects;
@@ -73,6 +74,8 @@ pub fn run(argv: Vec<OsString>) -> u8 {
             _ = tokio::signal::ctrl_c() => None,
         }
     });
+    // A read still blocked (a FIFO without a writer) must not keep the process alive.
+    runtime.shutdown_background();
     match outcome {
         Some(Ok(code)) => code.code(),
         Some(Err(err)) => {

@@ -351,13 +351,21 @@ impl Invalid {
 }
 
 impl Snapshot {
-    /// Reads and validates the snapshot at `path`.
-    pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read(path).map_err(|source| Error::SnapshotRead {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_slice(&text).map_err(|invalid| Error::SnapshotInvalid {
+    /// Reads and validates the snapshot at `path`, bounded in size
+    /// ([`crate::input::read_bounded`]).
+    pub async fn load(path: &Path) -> Result<Self> {
+        let text = crate::input::read_bounded(path, crate::input::MAX_INPUT_BYTES)
+            .await
+            .map_err(|source| Error::SnapshotRead {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Self::parse(&text, path)
+    }
+
+    /// Validates snapshot `text` read from `path`, which names it in errors.
+    pub fn parse(text: &[u8], path: &Path) -> Result<Self> {
+        Self::from_slice(text).map_err(|invalid| Error::SnapshotInvalid {
             path: PathBuf::from(path),
             json_path: invalid.json_path,
             message: invalid.message,

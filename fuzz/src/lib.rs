@@ -33,17 +33,15 @@ pub const TARGETS: [Target; 6] = [
     ("dns_message", dns_message),
 ];
 
-/// A snapshot file as `--snapshot` reads it ([`Snapshot::load`]), and the same document handed
-/// over as parsed JSON ([`Snapshot::from_value`], the live-capture path).
+/// A snapshot file's bytes as `--snapshot` validates them ([`Snapshot::parse`]), and the same
+/// document handed over as parsed JSON ([`Snapshot::from_value`], the live-capture path).
 ///
 /// A loaded snapshot finds every answer it recorded, each answer has exactly one of an rcode and
 /// an error, and a document the file path accepts is accepted from memory too.
 pub fn snapshot(data: &[u8]) {
-    let path = std::env::temp_dir().join(format!("meshdig-fuzz-{}.json", std::process::id()));
-    std::fs::write(&path, data).expect("the input can be written to a temporary file");
-    let loaded = Snapshot::load(&path);
-    let _ = std::fs::remove_file(&path);
-    let Ok(loaded) = loaded else { return };
+    let Ok(loaded) = Snapshot::parse(data, Path::new("fuzz-input.json")) else {
+        return;
+    };
     for answer in &loaded.answers {
         let found = loaded.recorded(
             answer.source,

@@ -77,7 +77,7 @@ pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
 async fn read(args: &AuditArgs, scope: Option<&str>) -> Result<(Snapshot, Asker, Vec<String>)> {
     match &args.snapshot {
         Some(path) => {
-            let snapshot = Snapshot::load(path)?;
+            let snapshot = Snapshot::load(path).await?;
             let names = audit::names(&snapshot.objects, &snapshot.cluster.domain, scope);
             let asker = Asker::replaying(args.from.clone(), args.namespace.clone());
             Ok((snapshot, asker, names))

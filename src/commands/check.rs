@@ -13,7 +13,7 @@ use crate::snapshot::Snapshot;
 
 /// Runs every expectation and reports; the exit code is the worst outcome.
 pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
-    let file = checks::load(&args.file)?;
+    let file = checks::load(&args.file).await?;
     let asker_of = |e: &checks::Expectation| Asker {
         from: e.from.clone().or_else(|| file.defaults.from.clone()),
         namespace: e
@@ -26,7 +26,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
     let mut results = Vec::new();
     match &args.snapshot {
         Some(path) => {
-            let snapshot = Snapshot::load(path)?;
+            let snapshot = Snapshot::load(path).await?;
             let cache = DiffCache::default();
             for expectation in &file.expectations {
                 let report = diff_snapshot(

@@ -15,7 +15,7 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
         Some(path) => {
             reject_live_flags(&args.live)?;
             let asker = Asker::replaying(args.from.clone(), args.namespace.clone());
-            (Snapshot::load(path)?, asker)
+            (Snapshot::load(path).await?, asker)
         }
         None => {
             let questions = [(args.name.clone(), rtype)];

@@ -21,7 +21,7 @@ use crate::workload::{self, KubeletDns};
 pub async fn run(args: &ResolvconfArgs) -> Result<ExitCode> {
     let (pod, mut kubelet) = match &args.snapshot {
         Some(path) => {
-            let snapshot = Snapshot::load(path)?;
+            let snapshot = Snapshot::load(path).await?;
             let namespace = args
                 .namespace
                 .clone()

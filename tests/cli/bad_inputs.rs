@@ -244,3 +244,45 @@ fn no_kubeconfig_error_prints_its_credentials() {
     );
     refuses_without_the_secret(dir.path(), &exec);
 }
+
+#[test]
+fn endless_and_writerless_files_neither_hang_nor_exhaust_memory() {
+    let zero = run(&["diff", "reviews", "--snapshot", "/dev/zero"]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    assert!(
+        zero.stderr.contains("larger than 512 MiB"),
+        "{}",
+        zero.stderr
+    );
+    // A FIFO nobody writes to: the read waits, and Ctrl-C still ends the run at once.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_meshdig"))
+        .args(["diff", "reviews", "--snapshot", fifo.to_str().unwrap()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "meshdig ignored Ctrl-C while waiting on a FIFO"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+}
