@@ -27,7 +27,19 @@ pub struct World<'a> {
     pub unread_namespaces: &'a [UnreadNamespace],
 }
 
-impl World<'_> {
+impl<'a> World<'a> {
+    /// The world a snapshot records.
+    pub fn of(snapshot: &'a crate::snapshot::Snapshot) -> Self {
+        Self {
+            cluster: &snapshot.cluster,
+            mesh: &snapshot.mesh,
+            objects: &snapshot.objects,
+            remote_clusters: &snapshot.remote_clusters,
+            object_errors: &snapshot.object_errors,
+            unread_namespaces: &snapshot.unread_namespaces,
+        }
+    }
+
     /// The unread namespace `fqdn` resolves through, asked by a pod with first search domain
     /// `first_search`, if any.
     pub fn unread_namespace(

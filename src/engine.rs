@@ -263,14 +263,7 @@ impl Replay<'_> {
         );
         let name = self.name;
         let input = DiffInput {
-            world: World {
-                cluster: &snapshot.cluster,
-                mesh: &snapshot.mesh,
-                objects: &snapshot.objects,
-                remote_clusters: &snapshot.remote_clusters,
-                object_errors: &snapshot.object_errors,
-                unread_namespaces: &snapshot.unread_namespaces,
-            },
+            world: World::of(snapshot),
             workload: self.workload,
             namespace: &self.asker.namespace,
             question: AskedQuestion {
