@@ -62,7 +62,18 @@ impl QueryName {
                     "it cannot be converted to ASCII with IDNA ({e}); check the spelling"
                 ))
             })?;
-            name.to_ascii().trim_end_matches('.').to_string()
+            let ascii = name.to_ascii().trim_end_matches('.').to_string();
+            // IDNA maps some characters away (zero-width ones) or to others (full-width letters);
+            // an app's resolver sends the name as typed, so such a name is not the app's question.
+            let back = Name::from_ascii(&ascii).map(|n| n.to_utf8());
+            let back = back.as_deref().map(|b| b.trim_end_matches('.'));
+            if back.ok() != Some(body.to_lowercase().as_str()) {
+                return Err(invalid(format!(
+                    "IDNA would turn it into '{}', dropping or replacing characters (zero-width or full-width ones, or a decomposed accent); an app's resolver sends the name as typed, so type it without them",
+                    crate::error::quoted(back.unwrap_or(&ascii))
+                )));
+            }
+            ascii
         };
         check_labels(&ascii).map_err(invalid)?;
         Ok(Self {
@@ -243,6 +254,10 @@ mod tests {
         let name = QueryName::parse("bücher.example").unwrap();
         assert_eq!(name.ascii(), "xn--bcher-kva.example");
         assert_eq!(name.unicode(), Some("bücher.example"));
+        assert_eq!(
+            QueryName::parse("Bücher.example").unwrap().ascii(),
+            "xn--bcher-kva.example"
+        );
     }
 
     #[test]
@@ -255,6 +270,8 @@ mod tests {
             (&["a".repeat(60).as_str(); 5].join("."), "at most 253"),
             ("a b", "contains ' '"),
             ("a*.b", "wildcard"),
+            ("re\u{200b}views", "IDNA would turn it into 'reviews'"),
+            ("ｒｅｖｉｅｗｓ", "IDNA would turn it into 'reviews'"),
         ] {
             let err = QueryName::parse(input).unwrap_err().to_string();
             assert!(err.contains(needle), "{input:?}: {err}");

@@ -13,6 +13,8 @@ const DIFF_CASES: &[(&[&str], &str)] = &[
     (&[".reviews"], "label 1 is empty"),
     (&["reviews.."], "label 2 is empty"),
     (&["a.-b.c"], "label 2 ('-b') starts with '-'"),
+    (&["re\u{200b}views"], "IDNA would turn it into 'reviews'"),
+    (&["ｒｅｖｉｅｗｓ.bookinfo"], "IDNA would turn it into 'reviews.bookinfo'"),
     (&["-"], "label 1 ('-') starts with '-'"),
     (&["re views"], "contains ' '"),
     (&["reviews!"], "contains '!'"),
