@@ -74,13 +74,29 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
     config.write_timeout = Some(settings.request_timeout);
     let server = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
-    let client = Client::try_from(config)
-        .map_err(|e| {
-            Error::Kubeconfig(format!(
+    // Building the client runs the kubeconfig's exec credential plugin, which may never return:
+    // off the runtime's thread and bounded, so --request-timeout and Ctrl-C still hold.
+    let building = tokio::task::spawn_blocking(move || Client::try_from(config));
+    let client = match tokio::time::timeout(settings.request_timeout, building).await {
+        Ok(Ok(Ok(client))) => client,
+        Ok(Ok(Err(e))) => {
+            return Err(Error::Kubeconfig(format!(
                 "cannot build a client for {server}: {} (details are not shown: they can hold credentials)",
                 redacted(&e.to_string())
-            ))
-        })?;
+            )));
+        }
+        Ok(Err(e)) => {
+            return Err(Error::Kubeconfig(format!(
+                "cannot build a client for {server}: {e}"
+            )));
+        }
+        Err(_) => {
+            return Err(Error::Kubeconfig(format!(
+                "no credentials for {server} within {} (--request-timeout): does the kubeconfig's exec credential plugin wait for input?",
+                crate::sources::dns::human(settings.request_timeout)
+            )));
+        }
+    };
     Ok(Kube {
         client,
         default_namespace,

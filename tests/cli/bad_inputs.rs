@@ -14,7 +14,10 @@ const DIFF_CASES: &[(&[&str], &str)] = &[
     (&["reviews.."], "label 2 is empty"),
     (&["a.-b.c"], "label 2 ('-b') starts with '-'"),
     (&["re\u{200b}views"], "IDNA would turn it into 'reviews'"),
-    (&["ｒｅｖｉｅｗｓ.bookinfo"], "IDNA would turn it into 'reviews.bookinfo'"),
+    (
+        &["ｒｅｖｉｅｗｓ.bookinfo"],
+        "IDNA would turn it into 'reviews.bookinfo'",
+    ),
     (&["-"], "label 1 ('-') starts with '-'"),
     (&["re views"], "contains ' '"),
     (&["reviews!"], "contains '!'"),
@@ -287,4 +290,47 @@ fn endless_and_writerless_files_neither_hang_nor_exhaust_memory() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(130));
+}
+
+#[test]
+fn an_exec_credential_plugin_that_never_returns_is_bounded_by_the_request_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("plugin.sh");
+    std::fs::write(&plugin, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\n\
+             users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n\
+             contexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n",
+            plugin.display()
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = run(&[
+        "diff",
+        "reviews",
+        "--from",
+        "pod/x",
+        "-n",
+        "default",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--request-timeout",
+        "1s",
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no credentials for") && out.stderr.contains("--request-timeout"),
+        "{}",
+        out.stderr
+    );
 }
