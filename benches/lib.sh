@@ -151,3 +151,22 @@ while True:
     time.sleep(0.002)
 PY
 }
+
+# bench_kubeconfig FILE PORT: a kubeconfig for the fake API server on 127.0.0.1:PORT, namespace ns-0000.
+bench_kubeconfig() {
+  cat >"$1" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: bench
+  cluster:
+    server: http://127.0.0.1:$2
+contexts:
+- name: bench
+  context: {cluster: bench, user: bench, namespace: ns-0000}
+current-context: bench
+users:
+- name: bench
+  user: {}
+KUBECONFIG
+}

@@ -71,21 +71,7 @@ bench_start_knot "$work/knot" "cluster.local:$work/live/cluster.local.zone" \
 probe=$(head -1 "$work/live/names.txt")
 bench_start_dnsmasq "$work/dnsmasq" "$work/dnsmasq.part" "$probe"
 echo "fake API + istiod 127.0.0.1:$api, knotd 127.0.0.1:$KNOT_PORT, dnsmasq 127.0.0.1:$DNSMASQ_PORT; $names names" >&2
-cat >"$work/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: bench
-  cluster:
-    server: http://127.0.0.1:$api
-contexts:
-- name: bench
-  context: {cluster: bench, user: bench, namespace: ns-0000}
-current-context: bench
-users:
-- name: bench
-  user: {}
-EOF
+bench_kubeconfig "$work/kubeconfig" "$api"
 live=(--from "pod/$pod" -n ns-0000 --kubeconfig "$work/kubeconfig" --kube-dns "127.0.0.1:$KNOT_PORT"
       --sidecar "127.0.0.1:$DNSMASQ_PORT" --control-plane "http://127.0.0.1:$api" --request-timeout 60s)
 results="$work/results.tsv"

@@ -46,21 +46,7 @@ bench_start_knot "$work/knot" "cluster.local:$work/live/cluster.local.zone" \
 { cat "$work/live/dnsmasq.hosts.conf"; echo "server=127.0.0.1#$KNOT_PORT"; } >"$work/dnsmasq.part"
 probe=$(head -1 "$work/live/names.txt")
 bench_start_dnsmasq "$work/dnsmasq" "$work/dnsmasq.part" "$probe"
-cat >"$work/kubeconfig" <<KUBECONFIG
-apiVersion: v1
-kind: Config
-clusters:
-- name: bench
-  cluster:
-    server: http://127.0.0.1:$api
-contexts:
-- name: bench
-  context: {cluster: bench, user: bench, namespace: ns-0000}
-current-context: bench
-users:
-- name: bench
-  user: {}
-KUBECONFIG
+bench_kubeconfig "$work/kubeconfig" "$api"
 fqdn=$(grep -m1 '^[a-z0-9-]*\.ns-0000\.svc\.cluster\.local\.$' "$work/live/names.txt") \
   || bench_die "no Service of ns-0000 among the generated names"
 short=${fqdn%%.*}
