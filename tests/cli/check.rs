@@ -22,6 +22,23 @@ fn check(check_file: &str, snapshot: &str, extra: &[&str]) -> Run {
     run
 }
 
+/// `meshdig check` on a check file holding `text`, against fixture `snapshot`, with `extra` flags.
+fn check_text(text: &str, snapshot: &str, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checks.yaml");
+    std::fs::write(&file, text).unwrap();
+    let snapshot = fixture(snapshot);
+    let mut args = vec![
+        "check",
+        "-f",
+        file.to_str().unwrap(),
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// The JSON document of a check run.
 fn check_json(check_file: &str, snapshot: &str) -> (Value, i32) {
     let run = check(check_file, snapshot, &["-o", "json"]);
@@ -146,17 +163,10 @@ fn an_unreachable_layer_is_an_error_not_a_failure() {
 }
 
 fn unreachable_case(assertion: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("agree.yaml");
-    std::fs::write(&file, format!("version: 1\nexpectations:\n  - name: reviews\n    from: pod/productpage-v1-7d9\n    namespace: bookinfo\n    {assertion}\n")).unwrap();
-    let snapshot = fixture("istiod-forbidden.json");
-    let run = run(&[
-        "check",
-        "-f",
-        file.to_str().unwrap(),
-        "--snapshot",
-        snapshot.to_str().unwrap(),
-    ]);
+    let text = format!(
+        "version: 1\nexpectations:\n  - name: reviews\n    from: pod/productpage-v1-7d9\n    namespace: bookinfo\n    {assertion}\n"
+    );
+    let run = check_text(&text, "istiod-forbidden.json", &[]);
     assert_eq!(run.code, 3, "{assertion}: {}", run.stdout);
     assert!(
         run.stdout.contains("ERROR") && run.stdout.contains("control-plane could not be asked"),
@@ -255,23 +265,11 @@ fn check_walks_names_as_the_chosen_libc_does() {
 
 #[test]
 fn one_answering_layer_is_no_agreement() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("agree.yaml");
-    std::fs::write(
-        &file,
+    let run = check_text(
         "version: 1\nexpectations:\n  - name: api.github.example.\n    namespace: bookinfo\n    layers_agree: true\n",
-    )
-    .unwrap();
-    let snapshot = fixture("ndots-amplification.json");
-    let run = run(&[
-        "check",
-        "-f",
-        file.to_str().unwrap(),
-        "--snapshot",
-        snapshot.to_str().unwrap(),
-        "-o",
-        "json",
-    ]);
+        "ndots-amplification.json",
+        &["-o", "json"],
+    );
     assert_eq!(run.code, 3, "{}", run.stdout);
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
     let result = &doc["results"][0];
