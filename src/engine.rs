@@ -160,7 +160,7 @@ pub async fn diff_snapshot(
     let judged = resolution::judge(how, candidates);
     match judged {
         Some(mut report) => {
-            report.question.derivation = Some(describe_walk(&report, name, libc));
+            report.question.derivation = describe_walk(&report, name);
             Ok(report)
         }
         // Nothing recorded for any candidate: report the first one's missing answers.
@@ -186,25 +186,20 @@ fn asking_workload(snapshot: &Snapshot, asker: &Asker) -> Result<Option<Workload
 }
 
 /// How the app's walk went, for the report's header.
-fn describe_walk(report: &Report, name: &QueryName, libc: Libc) -> String {
-    let libc = match libc {
-        Libc::Glibc => "glibc",
-        Libc::Musl => "musl",
-    };
-    let Some(app) = report.walk.as_ref().and_then(|w| {
-        w.layer(report.app_source)
-            .or_else(|| w.layer(SourceKind::KubeDns))
-    }) else {
-        return format!("'{}' walked by {libc}", name.ascii());
-    };
+fn describe_walk(report: &Report, name: &QueryName) -> Option<String> {
+    let walk = report.walk.as_ref()?;
+    let app = walk
+        .layer(report.app_source)
+        .or_else(|| walk.layer(SourceKind::KubeDns))?;
     let plural = if app.queries == 1 { "query" } else { "queries" };
-    format!(
-        "the app's resolver ({libc}) walks '{}' through {}: {} after {} {plural}",
+    Some(format!(
+        "the app's resolver ({}) walks '{}' through {}: {} after {} {plural}",
+        walk.libc,
         name.ascii(),
         app.source,
         app.end,
         app.queries,
-    )
+    ))
 }
 
 /// One replay: the snapshot, who asks and what they typed.
