@@ -170,3 +170,22 @@ users:
   user: {}
 KUBECONFIG
 }
+
+# bench_serve_generated WORK: serves the cluster benches/gen_snapshot.py wrote into WORK
+# (snapshot.json, live/): benches/fake_api.py as API server and istiod, Knot as kube-dns, dnsmasq as
+# the sidecar's DNS proxy, and WORK/kubeconfig for the API. Sets API_PID, api (its port), KNOT_PORT,
+# DNSMASQ_PORT and the servers' PIDs for the caller's cleanup.
+bench_serve_generated() {
+  local work=$1 probe
+  python3 benches/fake_api.py "$work/snapshot.json" --port-file "$work/api.port" --log "$work/api.log" &
+  API_PID=$!
+  for _ in $(seq 1 200); do [ -s "$work/api.port" ] && break; sleep 0.05; done
+  [ -s "$work/api.port" ] || bench_die "the fake API server did not start"
+  api=$(cat "$work/api.port")
+  bench_start_knot "$work/knot" "cluster.local:$work/live/cluster.local.zone" \
+    "partner.example.com:$work/live/partner.example.com.zone" "corp.internal:$work/live/corp.internal.zone"
+  { cat "$work/live/dnsmasq.hosts.conf"; echo "server=127.0.0.1#$KNOT_PORT"; } >"$work/dnsmasq.part"
+  probe=$(head -1 "$work/live/names.txt")
+  bench_start_dnsmasq "$work/dnsmasq" "$work/dnsmasq.part" "$probe"
+  bench_kubeconfig "$work/kubeconfig" "$api"
+}

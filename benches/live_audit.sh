@@ -60,18 +60,8 @@ names=$(wc -l <"$work/live/names.txt")
 forwarded=$(( names - $(cut -d= -f2 "$work/live/dnsmasq.hosts.conf" | cut -d, -f1 | sort -u | wc -l) ))
 mapfile -t all_names <"$work/live/names.txt"   # one command line (about 45 bytes a name)
 
-python3 benches/fake_api.py "$work/snapshot.json" --port-file "$work/api.port" --log "$work/api.log" &
-API_PID=$!
-for _ in $(seq 1 200); do [ -s "$work/api.port" ] && break; sleep 0.05; done
-[ -s "$work/api.port" ] || bench_die "the fake API server did not start"
-api=$(cat "$work/api.port")
-bench_start_knot "$work/knot" "cluster.local:$work/live/cluster.local.zone" \
-  "partner.example.com:$work/live/partner.example.com.zone" "corp.internal:$work/live/corp.internal.zone"
-{ cat "$work/live/dnsmasq.hosts.conf"; echo "server=127.0.0.1#$KNOT_PORT"; } >"$work/dnsmasq.part"
-probe=$(head -1 "$work/live/names.txt")
-bench_start_dnsmasq "$work/dnsmasq" "$work/dnsmasq.part" "$probe"
+bench_serve_generated "$work"
 echo "fake API + istiod 127.0.0.1:$api, knotd 127.0.0.1:$KNOT_PORT, dnsmasq 127.0.0.1:$DNSMASQ_PORT; $names names" >&2
-bench_kubeconfig "$work/kubeconfig" "$api"
 live=(--from "pod/$pod" -n ns-0000 --kubeconfig "$work/kubeconfig" --kube-dns "127.0.0.1:$KNOT_PORT"
       --sidecar "127.0.0.1:$DNSMASQ_PORT" --control-plane "http://127.0.0.1:$api" --request-timeout 60s)
 results="$work/results.tsv"

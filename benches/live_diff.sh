@@ -36,17 +36,7 @@ cleanup() {
 trap cleanup EXIT
 
 python3 benches/gen_snapshot.py --services "$services" -o "$work/snapshot.json" --live "$work/live" 2>"$work/gen.txt"
-python3 benches/fake_api.py "$work/snapshot.json" --port-file "$work/api.port" --log "$work/api.log" &
-API_PID=$!
-for _ in $(seq 1 200); do [ -s "$work/api.port" ] && break; sleep 0.05; done
-[ -s "$work/api.port" ] || bench_die "the fake API server did not start"
-api=$(cat "$work/api.port")
-bench_start_knot "$work/knot" "cluster.local:$work/live/cluster.local.zone" \
-  "partner.example.com:$work/live/partner.example.com.zone" "corp.internal:$work/live/corp.internal.zone"
-{ cat "$work/live/dnsmasq.hosts.conf"; echo "server=127.0.0.1#$KNOT_PORT"; } >"$work/dnsmasq.part"
-probe=$(head -1 "$work/live/names.txt")
-bench_start_dnsmasq "$work/dnsmasq" "$work/dnsmasq.part" "$probe"
-bench_kubeconfig "$work/kubeconfig" "$api"
+bench_serve_generated "$work"
 fqdn=$(grep -m1 '^[a-z0-9-]*\.ns-0000\.svc\.cluster\.local\.$' "$work/live/names.txt") \
   || bench_die "no Service of ns-0000 among the generated names"
 short=${fqdn%%.*}
