@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Result};
 use crate::finding::{Code, Severity, Verdict};
-use crate::model::{Answer, Outcome, Rcode, SourceKind, SourceResult};
+use crate::model::{Answer, Layer, Outcome, Rcode, SourceResult};
 use crate::query::{QueryName, QueryType};
 use crate::report::Report;
 
@@ -40,7 +40,7 @@ pub struct Defaults {
 /// Which layer's answer an expectation's answer assertions look at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Layer {
+pub enum CheckedLayer {
     /// The answer the app gets: the sidecar's when it captures DNS, else kube-dns's.
     #[default]
     App,
@@ -63,7 +63,7 @@ pub struct Expectation {
     /// Free text shown in reports.
     pub description: Option<String>,
     #[serde(default)]
-    pub layer: Layer,
+    pub layer: CheckedLayer,
     /// The layer answers with at least one record of the asked type (true), or does not (false).
     pub resolves: Option<bool>,
     /// The layer's rcode.
@@ -75,12 +75,35 @@ pub struct Expectation {
     /// Every address of the layer lies in one of these CIDRs (and there is at least one).
     pub addresses_in: Option<Vec<IpNet>>,
     /// None of these finding codes appears.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "finding_codes")]
     pub no_findings: Vec<Code>,
     /// No finding is more severe than this.
     pub max_severity: Option<Severity>,
     /// Every live source answered within this many milliseconds.
     pub max_rtt_ms: Option<f64>,
+}
+
+/// Finding codes, each one a rule declares ([`crate::mesh::declared_codes`]).
+fn finding_codes<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Vec<Code>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts
+        .iter()
+        .map(|text| {
+            crate::mesh::code_named(text).ok_or_else(|| {
+                let known: Vec<&str> = crate::mesh::declared_codes()
+                    .into_iter()
+                    .map(Code::as_str)
+                    .collect();
+                serde::de::Error::custom(format!(
+                    "unknown finding code {}; expected one of {}",
+                    crate::error::quoted(text),
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect()
 }
 
 fn query_name<'de, D: Deserializer<'de>>(
@@ -291,7 +314,7 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
         report
             .findings
             .iter()
-            .filter(|f| f.code != Code::SourceUnreachable)
+            .filter(|f| f.code != Code::SOURCE_UNREACHABLE)
     };
     for code in &expectation.no_findings {
         if let Some(finding) = judged().find(|f| f.code == *code) {
@@ -359,19 +382,19 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
 }
 
 /// The source an expectation's answer assertions read.
-pub fn layer_source(layer: Layer, report: &Report) -> SourceKind {
+pub fn layer_source(layer: CheckedLayer, report: &Report) -> Layer {
     match layer {
-        Layer::App => report.app_source,
-        Layer::KubeDns => SourceKind::KubeDns,
-        Layer::Sidecar => SourceKind::Sidecar,
-        Layer::ControlPlane => SourceKind::ControlPlane,
-        Layer::Expected => SourceKind::Expected,
+        CheckedLayer::App => report.app_source,
+        CheckedLayer::KubeDns => Layer::KUBE_DNS,
+        CheckedLayer::Sidecar => Layer::SIDECAR,
+        CheckedLayer::ControlPlane => Layer::CONTROL_PLANE,
+        CheckedLayer::Expected => Layer::EXPECTED,
     }
 }
 
 fn check_answer(
     expectation: &Expectation,
-    kind: SourceKind,
+    kind: Layer,
     answer: &Answer,
     report: &Report,
     failures: &mut Vec<String>,

@@ -1,18 +1,20 @@
 //! What one diff derives from its inputs before any rule runs: the world (objects, mesh settings),
-//! the asker and the answers, the Kubernetes DNS spec's prediction, and the name tables the mesh
-//! proxy must hold, built once per proxy and run. Pure: nothing here asks anything.
+//! the asker and the answers, the Kubernetes DNS spec's prediction, and the asking proxy's mesh's
+//! prediction ([`ProxyPrediction`], made by the mesh's emulator). Pure: nothing here asks anything.
 
 use hickory_proto::rr::RecordType;
 
-use crate::emulate::istio::{self, AgentTable, BuiltTable, LocalAnswer, ProxyContext, TableInputs};
-use crate::emulate::kube_dns::{self, Prediction};
-use crate::model::SourceResult;
-use crate::objects::{CorednsSettings, Objects};
-use crate::report::AskedQuestion;
-use crate::snapshot::{ClusterInfo, MeshInfo, MeshKind, NameTable, RemoteCluster, UnreadNamespace};
-use crate::workload::Workload;
+use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::emulate::kube_dns::{self, Prediction};
+use crate::model::{Answer, Layer, Outcome, SourceResult};
+use crate::name_table::NameTable;
+use crate::objects::{CorednsSettings, Objects};
+use crate::report::AskedQuestion;
+use crate::snapshot::{ClusterInfo, MeshInfo, RemoteCluster, UnreadNamespace};
+use crate::workload::Workload;
 
 /// The cluster as meshdig sees it: objects and mesh settings.
 #[derive(Clone, Copy)]
@@ -73,26 +75,65 @@ pub struct DiffInput<'a> {
     pub namespace: &'a str,
     pub question: AskedQuestion,
     pub rtype: RecordType,
-    pub kube_dns: SourceResult,
-    pub sidecar: SourceResult,
+    /// What each layer meshdig asked answered (kube-dns, the app's DNS proxy, …), in any order.
+    pub asked: Vec<SourceResult>,
     pub control_plane: TableObservation,
     /// Tables built for earlier questions of the same run, reused.
     pub cache: &'a DiffCache,
 }
 
-/// What a run reuses across questions asked from the same proxy: building the expected table and
-/// indexing the agent's aliases is linear in the cluster, so each is done once per proxy.
+impl DiffInput<'_> {
+    /// What `layer` answered, when it was asked.
+    pub fn asked(&self, layer: Layer) -> Option<&SourceResult> {
+        self.asked.iter().find(|s| s.source == layer)
+    }
+}
+
+/// What a run reuses across questions: the Corefile's settings, and what each mesh builds once per
+/// asking proxy (building a proxy's expected table is linear in the cluster).
 #[derive(Default)]
 pub struct DiffCache {
-    tables: Mutex<HashMap<String, Arc<ProxyTables>>>,
+    /// Per proxy ID, what its mesh keeps; only that mesh reads it back ([`DiffCache::proxy`]).
+    proxies: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
     /// The Corefile's settings, parsed once.
     coredns: OnceLock<CorednsSettings>,
 }
 
-/// The tables of one asking proxy.
-struct ProxyTables {
-    expected: Option<(Arc<BuiltTable>, AgentTable)>,
-    observed: Option<AgentTable>,
+impl DiffCache {
+    /// What a mesh built for proxy `id`, built by `build` on first use.
+    pub fn proxy<T: Any + Send + Sync>(&self, id: &str, build: impl FnOnce() -> T) -> Arc<T> {
+        let mut proxies = self
+            .proxies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(kept) = proxies
+            .get(id)
+            .and_then(|k| Arc::clone(k).downcast::<T>().ok())
+        {
+            return kept;
+        }
+        let built = Arc::new(build());
+        proxies.insert(
+            id.to_string(),
+            Arc::clone(&built) as Arc<dyn Any + Send + Sync>,
+        );
+        built
+    }
+}
+
+/// What the asking pod's mesh predicts for one candidate: its data-plane emulator's answer from the
+/// table the objects imply and from the control plane's table, and what its own rules read.
+pub struct ProxyPrediction {
+    /// What the proxy answers from the table the objects imply; `None`: it forwards the query (or
+    /// the objects are incomplete).
+    pub expected: Option<Answer>,
+    /// What the proxy answers from the control plane's table, when that was read; `None`: it forwards.
+    pub observed: Option<Answer>,
+    /// The control-plane layer's outcome when its table was read: the table's answer, or why the
+    /// table has no say.
+    pub table_outcome: Outcome,
+    /// The mesh's own derivations, read back only by its rules ([`Derived::mesh_detail`]).
+    pub detail: Box<dyn Any + Send + Sync>,
 }
 
 /// Predictions and look-ups derived once from the inputs, shared by every explanation rule.
@@ -101,14 +142,10 @@ pub struct Derived<'a> {
     pub coredns: CorednsSettings,
     /// What kube-dns must answer by the Kubernetes DNS spec.
     pub spec: Prediction,
-    /// The table istiod must push to the asking proxy, built from the objects.
-    pub expected_table: Option<Arc<BuiltTable>>,
-    /// The agent's answer from the expected table (`None`: it forwards).
-    pub expected_local: Option<LocalAnswer>,
-    /// The control plane's table, when it was read.
-    pub observed_table: Option<&'a NameTable>,
-    /// The agent's answer from the control plane's table (`None`: it forwards).
-    pub observed_local: Option<LocalAnswer>,
+    /// The objects are complete for this name: the spec and the mesh may predict it.
+    pub predictable: bool,
+    /// The asking proxy's mesh's prediction, when a mesh DNS proxy runs beside the asker.
+    pub proxy: Option<ProxyPrediction>,
 }
 
 impl Derived<'_> {
@@ -134,27 +171,41 @@ impl Derived<'_> {
             .map_or(self.input.namespace, |w| w.namespace.as_str())
     }
 
-    /// The local answer the sidecar should give: from the control plane's table when it was read,
-    /// else from the table the objects imply.
-    pub fn reference_local(&self) -> Option<&LocalAnswer> {
-        if self.observed_table.is_some() {
-            self.observed_local.as_ref()
-        } else {
-            self.expected_local.as_ref()
+    /// The control plane's table, when it was read.
+    pub fn observed_table(&self) -> Option<&NameTable> {
+        match &self.input.control_plane {
+            TableObservation::Table(table) => Some(table),
+            _ => None,
         }
+    }
+
+    /// The answer the proxy should give from its table: from the control plane's table when it was
+    /// read, else from the table the objects imply; `None`: it forwards.
+    pub fn reference_answer(&self) -> Option<&Answer> {
+        let proxy = self.proxy.as_ref()?;
+        if self.observed_table().is_some() {
+            proxy.observed.as_ref()
+        } else {
+            proxy.expected.as_ref()
+        }
+    }
+
+    /// The mesh's own derivations of type `T`, for that mesh's rules.
+    pub fn mesh_detail<T: Any>(&self) -> Option<&T> {
+        self.proxy.as_ref()?.detail.downcast_ref()
     }
 }
 
-/// Derives the predictions and look-ups of one diff.
+/// Derives the spec's prediction of one diff; the mesh's prediction is added by the diff.
 pub fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
     let world = input.world;
     let coredns = *input.cache.coredns.get_or_init(|| {
         CorednsSettings::from_corefile(world.objects.corefile(), &world.cluster.domain)
     });
     let fqdn = input.question.fqdn.as_str();
-    let complete = world.object_errors.is_empty();
     let search = input.workload.and_then(Workload::first_search);
-    let predictable = complete && world.unread_namespace(fqdn, search).is_none();
+    let predictable =
+        world.object_errors.is_empty() && world.unread_namespace(fqdn, search).is_none();
     let spec = if predictable {
         kube_dns::predict(
             world.objects,
@@ -169,100 +220,11 @@ pub fn derive<'a>(input: &'a DiffInput<'a>) -> Derived<'a> {
             subject: kube_dns::Subject::Unpredicted,
         }
     };
-    let observed_arc = match &input.control_plane {
-        TableObservation::Table(table) => Some(table),
-        _ => None,
-    };
-    let observed_table = observed_arc.map(|t| &**t);
-    let mut derived = Derived {
+    Derived {
         input,
         coredns,
         spec,
-        expected_table: None,
-        expected_local: None,
-        observed_table,
-        observed_local: None,
-    };
-    let Some(workload) = input
-        .workload
-        .filter(|w| w.has_sidecar() && world.mesh.kind == MeshKind::Istio)
-    else {
-        return derived;
-    };
-    let tables = proxy_tables(input, workload, observed_arc, complete);
-    derived.observed_local = tables
-        .observed
-        .as_ref()
-        .and_then(|agent| agent.lookup(fqdn, input.rtype));
-    if let Some((built, agent)) = tables.expected.as_ref().filter(|_| predictable) {
-        derived.expected_local = agent.lookup(fqdn, input.rtype);
-        derived.expected_table = Some(Arc::clone(built));
+        predictable,
+        proxy: None,
     }
-    derived
-}
-
-/// The expected table and the agent indexes of `workload`'s proxy, built once per run.
-fn proxy_tables(
-    input: &DiffInput<'_>,
-    workload: &Workload,
-    observed: Option<&Arc<NameTable>>,
-    complete: bool,
-) -> Arc<ProxyTables> {
-    let key = workload.proxy_id();
-    let mut cache = input
-        .cache
-        .tables
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(tables) = cache.get(&key) {
-        return Arc::clone(tables);
-    }
-    let world = input.world;
-    let search = workload.first_search();
-    let domain = &world.cluster.domain;
-    let observed_agent = observed
-        .map(|table| AgentTable::new(Arc::clone(table), &workload.namespace, domain, search));
-    let expected = complete.then(|| {
-        let proxy = workload
-            .proxy
-            .as_ref()
-            .expect("has_sidecar implies a proxy");
-        let context = ProxyContext {
-            namespace: workload.namespace.clone(),
-            labels: workload.labels.clone(),
-            dns_capture: proxy.dns_capture,
-            dns_auto_allocate: proxy.dns_auto_allocate,
-            families: workload.families,
-        };
-        let built = build_table(world, &context, observed.map(|t| &**t));
-        let agent = AgentTable::new(
-            Arc::new(built.table.clone()),
-            &workload.namespace,
-            domain,
-            search,
-        );
-        (Arc::new(built), agent)
-    });
-    let tables = Arc::new(ProxyTables {
-        expected,
-        observed: observed_agent,
-    });
-    cache.insert(key, Arc::clone(&tables));
-    tables
-}
-
-/// Builds the table istiod must push to a proxy with `context`.
-pub fn build_table(
-    world: World<'_>,
-    context: &ProxyContext,
-    observed: Option<&NameTable>,
-) -> BuiltTable {
-    istio::build_table(&TableInputs {
-        objects: world.objects,
-        remote_clusters: world.remote_clusters,
-        mesh: world.mesh,
-        cluster: world.cluster,
-        proxy: context,
-        observed,
-    })
 }

@@ -1,26 +1,29 @@
-//! The pure diff: assembles the four sources' answers for one question, tells by-design differences from
+//! The pure diff: assembles every layer's answer for one question, tells by-design differences from
 //! faults via [`crate::rules`], and reaches a verdict. No I/O happens here.
 
 use crate::derive::{Derived, DiffInput, TableObservation, derive};
 use crate::emulate::kube_dns;
 use crate::finding::{Severity, Verdict};
-use crate::model::{Answer, Origin, Outcome, SourceKind, SourceResult, in_zone};
+use crate::mesh::{self, DnsProxy, Mesh};
+use crate::model::{Answer, Layer, Origin, Outcome, SourceResult, in_zone};
 use crate::report::{From, Report};
 use crate::rules;
 use crate::workload::Workload;
-use hickory_proto::rr::RecordType;
 
-/// Runs the diff: derives predictions, explains every difference and returns the report.
+/// Runs the diff: derives predictions (the spec's, and the asking proxy's mesh's), explains every
+/// difference and returns the report.
 pub fn diff(input: &DiffInput<'_>) -> Report {
-    let derived = derive(input);
-    let mut sources = vec![
-        classify_kube_dns(input.kube_dns.clone(), &derived),
-        classify_sidecar(input.sidecar.clone(), &derived),
-        control_plane_result(&derived),
-        expected_result(&derived),
-    ];
+    let (derived, mesh) = derive_with_mesh(input);
+    let emulator = mesh.and_then(|m| m.dns_proxy());
+    let mut sources: Vec<SourceResult> = input
+        .asked
+        .iter()
+        .map(|asked| classify(asked.clone(), &derived, emulator))
+        .collect();
+    sources.push(control_plane_result(&derived));
+    sources.push(expected_result(&derived));
     sources.sort_by_key(|s| s.source);
-    let findings = rules::explain(&derived, &sources);
+    let findings = rules::explain(&derived, &sources, mesh.map_or(&[], |m| m.rules()));
     let verdict = verdict(&sources, &findings, derived.comparison_zone());
     let captures = input.workload.is_some_and(Workload::captures_dns);
     Report {
@@ -28,13 +31,39 @@ pub fn diff(input: &DiffInput<'_>) -> Report {
         from: describe_from(input),
         sources,
         app_source: if captures {
-            SourceKind::Sidecar
+            Layer::SIDECAR
         } else {
-            SourceKind::KubeDns
+            Layer::KUBE_DNS
         },
         walk: None,
         findings,
         verdict,
+    }
+}
+
+/// The predictions of one diff: the spec's, and those of the asking proxy's mesh, if any.
+pub fn derive_with_mesh<'a>(input: &'a DiffInput<'a>) -> (Derived<'a>, Option<&'static dyn Mesh>) {
+    let mesh = input
+        .workload
+        .and_then(Workload::dns_proxy)
+        .and_then(mesh::named);
+    let mut derived = derive(input);
+    derived.proxy = mesh
+        .and_then(|m| m.dns_proxy())
+        .and_then(|e| e.predict(&derived));
+    (derived, mesh)
+}
+
+/// Says how an asked layer's answer came to be, where its shape tells.
+fn classify(
+    result: SourceResult,
+    derived: &Derived<'_>,
+    emulator: Option<&dyn DnsProxy>,
+) -> SourceResult {
+    match result.source {
+        Layer::KUBE_DNS => classify_kube_dns(result, derived),
+        Layer::SIDECAR => classify_sidecar(result, derived, emulator),
+        _ => result,
     }
 }
 
@@ -58,21 +87,26 @@ fn classify_kube_dns(mut result: SourceResult, derived: &Derived<'_>) -> SourceR
 }
 
 /// Marks the sidecar's answer as synthesized from its table or forwarded upstream.
-fn classify_sidecar(mut result: SourceResult, derived: &Derived<'_>) -> SourceResult {
+fn classify_sidecar(
+    mut result: SourceResult,
+    derived: &Derived<'_>,
+    emulator: Option<&dyn DnsProxy>,
+) -> SourceResult {
     let Some(answer) = result.answer() else {
         return result;
     };
-    let reference = derived.reference_local();
+    let reference = derived.reference_answer();
     // CoreDNS answers with AA and often TTL 30 too, so the answer's shape only decides when it
     // contradicts what the tables say.
-    let upstream = derived.input.kube_dns.answer();
-    let synthesized_against_upstream =
-        rules::looks_synthesized(answer) && upstream.is_none_or(|kube| !kube.same_as(answer));
+    let upstream = derived
+        .input
+        .asked(Layer::KUBE_DNS)
+        .and_then(SourceResult::answer);
+    let synthesized_against_upstream = emulator.is_some_and(|e| e.synthesized(answer))
+        && upstream.is_none_or(|kube| !kube.same_as(answer));
     result.origin = if answer.rcode == crate::model::Rcode::ServFail {
         None
-    } else if reference.is_some_and(|local| local.answer.same_as(answer))
-        || synthesized_against_upstream
-    {
+    } else if reference.is_some_and(|local| local.same_as(answer)) || synthesized_against_upstream {
         Some(Origin::NameTable)
     } else {
         Some(Origin::Forwarded)
@@ -82,28 +116,19 @@ fn classify_sidecar(mut result: SourceResult, derived: &Derived<'_>) -> SourceRe
 
 fn control_plane_result(derived: &Derived<'_>) -> SourceResult {
     let captures = derived.input.workload.is_some_and(Workload::captures_dns);
-    let outcome = match (&derived.input.control_plane, &derived.observed_local) {
+    let outcome = match (&derived.input.control_plane, &derived.proxy) {
         (TableObservation::Table(_) | TableObservation::Unavailable(_), _) if !captures => Outcome::NotApplicable(
             "the sidecar does not capture DNS, so its name table does not answer this pod's queries".to_string(),
         ),
         (TableObservation::Unavailable(why), _) => Outcome::Error(why.clone()),
         (TableObservation::NotApplicable(why), _) => Outcome::NotApplicable(why.clone()),
-        (TableObservation::Table(_), Some(local)) => Outcome::Answered(local.answer.clone()),
-        (TableObservation::Table(_), None)
-            if !matches!(derived.input.rtype, RecordType::A | RecordType::AAAA) =>
-        {
-            Outcome::NotApplicable(format!(
-                "the agent answers only A and AAAA from its table; {} queries go upstream",
-                derived.input.rtype
-            ))
-        }
+        (TableObservation::Table(_), Some(proxy)) => proxy.table_outcome.clone(),
         (TableObservation::Table(_), None) => Outcome::NotApplicable(
-            "not in this proxy's name table: the agent forwards the query upstream unchanged"
-                .to_string(),
+            "no emulator of this mesh's DNS proxy reads the table".to_string(),
         ),
     };
     let origin = matches!(outcome, Outcome::Answered(_)).then_some(Origin::NameTable);
-    SourceResult::new(SourceKind::ControlPlane, outcome, origin)
+    SourceResult::new(Layer::CONTROL_PLANE, outcome, origin)
 }
 
 fn expected_result(derived: &Derived<'_>) -> SourceResult {
@@ -111,7 +136,7 @@ fn expected_result(derived: &Derived<'_>) -> SourceResult {
     let errors = world.object_errors;
     if !errors.is_empty() {
         let why = format!("cannot predict from partial objects: {}", errors.join("; "));
-        return SourceResult::new(SourceKind::Expected, Outcome::Error(why), None);
+        return SourceResult::new(Layer::EXPECTED, Outcome::Error(why), None);
     }
     if let Some(unread) =
         world.unread_namespace(&derived.input.question.fqdn, derived.search_domain())
@@ -120,13 +145,13 @@ fn expected_result(derived: &Derived<'_>) -> SourceResult {
             "cannot predict: the objects of namespace {} were not read ({})",
             unread.namespace, unread.reason
         );
-        return SourceResult::new(SourceKind::Expected, Outcome::Error(why), None);
+        return SourceResult::new(Layer::EXPECTED, Outcome::Error(why), None);
     }
     let captures = derived.input.workload.is_some_and(Workload::captures_dns);
-    if captures && let Some(local) = &derived.expected_local {
+    if captures && let Some(local) = derived.proxy.as_ref().and_then(|p| p.expected.as_ref()) {
         return SourceResult::new(
-            SourceKind::Expected,
-            Outcome::Answered(local.answer.clone()),
+            Layer::EXPECTED,
+            Outcome::Answered(local.clone()),
             Some(Origin::MeshRules),
         );
     }
@@ -142,7 +167,7 @@ fn expected_result(derived: &Derived<'_>) -> SourceResult {
         ),
     };
     let origin = matches!(outcome, Outcome::Answered(_)).then_some(Origin::KubernetesSpec);
-    SourceResult::new(SourceKind::Expected, outcome, origin)
+    SourceResult::new(Layer::EXPECTED, outcome, origin)
 }
 
 /// True when every answered source gives the same rcode and record set.
@@ -152,7 +177,7 @@ fn expected_result(derived: &Derived<'_>) -> SourceResult {
 pub fn answers_agree(sources: &[SourceResult], zone: &str) -> bool {
     let spec_only = sources
         .iter()
-        .any(|s| s.source == SourceKind::Expected && s.origin == Some(Origin::KubernetesSpec));
+        .any(|s| s.source == Layer::EXPECTED && s.origin == Some(Origin::KubernetesSpec));
     let answers: Vec<Answer> = sources
         .iter()
         .filter_map(SourceResult::answer)
@@ -191,20 +216,10 @@ fn describe_from(input: &DiffInput<'_>) -> From {
             proxy: "no pod given: kube-dns and the spec only".to_string(),
         };
     };
-    let proxy = match &workload.proxy {
-        Some(p) if workload.has_sidecar() => format!(
-            "istio sidecar, DNS capture {}{}",
-            if p.dns_capture { "on" } else { "off" },
-            if p.dns_auto_allocate {
-                ", DNS auto-allocate on"
-            } else {
-                ""
-            }
-        ),
-        Some(p) if p.kind == crate::snapshot::ProxyKind::Ambient => {
-            "istio ambient: ztunnel proxies DNS on the node (not compared yet; kube-dns and the spec only)".to_string()
-        }
-        _ => "no mesh proxy".to_string(),
+    let mesh = |p: &crate::snapshot::ProxyInfo| mesh::of_proxy(&input.world.mesh.kind, &p.kind);
+    let proxy = match workload.proxy.as_ref().and_then(|p| Some((mesh(p)?, p))) {
+        Some((mesh, p)) => mesh.describe(p),
+        None => "no mesh proxy".to_string(),
     };
     From {
         namespace: workload.namespace.clone(),

@@ -10,17 +10,19 @@ use crate::error::Result;
 use crate::live::api::Reader;
 use crate::live::capture::{CaptureRequest, SourceOverrides, capture};
 use crate::live::connect::{KubeSettings, connect};
-use crate::model::SourceKind;
+use crate::mesh;
+use crate::model::Layer;
 use crate::query::{QueryName, QueryType};
 use crate::report::{AskedQuestion, Report};
 use crate::resolution::{self, AppWalk, CandidateDiff};
 use crate::search::{self, AddressFamily, Libc};
-use crate::snapshot::{MeshKind, Snapshot};
+use crate::snapshot::Snapshot;
 use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
-use crate::sources::{ControlPlane, Question, Resolver};
+use crate::sources::{ControlPlane, Question, Resolver, TableRequest};
 use crate::walk;
-use crate::workload::{self, KubeletDns, Workload};
+use crate::workload::{self, DnsPath, KubeletDns, Workload};
 use hickory_proto::rr::RecordType;
+use std::path::Path;
 
 /// Who asks: the `--from` workload (if any) and the namespace of relative names.
 #[derive(Debug, Clone)]
@@ -49,7 +51,23 @@ pub async fn capture_live(
 ) -> Result<(Snapshot, Asker)> {
     let (document, asker) =
         capture_document(live, from, namespace, questions, all_namespaces).await?;
-    Ok((Snapshot::from_value(&document, "the live capture")?, asker))
+    Ok((snapshot_of(&document, "the live capture")?, asker))
+}
+
+/// Reads the snapshot at `path`, its proxies' name tables read by their meshes.
+pub async fn load_snapshot(path: &Path) -> Result<Snapshot> {
+    mesh::prepare(Snapshot::load(path).await?, path)
+}
+
+/// Validates snapshot `text` read from `path`, its proxies' name tables read by their meshes.
+pub fn parse_snapshot(text: &[u8], path: &Path) -> Result<Snapshot> {
+    mesh::prepare(Snapshot::parse(text, path)?, path)
+}
+
+/// Validates a snapshot document held in memory, named `origin` in errors, its proxies' name
+/// tables read by their meshes.
+pub fn snapshot_of(document: &serde_json::Value, origin: &str) -> Result<Snapshot> {
+    mesh::prepare(Snapshot::from_value(document, origin)?, Path::new(origin))
 }
 
 /// Captures `questions` live into a snapshot document.
@@ -146,9 +164,9 @@ pub async fn diff_snapshot(
         }
     }
     let app = if workload.as_ref().is_some_and(Workload::captures_dns) {
-        SourceKind::Sidecar
+        Layer::SIDECAR
     } else {
-        SourceKind::KubeDns
+        Layer::KUBE_DNS
     };
     let how = AppWalk {
         name,
@@ -179,10 +197,15 @@ fn asking_workload(snapshot: &Snapshot, asker: &Asker) -> Result<Option<Workload
     let kubelet = KubeletDns::of_snapshot(snapshot);
     let pod = workload::resolve(&snapshot.objects, &asker.namespace, spec)?;
     let (namespace, pod_name) = crate::objects::ns_name(&pod.metadata);
-    let proxy = (snapshot.mesh.kind == MeshKind::Istio)
-        .then(|| snapshot.proxy(namespace, pod_name))
-        .flatten();
-    Ok(Some(workload::from_pod(&pod.to_pod(), &kubelet, proxy)))
+    let proxy = snapshot.proxy(namespace, pod_name);
+    let dns = mesh::dns_path(&snapshot.mesh, proxy);
+    let proxy = proxy.filter(|_| dns != DnsPath::NoMesh);
+    Ok(Some(workload::from_pod(
+        &pod.to_pod(),
+        &kubelet,
+        proxy,
+        dns,
+    )))
 }
 
 /// How the app's walk went, for the report's header.
@@ -190,7 +213,7 @@ fn describe_walk(report: &Report, name: &QueryName) -> Option<String> {
     let walk = report.walk.as_ref()?;
     let app = walk
         .layer(report.app_source)
-        .or_else(|| walk.layer(SourceKind::KubeDns))?;
+        .or_else(|| walk.layer(Layer::KUBE_DNS))?;
     let plural = if app.queries == 1 { "query" } else { "queries" };
     Some(format!(
         "the app's resolver ({}) walks '{}' through {}: {} after {} {plural}",
@@ -220,13 +243,11 @@ impl Replay<'_> {
             pod: w.pod.clone(),
         });
         let rtype = rtype.to_string();
-        [SourceKind::KubeDns, SourceKind::Sidecar]
-            .iter()
-            .any(|kind| {
-                self.snapshot
-                    .recorded(*kind, candidate, &rtype, from.as_ref())
-                    .is_some()
-            })
+        [Layer::KUBE_DNS, Layer::SIDECAR].iter().any(|kind| {
+            self.snapshot
+                .recorded(*kind, candidate, &rtype, from.as_ref())
+                .is_some()
+        })
     }
 
     /// The diff of one candidate: every layer's answer to it, explained.
@@ -244,17 +265,18 @@ impl Replay<'_> {
         };
         let kube_dns = RecordedResolver {
             snapshot,
-            kind: SourceKind::KubeDns,
+            kind: Layer::KUBE_DNS,
         };
         let sidecar = RecordedResolver {
             snapshot,
-            kind: SourceKind::Sidecar,
+            kind: Layer::SIDECAR,
         };
         let control_plane = RecordedControlPlane { snapshot };
-        let (kube_dns_result, sidecar_result, ndsz) = tokio::join!(
+        let request = TableRequest::of(self.workload);
+        let (kube_dns_result, sidecar_result, table) = tokio::join!(
             kube_dns.ask(&question),
             sidecar.ask(&question),
-            control_plane.ndsz(self.workload)
+            control_plane.name_table(request.as_ref())
         );
         let name = self.name;
         let input = DiffInput {
@@ -269,9 +291,8 @@ impl Replay<'_> {
                 derivation,
             },
             rtype,
-            kube_dns: kube_dns_result,
-            sidecar: sidecar_result,
-            control_plane: ndsz.observation(),
+            asked: vec![kube_dns_result, sidecar_result],
+            control_plane: table.observation(request.map(|r| r.tables)),
             cache: self.cache,
         };
         CandidateDiff {

@@ -29,61 +29,47 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The stable finding codes, documented in `docs/findings.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Code {
-    MeshOnlyName,
-    AutoAllocatedVip,
-    ServiceentryUnresolvable,
-    StaleSidecar,
-    StaleControlPlane,
-    StaleDnsCache,
-    DnsCaptureOff,
-    SearchDomainCname,
-    NodataVsNxdomain,
-    ScopedOut,
-    HeadlessEndpoints,
-    ExternalnameCname,
-    MeshTtl,
-    NotSynced,
-    SourceUnreachable,
-    MulticlusterEndpoints,
-    NdotsAmplification,
-    SearchWalkDivergence,
-    UnexplainedDifference,
-}
+/// A stable finding code, documented in `docs/findings.md`. The core declares its own codes here;
+/// each mesh declares the codes its rules emit in its own folder (`src/mesh/<mesh>/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Code(&'static str);
 
 impl Code {
+    /// The code spelled `text` (kebab-case, as in JSON and docs).
+    pub const fn new(text: &'static str) -> Self {
+        Self(text)
+    }
+
+    /// A layer could not be asked.
+    pub const SOURCE_UNREACHABLE: Self = Self::new("source-unreachable");
+    /// A difference no rule accounts for.
+    pub const UNEXPLAINED_DIFFERENCE: Self = Self::new("unexplained-difference");
+    /// kube-dns answers behind the objects.
+    pub const STALE_DNS_CACHE: Self = Self::new("stale-dns-cache");
+    /// A headless Service's answer is its endpoints.
+    pub const HEADLESS_ENDPOINTS: Self = Self::new("headless-endpoints");
+    /// An ExternalName Service answers a CNAME.
+    pub const EXTERNALNAME_CNAME: Self = Self::new("externalname-cname");
+    /// A short name costs queries through the search list.
+    pub const NDOTS_AMPLIFICATION: Self = Self::new("ndots-amplification");
+    /// Layers end the app's search walk at different candidates.
+    pub const SEARCH_WALK_DIVERGENCE: Self = Self::new("search-walk-divergence");
+
     /// The code as written in JSON and docs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MeshOnlyName => "mesh-only-name",
-            Self::AutoAllocatedVip => "auto-allocated-vip",
-            Self::ServiceentryUnresolvable => "serviceentry-unresolvable",
-            Self::StaleSidecar => "stale-sidecar",
-            Self::StaleControlPlane => "stale-control-plane",
-            Self::StaleDnsCache => "stale-dns-cache",
-            Self::DnsCaptureOff => "dns-capture-off",
-            Self::SearchDomainCname => "search-domain-cname",
-            Self::NodataVsNxdomain => "nodata-vs-nxdomain",
-            Self::ScopedOut => "scoped-out",
-            Self::HeadlessEndpoints => "headless-endpoints",
-            Self::ExternalnameCname => "externalname-cname",
-            Self::MeshTtl => "mesh-ttl",
-            Self::NotSynced => "not-synced",
-            Self::SourceUnreachable => "source-unreachable",
-            Self::MulticlusterEndpoints => "multicluster-endpoints",
-            Self::NdotsAmplification => "ndots-amplification",
-            Self::SearchWalkDivergence => "search-walk-divergence",
-            Self::UnexplainedDifference => "unexplained-difference",
-        }
+        self.0
     }
 }
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
     }
 }
 

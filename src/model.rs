@@ -218,35 +218,71 @@ pub fn in_zone(name: &str, zone: &str) -> bool {
     name == zone || name.ends_with(&format!(".{zone}"))
 }
 
-/// The four layers meshdig compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SourceKind {
-    /// The cluster DNS service (CoreDNS), asked directly.
-    KubeDns,
-    /// The mesh DNS proxy beside the workload (istio-agent on 15053).
-    Sidecar,
-    /// The answer the control plane's name table for this proxy implies.
-    ControlPlane,
-    /// The answer the Kubernetes DNS spec and the mesh's rules predict from the cluster's objects.
-    Expected,
+/// One layer meshdig compares: a server it asks, or a prediction. Layers are an open list: the
+/// core's four below, and whichever a new source adds to [`Layer::KNOWN`]. Layers sort in the
+/// order reports show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Layer {
+    rank: u8,
+    name: &'static str,
 }
 
-impl SourceKind {
+impl Layer {
+    /// The cluster DNS service (CoreDNS), asked directly.
+    pub const KUBE_DNS: Self = Self::new(10, "kube-dns");
+    /// The mesh DNS proxy beside the workload, whichever mesh runs it (istio-agent on 15053, …).
+    pub const SIDECAR: Self = Self::new(20, "sidecar");
+    /// The answer the control plane's name table for this proxy implies.
+    pub const CONTROL_PLANE: Self = Self::new(30, "control-plane");
+    /// The answer the Kubernetes DNS spec and the mesh's rules predict from the cluster's objects.
+    pub const EXPECTED: Self = Self::new(40, "expected");
+    /// Every layer this build knows, in report order.
+    pub const KNOWN: &[Self] = &[
+        Self::KUBE_DNS,
+        Self::SIDECAR,
+        Self::CONTROL_PLANE,
+        Self::EXPECTED,
+    ];
+
+    /// A layer named `name`, shown at `rank` among the others.
+    pub const fn new(rank: u8, name: &'static str) -> Self {
+        Self { rank, name }
+    }
+
+    /// The known layer named `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::KNOWN.iter().copied().find(|l| l.name == name)
+    }
+
     /// The name used in JSON, tables and snapshot files.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::KubeDns => "kube-dns",
-            Self::Sidecar => "sidecar",
-            Self::ControlPlane => "control-plane",
-            Self::Expected => "expected",
-        }
+        self.name
     }
 }
 
-impl fmt::Display for SourceKind {
+impl fmt::Display for Layer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Layer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for Layer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <Cow<'de, str>>::deserialize(deserializer)?;
+        Self::named(&name).ok_or_else(|| {
+            let known: Vec<&str> = Self::KNOWN.iter().map(|l| l.name).collect();
+            serde::de::Error::custom(format!(
+                "unknown layer {}; expected one of {}",
+                crate::error::quoted(&name),
+                known.join(", ")
+            ))
+        })
     }
 }
 
@@ -282,7 +318,7 @@ pub enum Outcome {
 /// One source's result in a report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceResult {
-    pub source: SourceKind,
+    pub source: Layer,
     pub outcome: Outcome,
     pub origin: Option<Origin>,
     pub rtt_ms: Option<f64>,
@@ -291,7 +327,7 @@ pub struct SourceResult {
 
 impl SourceResult {
     /// A result with no timing or transport (emulated sources).
-    pub fn new(source: SourceKind, outcome: Outcome, origin: Option<Origin>) -> Self {
+    pub fn new(source: Layer, outcome: Outcome, origin: Option<Origin>) -> Self {
         Self {
             source,
             outcome,

@@ -1,7 +1,7 @@
 //! The result of one diff: every source's answer, the findings that explain the differences, and the verdict.
 
 use crate::finding::{Finding, Verdict};
-use crate::model::{SourceKind, SourceResult};
+use crate::model::{Layer, SourceResult};
 
 /// The question as asked, with how it was derived from what the user typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct Report {
     pub from: From,
     pub sources: Vec<SourceResult>,
     /// The layer whose answer the app gets: the sidecar when it captures DNS, else kube-dns.
-    pub app_source: SourceKind,
+    pub app_source: Layer,
     /// The search walk of a relative name through each layer, when it was computed.
     pub walk: Option<crate::walk::WalkReport>,
     pub findings: Vec<Finding>,
@@ -40,7 +40,7 @@ pub struct Report {
 
 impl Report {
     /// The layers that answered at the decisive candidate: what the verdict compared.
-    pub fn answered_layers(&self) -> Vec<SourceKind> {
+    pub fn answered_layers(&self) -> Vec<Layer> {
         self.sources
             .iter()
             .filter(|s| s.answer().is_some())

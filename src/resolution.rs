@@ -13,7 +13,7 @@
 //!   stops, or the last candidate it asks.
 
 use crate::finding::{Finding, Verdict};
-use crate::model::{Evidence, SourceKind};
+use crate::model::{Evidence, Layer};
 use crate::report::Report;
 use hickory_proto::rr::RecordType;
 
@@ -22,8 +22,8 @@ use crate::search::{AddressFamily, Libc, ResolvConf};
 use crate::walk::{self, CandidateAnswers, CandidateVerdict, WalkReport};
 
 /// The layers whose walks decide which candidates count: the app's, and kube-dns asked directly.
-fn deciding_layers(app: SourceKind) -> [SourceKind; 2] {
-    [app, SourceKind::KubeDns]
+fn deciding_layers(app: Layer) -> [Layer; 2] {
+    [app, Layer::KUBE_DNS]
 }
 
 /// The diff of one candidate and query type: every layer's answer to it, explained.
@@ -43,7 +43,7 @@ pub struct AppWalk<'a> {
     pub libc: Libc,
     pub family: AddressFamily,
     /// The layer the app's queries go through: the sidecar when it captures DNS, else kube-dns.
-    pub app: SourceKind,
+    pub app: Layer,
 }
 
 /// Walks every layer through the candidates' answers and judges the resolution: the report of the
@@ -70,7 +70,7 @@ fn judge_walk(
     candidates: Vec<CandidateDiff>,
     mut walk: WalkReport,
     walk_findings: Vec<Finding>,
-    app: SourceKind,
+    app: Layer,
 ) -> Option<Report> {
     let reached = |name: &str| {
         deciding_layers(app)
@@ -123,15 +123,15 @@ fn judge_walk(
 /// The candidate whose answers the report shows: where the app's walk stops; when it finds no
 /// address, the candidate on its path where the expectation (or else kube-dns) stops, which is
 /// where the app should have got its answer; else the last one it asked.
-fn decisive_candidate(walk: &WalkReport, app: SourceKind) -> Option<String> {
+fn decisive_candidate(walk: &WalkReport, app: Layer) -> Option<String> {
     let path = walk
         .layer(app)
         .filter(|l| l.replied)
-        .or_else(|| walk.layer(SourceKind::KubeDns))?;
+        .or_else(|| walk.layer(Layer::KUBE_DNS))?;
     if path.answered_by.is_some() {
         return path.decisive.clone();
     }
-    [SourceKind::Expected, SourceKind::KubeDns]
+    [Layer::EXPECTED, Layer::KUBE_DNS]
         .iter()
         .filter_map(|layer| walk.layer(*layer))
         .filter_map(|l| l.answered_by.clone())
@@ -181,7 +181,8 @@ fn cause(finding: &Finding) -> Vec<&Evidence> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Code, Severity};
+    use crate::finding::Severity;
+    use crate::mesh::istio_sidecar::codes;
     use crate::model::{Answer, Rcode, Record};
     use crate::model::{Outcome, SourceResult};
     use crate::report::{AskedQuestion, From};
@@ -215,10 +216,10 @@ mod tests {
                     proxy: "istio sidecar".into(),
                 },
                 sources: vec![
-                    source(SourceKind::KubeDns, kube),
-                    source(SourceKind::Sidecar, sidecar),
+                    source(Layer::KUBE_DNS, kube),
+                    source(Layer::SIDECAR, sidecar),
                 ],
-                app_source: SourceKind::Sidecar,
+                app_source: Layer::SIDECAR,
                 walk: None,
                 findings,
                 verdict,
@@ -228,7 +229,7 @@ mod tests {
 
     fn stale(at: &str) -> Finding {
         Finding {
-            code: Code::StaleSidecar,
+            code: codes::STALE_SIDECAR,
             severity: Severity::Error,
             summary: format!("stale at {at}"),
             evidence: vec![Evidence::object("Service", Some("shop"), "web")],
@@ -262,7 +263,7 @@ mod tests {
             conf: &conf,
             libc: Libc::Glibc,
             family: AddressFamily::Inet,
-            app: SourceKind::Sidecar,
+            app: Layer::SIDECAR,
         };
         let judged = judge(how, candidates).unwrap();
         assert_eq!(judged.question.fqdn, first);
@@ -272,7 +273,7 @@ mod tests {
         let unreached = &walk.candidates[1];
         assert!(!unreached.reached);
         assert_eq!(unreached.verdict, Verdict::Discrepancy);
-        assert_eq!(unreached.findings[0].code, Code::StaleSidecar);
+        assert_eq!(unreached.findings[0].code, codes::STALE_SIDECAR);
     }
 
     #[test]

@@ -3,18 +3,18 @@
 //! The format is documented in `docs/snapshot.md`. Every error names the file, the JSON path and what
 //! was expected, so that a hand-edited or truncated snapshot is fixed in one go.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ipnet::IpNet;
-use serde::de::{self, IgnoredAny, MapAccess};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
-use crate::model::{Answer, Rcode, Record, SourceKind};
+use crate::model::{Answer, Layer, Rcode, Record};
+use crate::name_table::NameTable;
 use crate::objects::Objects;
 
 /// The only snapshot schema this build reads.
@@ -38,7 +38,7 @@ pub struct Snapshot {
     /// Namespaces other than the asker's whose objects were not read.
     pub unread_namespaces: Vec<UnreadNamespace>,
     /// Positions in `answers` by (source, canonical name, upper-case type).
-    answer_index: HashMap<(SourceKind, String, String), Vec<usize>>,
+    answer_index: HashMap<(Layer, String, String), Vec<usize>>,
     /// Each proxy's name table, parsed once from its `ndsz` body.
     proxy_tables: HashMap<(String, String), Arc<NameTable>>,
 }
@@ -69,22 +69,14 @@ fn default_domain() -> String {
     "cluster.local".to_string()
 }
 
-/// The mesh kinds meshdig understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MeshKind {
-    /// No mesh: only kube-dns and the spec apply.
-    #[default]
-    None,
-    Istio,
-}
-
 /// Mesh-wide settings that change DNS answers.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeshInfo {
-    #[serde(default)]
-    pub kind: MeshKind,
+    /// The mesh family (`istio`), or `none`; each registered mesh names its family
+    /// ([`crate::mesh::Mesh::family`]).
+    #[serde(default = "none")]
+    pub kind: String,
     #[serde(default)]
     pub version: Option<String>,
     /// Where mesh-wide Sidecar resources live.
@@ -105,6 +97,13 @@ fn default_root_namespace() -> String {
     "istio-system".to_string()
 }
 
+fn none() -> String {
+    NONE.to_string()
+}
+
+/// The kind of a mesh and of a proxy that is none.
+pub const NONE: &str = "none";
+
 fn yes() -> bool {
     true
 }
@@ -119,7 +118,7 @@ fn default_autoallocate_prefixes() -> Vec<IpNet> {
 impl Default for MeshInfo {
     fn default() -> Self {
         Self {
-            kind: MeshKind::None,
+            kind: none(),
             version: None,
             root_namespace: default_root_namespace(),
             enable_multicluster_headless: true,
@@ -137,26 +136,16 @@ pub struct RemoteCluster {
     pub objects: Objects,
 }
 
-/// The kind of mesh proxy beside a workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProxyKind {
-    #[default]
-    None,
-    /// An injected istio-proxy container with istio-agent.
-    Sidecar,
-    /// Istio ambient mode: ztunnel on the node proxies DNS (not yet compared by meshdig).
-    Ambient,
-}
-
 /// One workload's mesh proxy: its DNS settings and the name table the control plane holds for it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProxyInfo {
     pub namespace: String,
     pub pod: String,
-    #[serde(default)]
-    pub kind: ProxyKind,
+    /// The proxy's kind within the mesh (`sidecar`, `ambient`), or `none`; each registered mesh
+    /// names its kind ([`crate::mesh::Mesh::proxy_kind`]).
+    #[serde(default = "none")]
+    pub kind: String,
     /// `ISTIO_META_DNS_CAPTURE`.
     #[serde(default)]
     pub dns_capture: bool,
@@ -167,37 +156,13 @@ pub struct ProxyInfo {
     #[serde(default)]
     pub name_table_received: Option<bool>,
     /// The body of istiod's `/debug/ndsz?proxyID=<pod>.<ns>`, in either the ≥1.25 or the older shape.
-    /// Once loaded, the parsed table is kept by the snapshot ([`Snapshot::proxy_table`]) and this is empty.
+    /// Once the proxy's mesh has parsed it ([`crate::mesh::prepare`]), the table is kept by the
+    /// snapshot ([`Snapshot::proxy_table`]) and this is empty.
     #[serde(default)]
     pub ndsz: Option<Box<RawValue>>,
     /// Why istiod's `/debug/ndsz` could not be read (e.g. a 403), when it could not.
     #[serde(default)]
     pub ndsz_error: Option<String>,
-}
-
-/// A name table as istiod serves it: host → entry.
-pub type NameTable = BTreeMap<String, NameInfo>;
-
-/// One entry of a name table (`istio.networking.nds.v1.NameTable.NameInfo`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct NameInfo {
-    #[serde(default)]
-    pub ips: Vec<String>,
-    #[serde(default)]
-    pub registry: String,
-    #[serde(default)]
-    pub shortname: String,
-    #[serde(default)]
-    pub namespace: String,
-    /// Further names of a Kubernetes entry the agent answers (`alt_hosts`, deprecated upstream but
-    /// still read by the agent), e.g. `svc.ns.svc.clusterset.local`.
-    #[serde(
-        default,
-        rename = "altHosts",
-        alias = "alt_hosts",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub alt_hosts: Vec<String>,
 }
 
 /// Which pod asked a recorded question.
@@ -238,7 +203,7 @@ pub struct RecordedAnswer {
     /// The pod the question was asked from; absent for kube-dns answers that hold for every pod.
     #[serde(default)]
     pub from: Option<WorkloadRef>,
-    pub source: SourceKind,
+    pub source: Layer,
     pub question: RecordedQuestion,
     #[serde(default)]
     pub rcode: Option<Rcode>,
@@ -352,7 +317,8 @@ impl Invalid {
 
 impl Snapshot {
     /// Reads and validates the snapshot at `path`, bounded in size
-    /// ([`crate::input::read_bounded`]).
+    /// ([`crate::input::read_bounded`]). The proxies' name tables are left for their meshes to read:
+    /// [`crate::engine::load_snapshot`] does both.
     pub async fn load(path: &Path) -> Result<Self> {
         let text = crate::input::read_bounded(path, crate::input::MAX_INPUT_BYTES)
             .await
@@ -429,19 +395,6 @@ impl Snapshot {
                 })
             })
             .collect::<std::result::Result<_, Invalid>>()?;
-        // The raw bodies are parsed once and dropped: the parsed tables are what diffs read.
-        let mut proxies = raw.proxies;
-        let mut proxy_tables = HashMap::new();
-        for (i, proxy) in proxies.iter_mut().enumerate() {
-            if let Some(ndsz) = proxy.ndsz.take() {
-                let table = parse_ndsz(&mut serde_json::Deserializer::from_str(ndsz.get()))
-                    .map_err(|m| Invalid::at(format!("$.proxies[{i}].ndsz"), m))?;
-                proxy_tables.insert(
-                    (proxy.namespace.clone(), proxy.pod.clone()),
-                    Arc::new(table),
-                );
-            }
-        }
         for (i, answer) in raw.answers.iter().enumerate() {
             validate_answer(answer).map_err(|m| Invalid::at(format!("$.answers[{i}]"), m))?;
         }
@@ -452,8 +405,8 @@ impl Snapshot {
             objects,
             remote_clusters,
             answer_index: index_answers(&raw.answers),
-            proxy_tables,
-            proxies,
+            proxy_tables: HashMap::new(),
+            proxies: raw.proxies,
             answers: raw.answers,
             object_errors: raw.object_errors,
             unread_namespaces: raw.unread_namespaces,
@@ -467,6 +420,12 @@ impl Snapshot {
             .cloned()
     }
 
+    /// Keeps `table` as the parsed name table of pod `namespace/pod`'s proxy.
+    pub fn set_proxy_table(&mut self, namespace: &str, pod: &str, table: NameTable) {
+        self.proxy_tables
+            .insert((namespace.to_string(), pod.to_string()), Arc::new(table));
+    }
+
     /// The proxy of pod `namespace/pod`, if the snapshot records one.
     pub fn proxy(&self, namespace: &str, pod: &str) -> Option<&ProxyInfo> {
         self.proxies
@@ -477,7 +436,7 @@ impl Snapshot {
     /// The recorded answer of `source` to `name`/`rtype`, asked from `from` (or from anywhere).
     pub fn recorded(
         &self,
-        source: SourceKind,
+        source: Layer,
         fqdn: &str,
         rtype: &str,
         from: Option<&WorkloadRef>,
@@ -503,7 +462,7 @@ impl Snapshot {
 }
 
 /// Positions of recorded answers by (source, canonical name, upper-case type).
-fn index_answers(answers: &[RecordedAnswer]) -> HashMap<(SourceKind, String, String), Vec<usize>> {
+fn index_answers(answers: &[RecordedAnswer]) -> HashMap<(Layer, String, String), Vec<usize>> {
     let mut index: HashMap<_, Vec<usize>> = HashMap::new();
     for (i, answer) in answers.iter().enumerate() {
         let key = (
@@ -621,77 +580,8 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
     Ok(objects)
 }
 
-/// Extracts the name table from an istiod `/debug/ndsz` body: `{"configs":[{"table":…}]}` (Istio ≥1.25),
-/// `{"resource":{"table":…}}` (older), or a bare `{"table":…}`. Reads the body from any JSON
-/// deserializer, so that a recorded body is typed straight from its text.
-pub fn parse_ndsz<'de, D: Deserializer<'de>>(body: D) -> std::result::Result<NameTable, String> {
-    let body =
-        NdszBody::deserialize(body).map_err(|e| format!("the name table is malformed: {e}"))?;
-    let table = body
-        .configs
-        .into_iter()
-        .find_map(|config| config.table)
-        .or(body.resource.and_then(|resource| resource.table))
-        .or(body.table);
-    match table {
-        Some(table) => Ok(table),
-        None if !body.other_fields => Ok(NameTable::new()),
-        None => Err(
-            "expected an istiod /debug/ndsz body with `configs[].table` or `resource.table`"
-                .to_string(),
-        ),
-    }
-}
-
-/// The parts of an ndsz body that may hold the table; other fields are skipped unread.
-#[derive(Default)]
-struct NdszBody {
-    configs: Vec<NdszConfig>,
-    resource: Option<NdszConfig>,
-    table: Option<NameTable>,
-    /// Whether the body had fields other than those three (an empty body means an empty table).
-    other_fields: bool,
-}
-
-#[derive(Deserialize)]
-struct NdszConfig {
-    #[serde(default)]
-    table: Option<NameTable>,
-}
-
-impl<'de> Deserialize<'de> for NdszBody {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct BodyVisitor;
-        impl<'de> de::Visitor<'de> for BodyVisitor {
-            type Value = NdszBody;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an istiod /debug/ndsz object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<NdszBody, A::Error> {
-                let mut body = NdszBody::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "configs" => body.configs = map.next_value()?,
-                        "resource" => body.resource = map.next_value()?,
-                        "table" => body.table = map.next_value()?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                            body.other_fields = true;
-                        }
-                    }
-                }
-                Ok(body)
-            }
-        }
-        deserializer.deserialize_map(BodyVisitor)
-    }
-}
-
 fn validate_answer(answer: &RecordedAnswer) -> std::result::Result<(), String> {
-    if !matches!(answer.source, SourceKind::KubeDns | SourceKind::Sidecar) {
+    if !matches!(answer.source, Layer::KUBE_DNS | Layer::SIDECAR) {
         return Err(format!(
             "source `{}` is not recorded as an answer; only kube-dns and sidecar answers are (the control plane is `proxies[].ndsz`)",
             answer.source
@@ -730,17 +620,6 @@ mod tests {
         );
         assert!(invalid(r#"{"schema_version":1,"cluster":{},"answerz":[]}"#).contains("answerz"));
         assert!(invalid("{").contains("not valid JSON"));
-    }
-
-    #[test]
-    fn reads_both_ndsz_shapes() {
-        let new = serde_json::json!({"configs":[{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"],"registry":"Kubernetes"}}}]});
-        let old =
-            serde_json::json!({"resource":{"@type":"x","table":{"a.b":{"ips":["10.0.0.1"]}}}});
-        assert_eq!(parse_ndsz(&new).unwrap()["a.b"].ips, vec!["10.0.0.1"]);
-        assert_eq!(parse_ndsz(&old).unwrap().len(), 1);
-        assert!(parse_ndsz(serde_json::json!({})).unwrap().is_empty());
-        assert!(parse_ndsz(serde_json::json!({"x":1})).is_err());
     }
 
     #[test]

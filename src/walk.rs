@@ -7,12 +7,12 @@ use hickory_proto::rr::RecordType;
 use serde::Serialize;
 
 use crate::finding::{Code, Finding, Severity};
-use crate::model::{Answer, Evidence, Outcome, Record, SourceKind, SourceResult};
+use crate::model::{Answer, Evidence, Layer, Outcome, Record, SourceResult};
 use crate::query::QueryName;
 use crate::search::{self, AddressFamily, GiveUp, Libc, Reply, ResolvConf, WalkEnd};
 
 /// The codes the walk's own findings may have.
-pub const CODES: &[Code] = &[Code::NdotsAmplification, Code::SearchWalkDivergence];
+pub const CODES: &[Code] = &[Code::NDOTS_AMPLIFICATION, Code::SEARCH_WALK_DIVERGENCE];
 
 /// Walks that send more queries than this before an answer get an amplification finding.
 const AMPLIFICATION_QUERIES: usize = 3;
@@ -50,7 +50,7 @@ pub struct CandidateVerdict {
 
 impl WalkReport {
     /// The walk of `source`, when that layer took part.
-    pub fn layer(&self, source: SourceKind) -> Option<&LayerWalk> {
+    pub fn layer(&self, source: Layer) -> Option<&LayerWalk> {
         self.layers.iter().find(|l| l.source == source)
     }
 }
@@ -58,7 +58,7 @@ impl WalkReport {
 /// One layer's walk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerWalk {
-    pub source: SourceKind,
+    pub source: Layer,
     /// Each name the resolver asked, in order, with each type's answer.
     pub steps: Vec<WalkStep>,
     /// The name whose addresses the app gets, if any.
@@ -111,14 +111,14 @@ pub fn family_of(rtype: RecordType) -> Option<AddressFamily> {
 }
 
 /// The layers that answer queries; the others are predictions of what they should answer.
-const RESOLVERS: [SourceKind; 2] = [SourceKind::KubeDns, SourceKind::Sidecar];
+const RESOLVERS: [Layer; 2] = [Layer::KUBE_DNS, Layer::SIDECAR];
 
 /// The layers in walk order: the resolvers first, then the predictions.
-const LAYERS: [SourceKind; 4] = [
-    SourceKind::KubeDns,
-    SourceKind::Sidecar,
-    SourceKind::ControlPlane,
-    SourceKind::Expected,
+const LAYERS: [Layer; 4] = [
+    Layer::KUBE_DNS,
+    Layer::SIDECAR,
+    Layer::CONTROL_PLANE,
+    Layer::EXPECTED,
 ];
 
 /// Walks `name` through each layer's answers in `candidates` as `libc` would. A layer takes part
@@ -148,14 +148,14 @@ pub fn walk(
     }
 }
 
-fn takes_part(layer: SourceKind, candidates: &[CandidateAnswers<'_>]) -> bool {
+fn takes_part(layer: Layer, candidates: &[CandidateAnswers<'_>]) -> bool {
     candidates
         .iter()
         .filter_map(|c| own_outcome(c.sources, layer))
         .any(|o| !matches!(o, Outcome::NotApplicable(_)))
 }
 
-fn own_outcome(sources: &[SourceResult], layer: SourceKind) -> Option<&Outcome> {
+fn own_outcome(sources: &[SourceResult], layer: Layer) -> Option<&Outcome> {
     sources
         .iter()
         .find(|s| s.source == layer)
@@ -165,11 +165,11 @@ fn own_outcome(sources: &[SourceResult], layer: SourceKind) -> Option<&Outcome> 
 /// What `layer` gives the resolver at one candidate; `None`: not recorded. A prediction that
 /// leaves the answer to the upstream (the proxy forwards, or a CNAME leaves the cluster domain)
 /// is completed by kube-dns's answer, which is what the resolver then gets.
-fn layer_outcome(sources: &[SourceResult], layer: SourceKind) -> Option<&Outcome> {
+fn layer_outcome(sources: &[SourceResult], layer: Layer) -> Option<&Outcome> {
     let own = own_outcome(sources, layer)?;
-    let predicted = matches!(layer, SourceKind::ControlPlane | SourceKind::Expected);
-    let upstream = own_outcome(sources, SourceKind::KubeDns)
-        .filter(|o| !matches!(o, Outcome::NotApplicable(_)));
+    let predicted = matches!(layer, Layer::CONTROL_PLANE | Layer::EXPECTED);
+    let upstream =
+        own_outcome(sources, Layer::KUBE_DNS).filter(|o| !matches!(o, Outcome::NotApplicable(_)));
     match own {
         Outcome::NotApplicable(_) if predicted => upstream,
         Outcome::NotApplicable(_) => None,
@@ -197,7 +197,7 @@ fn layer_walk(
     conf: &ResolvConf,
     libc: Libc,
     family: AddressFamily,
-    source: SourceKind,
+    source: Layer,
     candidates: &[CandidateAnswers<'_>],
 ) -> LayerWalk {
     let mut steps: Vec<WalkStep> = Vec::new();
@@ -294,7 +294,7 @@ fn give_up_text(reason: GiveUp) -> &'static str {
 }
 
 /// Findings about the walk of the layer the app uses (`app`), compared with the other layers.
-pub fn findings(walk: &WalkReport, name: &QueryName, app: SourceKind) -> Vec<Finding> {
+pub fn findings(walk: &WalkReport, name: &QueryName, app: Layer) -> Vec<Finding> {
     let mut out = Vec::new();
     let complete = |l: &&LayerWalk| l.missing.is_empty();
     let Some(app_walk) = walk
@@ -316,7 +316,7 @@ pub fn findings(walk: &WalkReport, name: &QueryName, app: SourceKind) -> Vec<Fin
                 format!("{failed_first} of them before the answer at {by}")
             });
         out.push(Finding {
-            code: Code::NdotsAmplification,
+            code: Code::NDOTS_AMPLIFICATION,
             severity: Severity::Info,
             summary: format!(
                 "'{}' has {} dot(s) against ndots:{}: the app's resolver ({}) sends {} queries, {reached}; end the name with a dot, or lower ndots in the pod's dnsConfig",
@@ -337,7 +337,7 @@ pub fn findings(walk: &WalkReport, name: &QueryName, app: SourceKind) -> Vec<Fin
     {
         if other.answered_by != app_walk.answered_by {
             out.push(Finding {
-                code: Code::SearchWalkDivergence,
+                code: Code::SEARCH_WALK_DIVERGENCE,
                 severity: Severity::Info,
                 summary: format!(
                     "the app's resolver, through {app}: {}; asking {} directly instead: {}",
@@ -405,7 +405,7 @@ mod tests {
             .map(|c| {
                 let ip = (c == "api.example.com.").then_some("203.0.113.7");
                 let answered = Outcome::Answered(answer(c, ip));
-                vec![SourceResult::new(SourceKind::KubeDns, answered, None)]
+                vec![SourceResult::new(Layer::KUBE_DNS, answered, None)]
             })
             .collect();
         let candidates: Vec<CandidateAnswers<'_>> = names
@@ -418,15 +418,15 @@ mod tests {
             })
             .collect();
         let report = walk(&name, &conf, Libc::Glibc, AddressFamily::Inet, &candidates);
-        let layer = report.layer(SourceKind::KubeDns).unwrap();
+        let layer = report.layer(Layer::KUBE_DNS).unwrap();
         assert_eq!(layer.answered_by.as_deref(), Some("api.example.com."));
         assert_eq!(layer.decisive.as_deref(), Some("api.example.com."));
         assert_eq!(layer.answer.as_deref(), Some("203.0.113.7"));
         assert_eq!(layer.queries, 4);
         assert!(layer.missing.is_empty());
-        let found = findings(&report, &name, SourceKind::KubeDns);
+        let found = findings(&report, &name, Layer::KUBE_DNS);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].code, Code::NdotsAmplification);
+        assert_eq!(found[0].code, Code::NDOTS_AMPLIFICATION);
         assert!(
             found[0]
                 .summary

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::objects::{DnsPod, Objects, ns_name};
 use crate::query::QueryName;
 use crate::search::{self, Libc, ResolvConf, SearchLimits};
-use crate::snapshot::{ProxyInfo, ProxyKind, Snapshot};
+use crate::snapshot::{ProxyInfo, Snapshot};
 
 /// A pod that asks the question, with what decides how its queries are answered.
 #[derive(Debug, Clone)]
@@ -21,23 +21,24 @@ pub struct Workload {
     pub resolv_conf: ResolvConf,
     /// The mesh proxy beside the pod, if any.
     pub proxy: Option<ProxyInfo>,
+    /// What the pod's mesh does with its DNS queries.
+    pub dns: DnsPath,
     /// The IP families of the pod's own addresses (`status.podIPs`).
     pub families: IpFamilies,
 }
 
 impl Workload {
-    /// True when an Istio sidecar captures the pod's DNS queries.
+    /// True when a mesh DNS proxy captures the pod's DNS queries.
     pub fn captures_dns(&self) -> bool {
-        self.proxy
-            .as_ref()
-            .is_some_and(|p| p.kind == ProxyKind::Sidecar && p.dns_capture)
+        matches!(self.dns, DnsPath::Captured { .. })
     }
 
-    /// True when the pod has an Istio sidecar, capturing DNS or not.
-    pub fn has_sidecar(&self) -> bool {
-        self.proxy
-            .as_ref()
-            .is_some_and(|p| p.kind == ProxyKind::Sidecar)
+    /// The mesh whose DNS proxy runs beside the pod, capturing its queries or not.
+    pub fn dns_proxy(&self) -> Option<&'static str> {
+        match self.dns {
+            DnsPath::Captured { mesh } | DnsPath::NotCaptured { mesh, .. } => Some(mesh),
+            DnsPath::NoMesh | DnsPath::NoDnsProxy { .. } => None,
+        }
     }
 
     /// The proxy ID istiod knows the pod's proxy by.
@@ -49,6 +50,28 @@ impl Workload {
     pub fn first_search(&self) -> Option<&str> {
         self.resolv_conf.search.first().map(String::as_str)
     }
+}
+
+/// What happens to a pod's DNS queries before they reach kube-dns. No mesh, and a mesh without a
+/// DNS proxy, are outcomes of their own: each says why the app asks kube-dns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsPath {
+    /// No mesh proxy runs beside the pod: its queries go to kube-dns.
+    NoMesh,
+    /// The pod is in `mesh`, which does not proxy its DNS (or whose DNS proxy meshdig does not ask
+    /// yet); `why` says which.
+    NoDnsProxy {
+        mesh: &'static str,
+        why: &'static str,
+    },
+    /// `mesh`'s DNS proxy runs beside the pod but does not capture its queries; `why` names the
+    /// setting.
+    NotCaptured {
+        mesh: &'static str,
+        why: &'static str,
+    },
+    /// `mesh`'s DNS proxy captures the pod's queries and answers from its name table.
+    Captured { mesh: &'static str },
 }
 
 /// What the kubelet writes into pods' resolv.conf besides the pod's own settings.
@@ -156,7 +179,12 @@ fn owned_by_deployment(pod: &DnsPod, name: &str) -> bool {
 }
 
 /// Builds the workload for `pod`, deriving its resolv.conf like the kubelet does.
-pub fn from_pod(pod: &Pod, kubelet: &KubeletDns, proxy: Option<&ProxyInfo>) -> Workload {
+pub fn from_pod(
+    pod: &Pod,
+    kubelet: &KubeletDns,
+    proxy: Option<&ProxyInfo>,
+    dns: DnsPath,
+) -> Workload {
     let (namespace, name) = ns_name(&pod.metadata);
     let pod_ips: Vec<IpAddr> = pod
         .status
@@ -177,6 +205,7 @@ pub fn from_pod(pod: &Pod, kubelet: &KubeletDns, proxy: Option<&ProxyInfo>) -> W
         labels: pod.metadata.labels.clone().unwrap_or_default(),
         resolv_conf: kubelet.pod_resolv_conf(pod),
         proxy: proxy.cloned(),
+        dns,
     }
 }
 
@@ -325,7 +354,7 @@ mod tests {
             "spec": {"containers": [], "dnsConfig": {"searches": ["corp.example"], "options": [{"name": "ndots", "value": "2"}]}}
         }))
         .unwrap();
-        let w = from_pod(&pod, &kubelet(), None);
+        let w = from_pod(&pod, &kubelet(), None, DnsPath::NoMesh);
         assert_eq!(
             w.resolv_conf.search,
             [

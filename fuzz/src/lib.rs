@@ -15,7 +15,6 @@ use meshdig::objects::CorednsSettings;
 use meshdig::query::QueryName;
 use meshdig::render::message::{self, Exchange};
 use meshdig::search::{self, AddressFamily, Libc, Reply, ResolvConf, WalkEnd};
-use meshdig::snapshot::Snapshot;
 use meshdig::sources::dns::{answer_of, question};
 use meshdig::workload::KubeletDns;
 
@@ -33,13 +32,13 @@ pub const TARGETS: [Target; 6] = [
     ("dns_message", dns_message),
 ];
 
-/// A snapshot file's bytes as `--snapshot` validates them ([`Snapshot::parse`]), and the same
-/// document handed over as parsed JSON ([`Snapshot::from_value`], the live-capture path).
+/// A snapshot file's bytes as `--snapshot` validates them ([`engine::parse_snapshot`]), and the same
+/// document handed over as parsed JSON ([`engine::snapshot_of`], the live-capture path).
 ///
 /// A loaded snapshot finds every answer it recorded, each answer has exactly one of an rcode and
 /// an error, and a document the file path accepts is accepted from memory too.
 pub fn snapshot(data: &[u8]) {
-    let Ok(loaded) = Snapshot::parse(data, Path::new("fuzz-input.json")) else {
+    let Ok(loaded) = meshdig::engine::parse_snapshot(data, Path::new("fuzz-input.json")) else {
         return;
     };
     for answer in &loaded.answers {
@@ -56,7 +55,7 @@ pub fn snapshot(data: &[u8]) {
     assert!(!kubelet.cluster_dns.is_empty());
     let _ = CorednsSettings::from_corefile(loaded.objects.corefile(), &loaded.cluster.domain);
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
-        let from_value = Snapshot::from_value(&value, "fuzz input")
+        let from_value = meshdig::engine::snapshot_of(&value, "fuzz input")
             .unwrap_or_else(|e| panic!("the file loads but the same JSON value does not: {e}"));
         assert_eq!(from_value.answers.len(), loaded.answers.len());
         assert_eq!(from_value.proxies.len(), loaded.proxies.len());

@@ -11,7 +11,7 @@ use crate::audit::{self, AuditReport};
 use crate::cli::{AuditArgs, CheckFormat, WalkArgs};
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
-use crate::model::SourceKind;
+use crate::model::Layer;
 use crate::query::{QueryName, QueryType};
 use crate::render::audit as render;
 use crate::search::Libc;
@@ -77,7 +77,7 @@ pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
 async fn read(args: &AuditArgs, scope: Option<&str>) -> Result<(Snapshot, Asker, Vec<String>)> {
     match &args.snapshot {
         Some(path) => {
-            let snapshot = Snapshot::load(path).await?;
+            let snapshot = crate::engine::load_snapshot(path).await?;
             let names = audit::names(&snapshot.objects, &snapshot.cluster.domain, scope);
             let asker = Asker::replaying(args.from.clone(), args.namespace.clone());
             Ok((snapshot, asker, names))
@@ -155,12 +155,13 @@ impl Plan<'_> {
         let from = self.from();
         // A name is audited only when every layer the workload's queries reach has an answer
         // recorded for its fully qualified form.
-        let sidecar_needed = snapshot.mesh.kind == crate::snapshot::MeshKind::Istio
-            && from.as_ref().is_some_and(|w| {
-                snapshot
-                    .proxy(&w.namespace, &w.pod)
-                    .is_some_and(|p| p.kind == crate::snapshot::ProxyKind::Sidecar && p.dns_capture)
-            });
+        let sidecar_needed = from.as_ref().is_some_and(|w| {
+            let proxy = snapshot.proxy(&w.namespace, &w.pod);
+            matches!(
+                crate::mesh::dns_path(&snapshot.mesh, proxy),
+                crate::workload::DnsPath::Captured { .. }
+            )
+        });
         let namespace = self.typing_namespace(from.as_ref());
         for (i, name) in names.iter().enumerate() {
             if i % NAMES_BETWEEN_YIELDS == 0 {
@@ -172,8 +173,7 @@ impl Plan<'_> {
                     .recorded(source, name, "A", from.as_ref())
                     .is_some()
             };
-            if !recorded(SourceKind::KubeDns) || (sidecar_needed && !recorded(SourceKind::Sidecar))
-            {
+            if !recorded(Layer::KUBE_DNS) || (sidecar_needed && !recorded(Layer::SIDECAR)) {
                 report.not_recorded(name);
                 continue;
             }

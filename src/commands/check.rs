@@ -9,7 +9,6 @@ use crate::derive::DiffCache;
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
 use crate::render::check::{self, CheckResult};
-use crate::snapshot::Snapshot;
 
 /// Runs every expectation and reports; the exit code is the worst outcome.
 pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
@@ -26,7 +25,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
     let mut results = Vec::new();
     match &args.snapshot {
         Some(path) => {
-            let snapshot = Snapshot::load(path).await?;
+            let snapshot = crate::engine::load_snapshot(path).await?;
             let cache = DiffCache::default();
             for expectation in &file.expectations {
                 let report = diff_snapshot(

@@ -6,7 +6,6 @@ use crate::derive::DiffCache;
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
 use crate::render::{json, table};
-use crate::snapshot::Snapshot;
 
 /// Runs the diff and prints it; the exit code follows the verdict.
 pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
@@ -15,7 +14,7 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
         Some(path) => {
             reject_live_flags(&args.live)?;
             let asker = Asker::replaying(args.from.clone(), args.namespace.clone());
-            (Snapshot::load(path).await?, asker)
+            (crate::engine::load_snapshot(path).await?, asker)
         }
         None => {
             let questions = [(args.name.clone(), rtype)];

@@ -9,19 +9,18 @@ use hickory_proto::rr::rdata::{A, AAAA, CNAME};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::cli::{DigArgs, DigFormat};
-use crate::emulate::istio::{AgentTable, LocalAnswer};
 use crate::error::{Error, ExitCode, Result};
 use crate::live::api::Reader;
 use crate::live::capture::{CaptureRequest, SourceOverrides, endpoints};
 use crate::live::connect::{KubeSettings, connect};
 use crate::live::forward::Forwards;
+use crate::mesh;
 use crate::model::Rcode;
 use crate::query::{QueryName, QueryType};
 use crate::render::message::{self, Exchange};
-use crate::snapshot::parse_ndsz;
 use crate::sources::dns::DnsClient;
 use crate::sources::live::{DnsEndpoint, LiveControlPlane};
-use crate::sources::{ControlPlane, Ndsz};
+use crate::sources::{ControlPlane, TableReply, TableRequest};
 use crate::workload::Workload;
 
 /// How long to wait for a port-forward's error message after a failed exchange.
@@ -384,7 +383,7 @@ async fn ask_in_cluster(request: &Request, args: &DigArgs) -> Result<Reply> {
                 return Err(usage("@control-plane needs --from POD".to_string()));
             };
             let control_plane = LiveControlPlane {
-                endpoint: found.istiod,
+                endpoint: found.control_plane,
                 forwards: &forwards,
                 timeout: live.timeout,
             };
@@ -456,8 +455,8 @@ async fn ask_endpoint(
     }
 }
 
-/// What istiod's name table for `workload`'s proxy answers: a message synthesized the way the
-/// sidecar's agent builds its local answers, or None when the agent would forward the question.
+/// What the control plane's name table for `workload`'s proxy answers: a message synthesized the
+/// way the proxy builds its local answers, or None when the proxy would forward the question.
 async fn ask_table(
     request: &Request,
     control_plane: &LiveControlPlane<'_>,
@@ -465,58 +464,63 @@ async fn ask_table(
     domain: &str,
 ) -> Result<Reply> {
     let proxy = workload.proxy_id();
-    let table = match control_plane.ndsz(Some(workload)).await {
-        Ndsz::Body(body) => parse_ndsz(&body).map_err(|why| {
-            unreachable(
-                request,
-                format!("istiod's name table for proxy {proxy}: {why}"),
-            )
-        })?,
-        Ndsz::Table(table) => (*table).clone(),
-        Ndsz::Failed(why) => {
-            return Err(unreachable(
-                request,
-                format!("istiod's name table for proxy {proxy}: {why}"),
-            ));
-        }
-        Ndsz::NotApplicable(_) => {
-            return Err(unreachable(
-                request,
-                format!(
-                    "pod {}/{} has no Istio sidecar, so istiod holds no name table for it",
-                    workload.namespace, workload.pod
-                ),
-            ));
-        }
-    };
-    let agent = AgentTable::new(
-        std::sync::Arc::new(table.clone()),
-        &workload.namespace,
-        domain,
-        workload.first_search(),
-    );
-    let server = format!("istiod /debug/ndsz?proxyID={proxy}");
-    let (message, note) = match agent.lookup(&request.fqdn, request.rtype) {
-        Some(local) => (
-            Some(synthesize(request, &local)),
+    let no_table = || {
+        unreachable(
+            request,
             format!(
-                "Synthesized from istiod's name table for proxy {proxy} (entry {}): what its sidecar's DNS proxy answers locally; no DNS message was exchanged.",
+                "pod {}/{} has no mesh DNS proxy whose name table meshdig reads, so no control plane holds one for it",
+                workload.namespace, workload.pod
+            ),
+        )
+    };
+    let table_request = TableRequest::of(Some(workload)).ok_or_else(no_table)?;
+    let emulator = mesh::named(workload.dns_proxy().unwrap_or_default())
+        .and_then(|m| m.dns_proxy())
+        .ok_or_else(no_table)?;
+    let (source, holder) = (table_request.tables.source(), table_request.tables.holder());
+    let cannot = |why: String| {
+        unreachable(
+            request,
+            format!("{holder}'s name table for proxy {proxy}: {why}"),
+        )
+    };
+    let table = match control_plane.name_table(Some(&table_request)).await {
+        TableReply::Body(body) => table_request
+            .tables
+            .parse(&body.to_string())
+            .map_err(cannot)?,
+        TableReply::Table(table) => (*table).clone(),
+        TableReply::Failed(why) => return Err(cannot(why)),
+        TableReply::NotApplicable(_) => return Err(no_table()),
+    };
+    let hosts = table.len();
+    let answered = emulator.answer_from(
+        std::sync::Arc::new(table),
+        workload,
+        domain,
+        (&request.fqdn, request.rtype),
+    );
+    let server = format!("{source}?proxyID={proxy}");
+    let (message, note) = match answered {
+        Some(local) => (
+            Some(synthesize(request, &local.answer)),
+            format!(
+                "Synthesized from {holder}'s name table for proxy {proxy} (entry {}): what its DNS proxy answers locally; no DNS message was exchanged.",
                 local.host
             ),
         ),
         None if !matches!(request.rtype, RecordType::A | RecordType::AAAA) => (
             None,
             format!(
-                "Not answered from the name table: the sidecar's DNS proxy answers only A and AAAA from it and would forward this {} query to kube-dns (ask @sidecar or @kube-dns).",
+                "Not answered from the name table: the DNS proxy answers only A and AAAA from it and would forward this {} query to kube-dns (ask @sidecar or @kube-dns).",
                 request.rtype
             ),
         ),
         None => (
             None,
             format!(
-                "{} is not in istiod's name table for proxy {proxy} ({} hosts): the sidecar's DNS proxy would forward the query to kube-dns (ask @sidecar or @kube-dns).",
-                request.fqdn,
-                table.len()
+                "{} is not in {holder}'s name table for proxy {proxy} ({hosts} hosts): the DNS proxy would forward the query to kube-dns (ask @sidecar or @kube-dns).",
+                request.fqdn
             ),
         ),
     };
@@ -529,12 +533,11 @@ async fn ask_table(
     })
 }
 
-/// The reply the agent builds for a local answer: id 0, QR and AA set, RD echoed, no EDNS.
-fn synthesize(request: &Request, local: &LocalAnswer) -> Message {
+fn synthesize(request: &Request, answer: &crate::model::Answer) -> Message {
     let mut message = Message::response(0, OpCode::Query);
-    message.metadata.authoritative = local.answer.authoritative;
+    message.metadata.authoritative = answer.authoritative;
     message.metadata.recursion_desired = request.recursion_desired;
-    message.metadata.response_code = match local.answer.rcode {
+    message.metadata.response_code = match answer.rcode {
         Rcode::NoError => ResponseCode::NoError,
         Rcode::FormErr => ResponseCode::FormErr,
         Rcode::ServFail => ResponseCode::ServFail,
@@ -545,7 +548,7 @@ fn synthesize(request: &Request, local: &LocalAnswer) -> Message {
     if let Ok(name) = Name::from_ascii(&request.fqdn) {
         message.add_query(Query::query(name, request.rtype));
     }
-    for record in &local.answer.records {
+    for record in &answer.records {
         let data = match record.rtype.as_str() {
             "A" => record.data.parse().ok().map(|ip| RData::A(A(ip))),
             "AAAA" => record.data.parse().ok().map(|ip| RData::AAAA(AAAA(ip))),

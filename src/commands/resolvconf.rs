@@ -14,14 +14,13 @@ use crate::live::capture::find_pod;
 use crate::live::connect::{KubeSettings, connect};
 use crate::objects::ns_name;
 use crate::search::{self, ResolvConf};
-use crate::snapshot::Snapshot;
 use crate::workload::{self, KubeletDns};
 
 /// Prints the derived resolv.conf; notes about dropped entries follow as comments.
 pub async fn run(args: &ResolvconfArgs) -> Result<ExitCode> {
     let (pod, mut kubelet) = match &args.snapshot {
         Some(path) => {
-            let snapshot = Snapshot::load(path).await?;
+            let snapshot = crate::engine::load_snapshot(path).await?;
             let namespace = args
                 .namespace
                 .clone()

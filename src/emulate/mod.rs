@@ -1,4 +1,3 @@
 //! Spec emulators: pure functions that predict what each DNS layer must answer from the cluster's objects.
 
-pub mod istio;
 pub mod kube_dns;

@@ -47,10 +47,15 @@ impl Kind {
         }
     }
 
-    /// An Istio networking kind at `version`.
-    pub const fn istio(kind: &'static str, plural: &'static str, version: &'static str) -> Self {
+    /// A custom resource kind of `group` at `version` (a mesh's own objects).
+    pub const fn custom(
+        group: &'static str,
+        version: &'static str,
+        kind: &'static str,
+        plural: &'static str,
+    ) -> Self {
         Self {
-            group: "networking.istio.io",
+            group,
             version,
             kind,
             plural,

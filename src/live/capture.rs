@@ -14,20 +14,15 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::live::api::{ApiError, Kind, Reader};
 use crate::live::forward::Forwards;
-use crate::live::mesh;
-use crate::model::{Outcome, SourceKind, SourceResult};
+use crate::live::plan;
+use crate::model::{Layer, Outcome, SourceResult};
 use crate::query::{QueryName, QueryType};
 use crate::search::{self, AddressFamily, Libc, ResolvConf};
-use crate::snapshot::{ProxyInfo, SCHEMA_VERSION, UnreadNamespace};
-use crate::sources::live::{DnsEndpoint, IstiodEndpoint, LiveControlPlane, LiveResolver};
-use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
+use crate::snapshot::{SCHEMA_VERSION, UnreadNamespace};
+use crate::sources::live::{ControlPlaneEndpoint, DnsEndpoint, LiveControlPlane, LiveResolver};
+use crate::sources::{ControlPlane, Question, Resolver, TableReply, TableRequest};
 use crate::walk;
 use crate::workload::{self, KubeletDns, Workload, namespaces_named};
-
-/// The port istio-agent's DNS proxy listens on.
-const SIDECAR_DNS_PORT: u16 = 15053;
-/// Where Istio's control plane runs.
-const ISTIO_NAMESPACE: &str = "istio-system";
 
 /// Where the live sources are, when the user names them instead of letting meshdig find them.
 #[derive(Debug, Clone)]
@@ -66,14 +61,13 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         Some(spec) => Some(find_pod(reader, request.namespace, spec).await?),
         None => None,
     };
-    let proxy_entry = pod.as_ref().map(mesh::proxy_entry);
+    let detected = pod.as_ref().map(plan::detect);
     let kubelet = kubelet_dns(request);
-    let workload = pod.as_ref().map(|pod| {
-        let proxy: Option<ProxyInfo> = proxy_entry
-            .clone()
-            .and_then(|p| serde_json::from_value(p).ok());
-        workload::from_pod(pod, &kubelet, proxy.as_ref())
-    });
+    let workload = pod
+        .as_ref()
+        .zip(detected.as_ref())
+        .map(|(pod, d)| workload::from_pod(pod, &kubelet, d.proxy.as_ref(), d.dns));
+    let asker_mesh = detected.as_ref().and_then(|d| d.mesh);
     let conf = workload.as_ref().map_or_else(
         || kubelet.namespace_resolv_conf(request.namespace),
         |w| w.resolv_conf.clone(),
@@ -88,7 +82,7 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
             (!request.all_namespaces).then_some(&namespaces),
             workload.as_ref()
         ),
-        find_infrastructure(reader)
+        plan::find_infrastructure(reader)
     );
     let (mut objects, object_errors, unread) = objects?;
     let infrastructure = infrastructure?;
@@ -100,19 +94,25 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
 
     let timeout = request.overrides.timeout;
     let kube_dns = LiveResolver::new(
-        SourceKind::KubeDns,
-        kube_dns_endpoint(request, &infrastructure),
+        Layer::KUBE_DNS,
+        plan::kube_dns_endpoint(request.overrides.kube_dns, &infrastructure),
         &forwards,
         timeout,
     );
-    let sidecar_endpoint = sidecar_endpoint(request, pod.as_ref(), workload.as_ref());
+    let sidecar_endpoint =
+        plan::dns_proxy_endpoint(request.overrides.sidecar, pod.as_ref(), workload.as_ref());
     let sidecar =
-        sidecar_endpoint.map(|e| LiveResolver::new(SourceKind::Sidecar, e, &forwards, timeout));
+        sidecar_endpoint.map(|e| LiveResolver::new(Layer::SIDECAR, e, &forwards, timeout));
     let control_plane = LiveControlPlane {
-        endpoint: istiod_endpoint(request, &infrastructure),
+        endpoint: plan::control_plane_endpoint(
+            request.overrides.control_plane,
+            asker_mesh,
+            &infrastructure,
+        ),
         forwards: &forwards,
         timeout,
     };
+    let table_request = TableRequest::of(workload.as_ref());
 
     // Questions are asked `concurrency` at a time, both layers at once; answers keep question order.
     let (kube_dns_ref, sidecar_ref, from) = (&kube_dns, &sidecar, workload.as_ref());
@@ -135,32 +135,29 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
     }))
     .buffered(request.concurrency.max(1))
     .collect::<Vec<Vec<Value>>>();
-    let (answers, ndsz) = tokio::join!(ask_all, control_plane.ndsz(workload.as_ref()));
+    let (answers, table) = tokio::join!(ask_all, control_plane.name_table(table_request.as_ref()));
     let answers: Vec<Value> = answers.into_iter().flatten().collect();
     // A forward closes cleanly only once its stream is gone, so the resolvers go first.
     drop((kube_dns, sidecar));
     forwards.close().await;
 
     let mut proxies = Vec::new();
-    if let Some(mut entry) = proxy_entry {
-        if entry["kind"] == "sidecar" {
-            match ndsz {
-                Ndsz::Body(body) => entry["ndsz"] = body,
-                Ndsz::Table(table) => entry["ndsz"] = json!({ "table": *table }),
-                Ndsz::Failed(why) => entry["ndsz_error"] = Value::String(why),
-                Ndsz::NotApplicable(_) => {}
-            }
+    if let Some(mut entry) = detected.map(|d| d.entry) {
+        match table {
+            TableReply::Body(body) => entry["ndsz"] = body,
+            TableReply::Table(table) => entry["ndsz"] = json!({ "table": *table }),
+            TableReply::Failed(why) => entry["ndsz_error"] = Value::String(why),
+            TableReply::NotApplicable(_) => {}
         }
         proxies.push(entry);
     }
-    let any_sidecar = pod.as_ref().is_some_and(mesh::in_mesh);
     // The lists are moved in: `json!` would copy them.
     let mut snapshot = json!({
         "schema_version": SCHEMA_VERSION,
         "description": format!("captured live from {}", reader.kube().server),
         "captured_at": jiff::Timestamp::now().to_string(),
         "cluster": { "domain": request.domain },
-        "mesh": mesh::mesh_entry(&infrastructure.istiods, any_sidecar),
+        "mesh": plan::mesh_section(asker_mesh, &infrastructure),
     });
     snapshot["objects"] = Value::Array(objects);
     snapshot["proxies"] = Value::Array(proxies);
@@ -185,7 +182,7 @@ pub struct Endpoints {
     pub kube_dns: DnsEndpoint,
     /// None when no pod was named or the pod's DNS does not go through a sidecar.
     pub sidecar: Option<DnsEndpoint>,
-    pub istiod: IstiodEndpoint,
+    pub control_plane: ControlPlaneEndpoint,
     /// The pod `request.from` names, if any.
     pub workload: Option<Workload>,
 }
@@ -197,15 +194,21 @@ pub async fn endpoints(reader: &Reader, request: &CaptureRequest<'_>) -> Result<
         None => None,
     };
     let kubelet = kubelet_dns(request);
-    let workload = pod.as_ref().map(|pod| {
-        let proxy: Option<ProxyInfo> = serde_json::from_value(mesh::proxy_entry(pod)).ok();
-        workload::from_pod(pod, &kubelet, proxy.as_ref())
-    });
-    let infrastructure = find_infrastructure(reader).await?;
+    let detected = pod.as_ref().map(plan::detect);
+    let workload = pod
+        .as_ref()
+        .zip(detected.as_ref())
+        .map(|(pod, d)| workload::from_pod(pod, &kubelet, d.proxy.as_ref(), d.dns));
+    let infrastructure = plan::find_infrastructure(reader).await?;
+    let overrides = request.overrides;
     Ok(Endpoints {
-        kube_dns: kube_dns_endpoint(request, &infrastructure),
-        sidecar: sidecar_endpoint(request, pod.as_ref(), workload.as_ref()),
-        istiod: istiod_endpoint(request, &infrastructure),
+        kube_dns: plan::kube_dns_endpoint(overrides.kube_dns, &infrastructure),
+        sidecar: plan::dns_proxy_endpoint(overrides.sidecar, pod.as_ref(), workload.as_ref()),
+        control_plane: plan::control_plane_endpoint(
+            overrides.control_plane,
+            detected.and_then(|d| d.mesh),
+            &infrastructure,
+        ),
         workload,
     })
 }
@@ -294,7 +297,7 @@ pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Po
                 .collect();
             let chosen = pods
                 .iter()
-                .find(|p| mesh::is_ready(p))
+                .find(|p| plan::is_ready(p))
                 .or_else(|| pods.first())
                 .ok_or_else(|| {
                     Error::UnknownWorkload(format!(
@@ -415,13 +418,8 @@ async fn read_objects(
             }
         }
     }
-    keep(istio_list(reader, "ServiceEntry", "serviceentries", None).await)?;
-    let mut sidecar_namespaces: BTreeSet<&str> = BTreeSet::from([ISTIO_NAMESPACE]);
-    if let Some(w) = workload {
-        sidecar_namespaces.insert(&w.namespace);
-    }
-    for namespace in sidecar_namespaces {
-        keep(istio_list(reader, "Sidecar", "sidecars", Some(namespace)).await)?;
+    for list in plan::mesh_objects(reader, workload).await {
+        keep(list)?;
     }
     keep(
         reader
@@ -430,158 +428,6 @@ async fn read_objects(
             .map(|cm| cm.into_iter().collect()),
     )?;
     Ok((objects, errors, unread))
-}
-
-/// Lists an Istio kind at the newest version the API server serves (v1, then v1beta1, then v1alpha3).
-async fn istio_list(
-    reader: &Reader,
-    kind: &'static str,
-    plural: &'static str,
-    namespace: Option<&str>,
-) -> std::result::Result<Vec<Value>, ApiError> {
-    let mut last = ApiError::NotServed(format!("{plural}.networking.istio.io"));
-    for version in ["v1", "v1beta1", "v1alpha3"] {
-        match reader
-            .list(&Kind::istio(kind, plural, version), namespace, None, None)
-            .await
-        {
-            Err(e @ ApiError::NotServed(_)) => last = e,
-            other => return other,
-        }
-    }
-    Err(last)
-}
-
-/// The pods that serve cluster DNS and the mesh control plane.
-struct Infrastructure {
-    coredns: Vec<Pod>,
-    istiods: Vec<Pod>,
-}
-
-async fn find_infrastructure(reader: &Reader) -> Result<Infrastructure> {
-    let ready_pods = |namespace: &'static str, labels: &'static str| async move {
-        match reader
-            .list(&Kind::POD, Some(namespace), Some(labels), None)
-            .await
-        {
-            Ok(pods) => Ok(pods
-                .into_iter()
-                .filter_map(|p| serde_json::from_value::<Pod>(p).ok())
-                .filter(mesh::is_ready)
-                .collect()),
-            Err(e @ (ApiError::Unreachable(_) | ApiError::Unauthorized(_))) => {
-                Err(Error::Cluster(e.to_string()))
-            }
-            Err(e) => Ok::<_, Error>(vec![forbidden_marker(e)]),
-        }
-    };
-    let (coredns, istiods) = tokio::join!(
-        ready_pods("kube-system", "k8s-app=kube-dns"),
-        ready_pods(ISTIO_NAMESPACE, "app=istiod")
-    );
-    Ok(Infrastructure {
-        coredns: coredns?,
-        istiods: istiods?,
-    })
-}
-
-/// A placeholder pod carrying why pods could not be listed, so the source reports it.
-fn forbidden_marker(error: ApiError) -> Pod {
-    let mut pod = Pod::default();
-    pod.metadata.annotations = Some([("meshdig.error".to_string(), error.to_string())].into());
-    pod
-}
-
-/// The error a placeholder carries, if `pods` is one.
-fn listing_error(pods: &[Pod]) -> Option<String> {
-    pods.iter().find_map(|p| {
-        p.metadata
-            .annotations
-            .as_ref()?
-            .get("meshdig.error")
-            .cloned()
-    })
-}
-
-fn kube_dns_endpoint(request: &CaptureRequest<'_>, infrastructure: &Infrastructure) -> DnsEndpoint {
-    if let Some(addr) = request.overrides.kube_dns {
-        return DnsEndpoint::Address(addr);
-    }
-    if let Some(why) = listing_error(&infrastructure.coredns) {
-        return DnsEndpoint::Unavailable(format!("cannot find CoreDNS: {why}"));
-    }
-    match infrastructure.coredns.first() {
-        Some(pod) => DnsEndpoint::Pod {
-            namespace: "kube-system".to_string(),
-            pod: pod.metadata.name.clone().unwrap_or_default(),
-            port: 53,
-        },
-        None => DnsEndpoint::Unavailable(
-            "no ready CoreDNS pod (label k8s-app=kube-dns) in kube-system; or pass --kube-dns ADDR[:PORT]".to_string(),
-        ),
-    }
-}
-
-/// The sidecar's endpoint, when the pod's DNS goes through one.
-fn sidecar_endpoint(
-    request: &CaptureRequest<'_>,
-    pod: Option<&Pod>,
-    workload: Option<&Workload>,
-) -> Option<DnsEndpoint> {
-    let (pod, workload) = (pod?, workload?);
-    if !workload.captures_dns() {
-        return None;
-    }
-    if let Some(addr) = request.overrides.sidecar {
-        return Some(DnsEndpoint::Address(addr));
-    }
-    let phase = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.phase.clone())
-        .unwrap_or_default();
-    if phase != "Running" {
-        return Some(DnsEndpoint::Unavailable(format!(
-            "pod {}/{} is not running (phase {}), so its sidecar cannot be asked",
-            workload.namespace,
-            workload.pod,
-            if phase.is_empty() { "unknown" } else { &phase }
-        )));
-    }
-    Some(DnsEndpoint::Pod {
-        namespace: workload.namespace.clone(),
-        pod: workload.pod.clone(),
-        port: SIDECAR_DNS_PORT,
-    })
-}
-
-fn istiod_endpoint(
-    request: &CaptureRequest<'_>,
-    infrastructure: &Infrastructure,
-) -> IstiodEndpoint {
-    if let Some(addr) = request.overrides.control_plane {
-        return IstiodEndpoint::Url(addr);
-    }
-    if let Some(why) = listing_error(&infrastructure.istiods) {
-        return IstiodEndpoint::Unavailable(format!("cannot find istiod: {why}"));
-    }
-    if infrastructure.istiods.is_empty() {
-        return IstiodEndpoint::Unavailable(format!(
-            "no ready istiod pod (label app=istiod) in {ISTIO_NAMESPACE}; or pass --control-plane URL"
-        ));
-    }
-    IstiodEndpoint::Replicas(
-        infrastructure
-            .istiods
-            .iter()
-            .map(|p| {
-                (
-                    ISTIO_NAMESPACE.to_string(),
-                    p.metadata.name.clone().unwrap_or_default(),
-                )
-            })
-            .collect(),
-    )
 }
 
 /// One `answers[]` entry of the snapshot format.

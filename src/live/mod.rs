@@ -8,4 +8,4 @@ pub mod api;
 pub mod capture;
 pub mod connect;
 pub mod forward;
-pub mod mesh;
+pub mod plan;

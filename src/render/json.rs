@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::error::ExitCode;
 use crate::finding::{Finding, Verdict};
-use crate::model::{Origin, Outcome, Rcode, Record, SourceKind, SourceResult};
+use crate::model::{Layer, Origin, Outcome, Rcode, Record, SourceResult};
 use crate::report::Report;
 use crate::walk::{CandidateVerdict, LayerWalk, WalkReport, WalkStep};
 
@@ -21,9 +21,9 @@ struct Document<'a> {
     from: From<'a>,
     sources: Vec<Source<'a>>,
     /// The layer whose answer the app gets.
-    app_source: SourceKind,
+    app_source: Layer,
     /// The layers that answered at `query.name`: what the verdict compared.
-    answered_layers: Vec<SourceKind>,
+    answered_layers: Vec<Layer>,
     /// The resolution of a relative name: every candidate through every layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     resolution: Option<Resolution<'a>>,
@@ -58,7 +58,7 @@ enum Status {
 
 #[derive(Serialize)]
 struct Source<'a> {
-    source: SourceKind,
+    source: Layer,
     status: Status,
     rcode: Option<Rcode>,
     records: &'a [Record],
@@ -97,7 +97,7 @@ struct Resolution<'a> {
     libc: &'a str,
     ndots: usize,
     search: &'a [String],
-    layers: Vec<Layer<'a>>,
+    layers: Vec<WalkLayer<'a>>,
     candidates: Vec<Candidate<'a>>,
 }
 
@@ -107,7 +107,7 @@ impl<'a> Resolution<'a> {
             libc: walk.libc,
             ndots: walk.ndots,
             search: &walk.search,
-            layers: walk.layers.iter().map(Layer::from_walk).collect(),
+            layers: walk.layers.iter().map(WalkLayer::from_walk).collect(),
             candidates: walk
                 .candidates
                 .iter()
@@ -118,8 +118,8 @@ impl<'a> Resolution<'a> {
 }
 
 #[derive(Serialize)]
-struct Layer<'a> {
-    source: SourceKind,
+struct WalkLayer<'a> {
+    source: Layer,
     answered_by: Option<&'a str>,
     decisive: Option<&'a str>,
     answer: Option<&'a str>,
@@ -129,7 +129,7 @@ struct Layer<'a> {
     steps: &'a [WalkStep],
 }
 
-impl<'a> Layer<'a> {
+impl<'a> WalkLayer<'a> {
     fn from_walk(layer: &'a LayerWalk) -> Self {
         Self {
             source: layer.source,

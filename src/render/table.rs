@@ -7,7 +7,7 @@ use comfy_table::{Cell, Color, Table, presets};
 
 use crate::error::ExitCode;
 use crate::finding::{Finding, Severity, Verdict};
-use crate::model::{Evidence, Origin, Outcome, SourceKind, SourceResult};
+use crate::model::{Evidence, Layer, Origin, Outcome, SourceResult};
 use crate::report::Report;
 use crate::walk::WalkReport;
 
@@ -83,7 +83,7 @@ pub fn render(report: &Report, options: TableOptions) -> String {
 
 /// What the app ends up with through each layer: the final answer, the candidate it comes from
 /// and the queries it costs.
-fn headline_table(walk: &WalkReport, app: SourceKind, options: TableOptions) -> Table {
+fn headline_table(walk: &WalkReport, app: Layer, options: TableOptions) -> Table {
     let mut table = styled_table(options);
     table.set_header(vec!["LAYER", "THE APP GETS", "FROM CANDIDATE", "QUERIES"]);
     for layer in &walk.layers {
@@ -101,7 +101,7 @@ fn headline_table(walk: &WalkReport, app: SourceKind, options: TableOptions) -> 
 }
 
 /// A layer's name, marked when it is the one the app asks.
-fn layer_label(source: SourceKind, app: SourceKind) -> String {
+fn layer_label(source: Layer, app: Layer) -> String {
     if source == app {
         format!("{source} (app)")
     } else {
@@ -123,7 +123,7 @@ fn sources_table(sources: &[SourceResult], options: TableOptions) -> Table {
 }
 
 /// The search walk: one row per candidate, one column per layer, then where each layer's walk ends.
-fn write_walk(out: &mut String, walk: &WalkReport, app: SourceKind, options: TableOptions) {
+fn write_walk(out: &mut String, walk: &WalkReport, app: Layer, options: TableOptions) {
     let _ = writeln!(
         out,
         "{} ({}, ndots:{}, search {})",

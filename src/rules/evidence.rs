@@ -4,40 +4,15 @@ use std::net::IpAddr;
 
 use crate::derive::Derived;
 use crate::emulate::kube_dns::{ServiceShape, Subject};
-use crate::model::{Answer, Evidence, SourceKind};
+use crate::model::{Answer, Evidence, Layer};
 
 /// A source's answer as evidence.
-pub(super) fn source_evidence(kind: SourceKind, answer: &Answer) -> Evidence {
+pub fn source_evidence(kind: Layer, answer: &Answer) -> Evidence {
     Evidence::object("Answer", None, kind.as_str()).field("answer", answer.brief())
 }
 
-/// The control plane's table entry for `host` as evidence.
-pub(super) fn table_evidence(derived: &Derived<'_>, host: &str) -> Evidence {
-    let workload = derived
-        .input
-        .workload
-        .map(|w| w.proxy_id())
-        .unwrap_or_default();
-    let ips = derived
-        .observed_table
-        .and_then(|t| t.get(host))
-        .map(|info| info.ips.join(", "))
-        .unwrap_or_else(|| "(absent)".to_string());
-    Evidence::object("NameTable", None, &workload).field(format!("table[\"{host}\"].ips"), ips)
-}
-
-/// Provenance evidence of the expected table's entry for `host`.
-pub(super) fn provenance_evidence(derived: &Derived<'_>, host: &str) -> Vec<Evidence> {
-    derived
-        .expected_table
-        .as_ref()
-        .and_then(|t| t.provenance.get(host))
-        .map(|p| p.iter().map(|p| p.evidence.clone()).collect())
-        .unwrap_or_default()
-}
-
 /// The asking pod's `field` as evidence.
-pub(super) fn pod_evidence(derived: &Derived<'_>, field: &str, value: String) -> Vec<Evidence> {
+pub fn pod_evidence(derived: &Derived<'_>, field: &str, value: String) -> Vec<Evidence> {
     derived
         .input
         .workload
@@ -47,7 +22,7 @@ pub(super) fn pod_evidence(derived: &Derived<'_>, field: &str, value: String) ->
 }
 
 /// Evidence for the object the spec resolves the question through.
-pub(super) fn subject_evidence(derived: &Derived<'_>) -> Vec<Evidence> {
+pub fn subject_evidence(derived: &Derived<'_>) -> Vec<Evidence> {
     let objects = derived.input.world.objects;
     match &derived.spec.subject {
         Subject::Service {
@@ -77,7 +52,7 @@ pub(super) fn subject_evidence(derived: &Derived<'_>) -> Vec<Evidence> {
     }
 }
 
-pub(super) fn endpoint_evidence(
+pub fn endpoint_evidence(
     objects: &crate::objects::Objects,
     namespace: &str,
     service: &str,
@@ -101,7 +76,7 @@ pub(super) fn endpoint_evidence(
 }
 
 /// Addresses joined for evidence values.
-pub(super) fn join(ips: &[IpAddr]) -> String {
+pub fn join(ips: &[IpAddr]) -> String {
     ips.iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
@@ -110,7 +85,7 @@ pub(super) fn join(ips: &[IpAddr]) -> String {
 
 /// Where the expectation follows CoreDNS rather than the spec, the CoreDNS rules it follows, so a
 /// reader can tell a CoreDNS behaviour from the spec's.
-pub(super) fn coredns_evidence(derived: &Derived<'_>) -> Option<Evidence> {
+pub fn coredns_evidence(derived: &Derived<'_>) -> Option<Evidence> {
     let predicted = derived.spec.answer.as_ref()?;
     (!predicted.coredns.is_empty()).then(|| {
         Evidence::object("ConfigMap", Some("kube-system"), "coredns")

@@ -8,33 +8,27 @@
 //! milder one (a headless Service without endpoints is a warning, not also the info that it is
 //! headless).
 
-mod by_design;
-mod capture_off;
-mod evidence;
-mod forwarded;
+pub mod evidence;
 mod service_shapes;
-mod sidecar_state;
-mod stale_control_plane;
 mod stale_dns_cache;
 mod unexplained;
 mod unreachable;
 
 use crate::derive::Derived;
-use crate::emulate::istio;
 use crate::finding::{Code, Finding, Severity};
-use crate::model::{Answer, Evidence, SourceKind, SourceResult};
+use crate::model::{Answer, Evidence, Layer, SourceResult};
 
 /// What every rule reads: the predictions derived for the candidate and the layers' results.
 pub struct RuleInput<'a> {
     pub derived: &'a Derived<'a>,
     pub sources: &'a [SourceResult],
-    answers: Answers<'a>,
+    pub answers: Answers<'a>,
 }
 
 impl<'a> RuleInput<'a> {
     /// The input of the rules for one candidate.
     pub fn new(derived: &'a Derived<'a>, sources: &'a [SourceResult]) -> Self {
-        let answer_of = |kind: SourceKind| {
+        let answer_of = |kind: Layer| {
             sources
                 .iter()
                 .find(|s| s.source == kind)
@@ -44,29 +38,36 @@ impl<'a> RuleInput<'a> {
             derived,
             sources,
             answers: Answers {
-                kube: answer_of(SourceKind::KubeDns),
-                sidecar: answer_of(SourceKind::Sidecar),
+                kube: answer_of(Layer::KUBE_DNS),
+                sidecar: answer_of(Layer::SIDECAR),
             },
         }
     }
 }
 
 /// The answers the rules compare, by layer.
-struct Answers<'a> {
-    kube: Option<&'a Answer>,
-    sidecar: Option<&'a Answer>,
+pub struct Answers<'a> {
+    pub kube: Option<&'a Answer>,
+    pub sidecar: Option<&'a Answer>,
 }
 
 /// What one rule found.
 #[derive(Default)]
-struct RuleOutput {
-    findings: Vec<Finding>,
+pub struct RuleOutput {
+    pub findings: Vec<Finding>,
     /// The rule accounts for kube-dns and the sidecar answering differently.
-    explains_sidecar_vs_kube: bool,
+    pub explains_sidecar_vs_kube: bool,
 }
 
 impl RuleOutput {
-    fn add(&mut self, code: Code, severity: Severity, summary: String, evidence: Vec<Evidence>) {
+    /// Adds a finding.
+    pub fn add(
+        &mut self,
+        code: Code,
+        severity: Severity,
+        summary: String,
+        evidence: Vec<Evidence>,
+    ) {
         self.findings.push(Finding {
             code,
             severity,
@@ -91,73 +92,50 @@ pub struct Rule {
     run: fn(&RuleInput<'_>) -> RuleOutput,
 }
 
-/// Every rule but the closing ones. The order is only the order findings are collected in.
+/// The core's rules: those that hold whatever the mesh. Each mesh adds its own
+/// ([`crate::mesh::Mesh::rules`]). The order is only the order findings are collected in.
 pub const RULES: &[Rule] = &[
-    rule("unreachable", unreachable::CODES, unreachable::run),
-    rule("capture-off", capture_off::CODES, capture_off::run),
-    rule(
+    Rule::new("unreachable", unreachable::CODES, unreachable::run),
+    Rule::new(
         "stale-dns-cache",
         stale_dns_cache::CODES,
         stale_dns_cache::run,
     ),
-    rule(
-        "stale-control-plane",
-        stale_control_plane::CODES,
-        stale_control_plane::run,
-    ),
-    rule("sidecar-state", sidecar_state::CODES, sidecar_state::run),
-    rule(
-        "search-domain-cname",
-        by_design::SEARCH_DOMAIN_CNAME,
-        by_design::search_domain_cname,
-    ),
-    rule("short-name", by_design::SHORT_NAME, by_design::short_name),
-    rule(
-        "mesh-only-name",
-        by_design::MESH_ONLY_NAME,
-        by_design::mesh_only_name,
-    ),
-    rule(
-        "auto-allocated-vip",
-        by_design::AUTO_ALLOCATED_VIP,
-        by_design::auto_allocated_vip,
-    ),
-    rule(
-        "nodata-vs-nxdomain",
-        by_design::NODATA_VS_NXDOMAIN,
-        by_design::nodata_vs_nxdomain,
-    ),
-    rule("mesh-ttl", by_design::MESH_TTL, by_design::mesh_ttl),
-    rule("forwarded", forwarded::CODES, forwarded::run),
-    rule("service-shapes", service_shapes::CODES, service_shapes::run),
+    Rule::new("service-shapes", service_shapes::CODES, service_shapes::run),
 ];
 
-const fn rule(
-    name: &'static str,
-    codes: &'static [Code],
-    run: fn(&RuleInput<'_>) -> RuleOutput,
-) -> Rule {
-    Rule { name, codes, run }
+impl Rule {
+    /// The rule `name`, which may emit `codes`.
+    pub const fn new(
+        name: &'static str,
+        codes: &'static [Code],
+        run: fn(&RuleInput<'_>) -> RuleOutput,
+    ) -> Self {
+        Self { name, codes, run }
+    }
 }
 
-/// Every code a rule may emit, the closing rules' and the search walk's included, sorted.
-pub fn declared_codes() -> Vec<Code> {
-    let mut codes: Vec<Code> = RULES
+/// Every code the core may emit: its rules', the closing rules' and the search walk's.
+pub fn core_codes() -> Vec<Code> {
+    RULES
         .iter()
         .flat_map(|r| r.codes.iter().copied())
         .chain(unexplained::CODES.iter().copied())
         .chain(crate::walk::CODES.iter().copied())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    codes
+        .collect()
 }
 
-/// Explains every difference between the layers at one candidate.
-pub fn explain(derived: &Derived<'_>, sources: &[SourceResult]) -> Vec<Finding> {
+/// Explains every difference between the layers at one candidate, by the core's rules and
+/// `mesh_rules`.
+pub fn explain(
+    derived: &Derived<'_>,
+    sources: &[SourceResult],
+    mesh_rules: &[Rule],
+) -> Vec<Finding> {
     let input = RuleInput::new(derived, sources);
     let mut found: Vec<Explained> = RULES
         .iter()
+        .chain(mesh_rules)
         .flat_map(|rule| {
             let out = (rule.run)(&input);
             let explains = out.explains_sidecar_vs_kube;
@@ -192,12 +170,7 @@ pub fn explain(derived: &Derived<'_>, sources: &[SourceResult]) -> Vec<Finding> 
     list
 }
 
-/// An answer shaped like the agent's own: AA set and every record at the fixed mesh TTL.
-pub fn looks_synthesized(answer: &Answer) -> bool {
-    answer.authoritative
-        && !answer.records.is_empty()
-        && answer.records.iter().all(|r| r.ttl_s == istio::MESH_TTL)
-}
-
+#[cfg(test)]
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@ use crate::finding::{Code, Severity};
 use super::{RuleInput, RuleOutput};
 
 /// The codes this rule may emit.
-pub(super) const CODES: &[Code] = &[Code::HeadlessEndpoints, Code::ExternalnameCname];
+pub(super) const CODES: &[Code] = &[Code::HEADLESS_ENDPOINTS, Code::EXTERNALNAME_CNAME];
 
 /// The Service's shape: a headless Service's endpoints, an ExternalName's CNAME.
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
@@ -27,7 +27,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         } = &derived.spec.subject
         {
             out.add(
-                Code::HeadlessEndpoints,
+                Code::HEADLESS_ENDPOINTS,
                 Severity::Info,
                 format!("{hostname} is one endpoint of headless service {service}: its address is the pod's own and changes when the pod is replaced"),
                 endpoint_evidence(derived.input.world.objects, namespace, service),
@@ -39,7 +39,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         ServiceShape::Headless => {
             let count = derived.spec.answer.as_ref().map_or(0, |a| a.records.len());
             out.add(
-                Code::HeadlessEndpoints,
+                Code::HEADLESS_ENDPOINTS,
                 Severity::Info,
                 format!(
                     "{name}.{namespace} is headless: DNS answers the {count} published endpoint address(es) of its pods, not a VIP, and the set changes with every rollout"
@@ -54,7 +54,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
                 ""
             };
             out.add(
-                Code::ExternalnameCname,
+                Code::EXTERNALNAME_CNAME,
                 Severity::Info,
                 format!("{name}.{namespace} is an ExternalName Service: kube-dns answers CNAME {target}{through_mesh}"),
                 subject_evidence(derived),

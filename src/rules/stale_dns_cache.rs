@@ -2,12 +2,12 @@
 
 use super::evidence::{coredns_evidence, source_evidence, subject_evidence};
 use crate::finding::{Code, Severity};
-use crate::model::{Evidence, Origin, SourceKind};
+use crate::model::{Evidence, Layer, Origin};
 
 use super::{RuleInput, RuleOutput};
 
 /// The codes this rule may emit.
-pub(super) const CODES: &[Code] = &[Code::StaleDnsCache];
+pub(super) const CODES: &[Code] = &[Code::STALE_DNS_CACHE];
 
 /// kube-dns behind the objects: a cache, or a CoreDNS watch that has not caught up.
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
@@ -24,10 +24,10 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     }
     let cached = sources
         .iter()
-        .any(|s| s.source == SourceKind::KubeDns && s.origin == Some(Origin::Cache));
+        .any(|s| s.source == Layer::KUBE_DNS && s.origin == Some(Origin::Cache));
     let mut evidence = subject_evidence(derived);
     evidence.extend(coredns_evidence(derived));
-    evidence.push(source_evidence(SourceKind::KubeDns, kube));
+    evidence.push(source_evidence(Layer::KUBE_DNS, kube));
     if let Some(cache) = derived.coredns.cache_ttl {
         evidence.push(
             Evidence::object("ConfigMap", Some("kube-system"), "coredns")
@@ -43,7 +43,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         "kube-dns has not caught up with the objects (a CoreDNS watch behind, or a cache in front of it)".to_string()
     };
     out.add(
-        Code::StaleDnsCache,
+        Code::STALE_DNS_CACHE,
         Severity::Error,
         format!(
             "kube-dns answers {} but the objects say {}: {why}",

@@ -4,10 +4,10 @@
 use super::evidence::source_evidence;
 use super::{Explained, RuleInput};
 use crate::finding::{Code, Finding, Severity};
-use crate::model::{Evidence, Origin, SourceKind};
+use crate::model::{Evidence, Layer, Origin};
 
 /// The codes the closing rules may emit.
-pub(super) const CODES: &[Code] = &[Code::UnexplainedDifference];
+pub(super) const CODES: &[Code] = &[Code::UNEXPLAINED_DIFFERENCE];
 
 fn finding(code: Code, severity: Severity, summary: String, evidence: Vec<Evidence>) -> Finding {
     Finding {
@@ -29,12 +29,11 @@ pub(super) fn expectation(input: &RuleInput<'_>, found: &[Explained]) -> Vec<Fin
         .workload
         .is_some_and(crate::workload::Workload::captures_dns);
     let app_source = if captures {
-        SourceKind::Sidecar
+        Layer::SIDECAR
     } else {
-        SourceKind::KubeDns
+        Layer::KUBE_DNS
     };
-    let (Some(app), Some(expected)) = (answer_of(app_source), answer_of(SourceKind::Expected))
-    else {
+    let (Some(app), Some(expected)) = (answer_of(app_source), answer_of(Layer::EXPECTED)) else {
         return out;
     };
     let (Some(app_answer), Some(expected_answer)) = (app.answer(), expected.answer()) else {
@@ -52,14 +51,14 @@ pub(super) fn expectation(input: &RuleInput<'_>, found: &[Explained]) -> Vec<Fin
         return out;
     }
     out.push(finding(
-        Code::UnexplainedDifference,
+        Code::UNEXPLAINED_DIFFERENCE,
         Severity::Error,
         format!(
             "the app gets {} from {app_source} but the objects predict {}, and no available source shows which layer is behind",
             app_answer.brief(),
             expected_answer.brief()
         ),
-        vec![source_evidence(app_source, app_answer), source_evidence(SourceKind::Expected, expected_answer)],
+        vec![source_evidence(app_source, app_answer), source_evidence(Layer::EXPECTED, expected_answer)],
     ));
     out
 }
@@ -76,14 +75,14 @@ pub(super) fn sidecar_vs_kube(input: &RuleInput<'_>, found: &[Explained]) -> Vec
         return out;
     }
     out.push(finding(
-        Code::UnexplainedDifference,
+        Code::UNEXPLAINED_DIFFERENCE,
         Severity::Error,
         format!(
             "the sidecar answers {} and kube-dns {}, and no mesh rule or object explains the difference",
             sidecar.brief(),
             kube.brief()
         ),
-        vec![source_evidence(SourceKind::Sidecar, sidecar), source_evidence(SourceKind::KubeDns, kube)],
+        vec![source_evidence(Layer::SIDECAR, sidecar), source_evidence(Layer::KUBE_DNS, kube)],
     ));
     out
 }

@@ -6,7 +6,7 @@ use crate::model::{Evidence, Outcome};
 use super::{RuleInput, RuleOutput};
 
 /// The codes this rule may emit.
-pub(super) const CODES: &[Code] = &[Code::SourceUnreachable];
+pub(super) const CODES: &[Code] = &[Code::SOURCE_UNREACHABLE];
 
 /// Sources that could not be asked: each is left out of the comparison.
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
@@ -15,7 +15,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     for source in sources {
         if let Outcome::Error(why) = &source.outcome {
             out.add(
-                Code::SourceUnreachable,
+                Code::SOURCE_UNREACHABLE,
                 Severity::Warning,
                 format!(
                     "{} could not be asked ({why}); it is left out of the comparison",

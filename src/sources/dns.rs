@@ -17,7 +17,7 @@ use hickory_proto::op::{DnsRequestOptions, Message, MessageType, Query, Response
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::model::{Answer, Outcome, Rcode, Record, SourceKind, SourceResult};
+use crate::model::{Answer, Layer, Outcome, Rcode, Record, SourceResult};
 
 /// A DNS client bound to one server for a whole run, so that a port-forward is opened once.
 #[derive(Clone)]
@@ -80,7 +80,7 @@ impl DnsClient {
     }
 
     /// Asks `fqdn`/`rtype` and returns the answer as `source`'s result; failures are per-source errors.
-    pub async fn ask(&self, source: SourceKind, fqdn: &str, rtype: RecordType) -> SourceResult {
+    pub async fn ask(&self, source: Layer, fqdn: &str, rtype: RecordType) -> SourceResult {
         source_result(
             source,
             self.transport,
@@ -135,7 +135,7 @@ pub fn question(fqdn: &str, rtype: RecordType) -> Result<Query, String> {
 /// The source result of one exchange over `transport`: the answer with its round-trip time, or
 /// the error.
 pub fn source_result(
-    source: SourceKind,
+    source: Layer,
     transport: &str,
     exchanged: Result<(Message, Duration), String>,
 ) -> SourceResult {
@@ -214,7 +214,7 @@ mod tests {
         let (mut message, _) =
             DnsRequest::from_query(query, DnsRequestOptions::default()).into_parts();
         let echoed = source_result(
-            SourceKind::KubeDns,
+            Layer::KUBE_DNS,
             "udp",
             Ok((message.clone(), Duration::from_millis(1))),
         );
@@ -223,7 +223,7 @@ mod tests {
             "{echoed:?}"
         );
         message.metadata.message_type = MessageType::Response;
-        let replied = source_result(SourceKind::KubeDns, "udp", Ok((message, Duration::ZERO)));
+        let replied = source_result(Layer::KUBE_DNS, "udp", Ok((message, Duration::ZERO)));
         assert!(
             matches!(replied.outcome, Outcome::Answered(_)),
             "{replied:?}"

@@ -1,5 +1,6 @@
 //! Live sources: kube-dns and the sidecar asked over pod port-forwards (or addresses given on the
-//! command line), and istiod's `/debug/ndsz` over port-forwards to each replica (or a URL).
+//! command line), and the control plane's debug endpoint over port-forwards to each replica (or a
+//! URL).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -7,12 +8,12 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use crate::live::forward::{ErrorWatch, Forwards};
-use crate::model::{Outcome, SourceKind, SourceResult};
+use crate::mesh::TableFetch;
+use crate::model::{Layer, Outcome, SourceResult};
 use crate::sources::dns::{DnsClient, human};
-use crate::sources::istiod::{NdszReply, fetch_ndsz, ndsz_path};
+use crate::sources::http;
 use crate::sources::udp::UdpExchanger;
-use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
-use crate::workload::Workload;
+use crate::sources::{ControlPlane, Question, Resolver, TableReply, TableRequest};
 
 /// How long to wait for a port-forward's error message after a failed exchange.
 const ERROR_GRACE: Duration = Duration::from_millis(300);
@@ -34,7 +35,7 @@ pub enum DnsEndpoint {
 
 /// A live kube-dns or sidecar resolver; a port-forward is opened on first use and kept for the run.
 pub struct LiveResolver<'a> {
-    kind: SourceKind,
+    kind: Layer,
     endpoint: DnsEndpoint,
     forwards: &'a Forwards,
     timeout: Duration,
@@ -45,7 +46,7 @@ pub struct LiveResolver<'a> {
 
 impl<'a> LiveResolver<'a> {
     pub fn new(
-        kind: SourceKind,
+        kind: Layer,
         endpoint: DnsEndpoint,
         forwards: &'a Forwards,
         timeout: Duration,
@@ -138,84 +139,101 @@ impl ForwardErrors {
     }
 }
 
-/// Where istiod's debug endpoint is reached.
+/// Where a control plane's debug endpoint is reached.
 #[derive(Debug, Clone)]
-pub enum IstiodEndpoint {
-    /// Ready istiod pods (namespace, name), tried in turn over port-forwards to 15014.
-    Replicas(Vec<(String, String)>),
+pub enum ControlPlaneEndpoint {
+    /// Ready control-plane pods (namespace, name), tried in turn over port-forwards to `port`.
+    Replicas {
+        pods: Vec<(String, String)>,
+        port: u16,
+    },
     /// A URL given on the command line (`http://host:port`).
     Url(SocketAddr),
-    /// istiod cannot be reached; the text says why.
+    /// The control plane cannot be reached; the text says why.
     Unavailable(String),
 }
 
-/// istiod's monitoring port, which serves `/debug/*`.
-pub const ISTIOD_DEBUG_PORT: u16 = 15014;
-
-/// A live istiod.
+/// A live control plane: the asking proxy's mesh says which path holds its table and what the
+/// replies mean.
 pub struct LiveControlPlane<'a> {
-    pub endpoint: IstiodEndpoint,
+    pub endpoint: ControlPlaneEndpoint,
     pub forwards: &'a Forwards,
     pub timeout: Duration,
 }
 
 impl ControlPlane for LiveControlPlane<'_> {
-    async fn ndsz(&self, workload: Option<&Workload>) -> Ndsz {
-        let Some(workload) = workload.filter(|w| w.has_sidecar()) else {
-            return Ndsz::NotApplicable(
-                "no mesh proxy: no control plane name table applies".to_string(),
+    async fn name_table(&self, request: Option<&TableRequest>) -> TableReply {
+        let Some(request) = request else {
+            return TableReply::NotApplicable(
+                "no mesh DNS proxy: no control plane name table applies".to_string(),
             );
         };
-        let path = ndsz_path(&workload.proxy_id());
         match &self.endpoint {
-            IstiodEndpoint::Unavailable(why) => Ndsz::Failed(why.clone()),
-            IstiodEndpoint::Url(addr) => {
-                let connect =
-                    tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect(addr)).await;
-                match connect {
-                    Ok(Ok(stream)) => observation(
-                        fetch_ndsz(stream, &addr.to_string(), &path, self.timeout).await,
-                        1,
-                    ),
-                    Ok(Err(e)) => Ndsz::Failed(format!("cannot connect to {addr}: {e}")),
-                    Err(_) => Ndsz::Failed(format!(
-                        "connect to {addr} timed out after {}",
-                        human(self.timeout)
-                    )),
-                }
-            }
-            IstiodEndpoint::Replicas(replicas) => {
+            ControlPlaneEndpoint::Unavailable(why) => TableReply::Failed(why.clone()),
+            ControlPlaneEndpoint::Url(addr) => self.ask_url(*addr, request).await,
+            ControlPlaneEndpoint::Replicas { pods, port } => {
                 let mut failures = Vec::new();
-                for (namespace, pod) in replicas {
-                    let reply = match self.forwards.open(namespace, pod, ISTIOD_DEBUG_PORT).await {
-                        Ok((stream, _)) => {
-                            fetch_ndsz(stream, "localhost", &path, self.timeout).await
-                        }
-                        Err(why) => NdszReply::Failed(why),
+                for (namespace, pod) in pods {
+                    let reply = match self.forwards.open(namespace, pod, *port).await {
+                        Ok((stream, _)) => fetch(stream, "localhost", request, self.timeout).await,
+                        Err(why) => TableFetch::Failed(why),
                     };
                     match reply {
-                        NdszReply::NotHere => continue,
-                        NdszReply::Failed(why) => failures.push(format!("{pod}: {why}")),
-                        table => return observation(table, 1),
+                        TableFetch::NotHere => continue,
+                        TableFetch::Failed(why) => failures.push(format!("{pod}: {why}")),
+                        table => return reply_of(table, request, 1),
                     }
                 }
                 if failures.is_empty() {
-                    observation(NdszReply::NotHere, replicas.len())
+                    reply_of(TableFetch::NotHere, request, pods.len())
                 } else {
-                    Ndsz::Failed(failures.join("; "))
+                    TableReply::Failed(failures.join("; "))
                 }
             }
         }
     }
 }
 
-/// Turns one reply (or the last of `replicas` 404s) into an observation.
-fn observation(reply: NdszReply, replicas: usize) -> Ndsz {
-    match reply {
-        NdszReply::Table(body) => Ndsz::Body(body),
-        NdszReply::Failed(why) => Ndsz::Failed(why),
-        NdszReply::NotHere => Ndsz::Failed(format!(
-            "the proxy is not connected to istiod ({replicas} replica(s) answered 404 Proxy not connected); is the sidecar running and synced?"
-        )),
+impl LiveControlPlane<'_> {
+    async fn ask_url(&self, addr: SocketAddr, request: &TableRequest) -> TableReply {
+        let connect =
+            tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect(addr)).await;
+        match connect {
+            Ok(Ok(stream)) => reply_of(
+                fetch(stream, &addr.to_string(), request, self.timeout).await,
+                request,
+                1,
+            ),
+            Ok(Err(e)) => TableReply::Failed(format!("cannot connect to {addr}: {e}")),
+            Err(_) => TableReply::Failed(format!(
+                "connect to {addr} timed out after {}",
+                human(self.timeout)
+            )),
+        }
+    }
+}
+
+/// Asks one replica over `stream`; the mesh tells what its reply means.
+async fn fetch<S>(
+    stream: S,
+    authority: &str,
+    request: &TableRequest,
+    timeout: Duration,
+) -> TableFetch
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    match http::get(stream, authority, &request.path, timeout).await {
+        Ok((status, body)) => request.tables.reply(status, &body, &request.path),
+        Err(why) => TableFetch::Failed(why),
+    }
+}
+
+/// Turns one reply (or the last of `replicas` saying the proxy is not theirs) into the reply.
+fn reply_of(fetched: TableFetch, request: &TableRequest, replicas: usize) -> TableReply {
+    match fetched {
+        TableFetch::Table(body) => TableReply::Body(body),
+        TableFetch::Failed(why) => TableReply::Failed(why),
+        TableFetch::NotHere => TableReply::Failed(request.tables.unclaimed_proxy(replicas)),
     }
 }

@@ -2,19 +2,20 @@
 //! that hand out a proxy's name table. Live sources ask a cluster; recorded ones replay a snapshot.
 
 pub mod dns;
-pub mod istiod;
+pub mod http;
 pub mod live;
 pub mod recorded;
 pub mod udp;
+
+use std::sync::Arc;
 
 use hickory_proto::rr::RecordType;
 use serde_json::Value;
 
 use crate::derive::TableObservation;
+use crate::mesh::{self, NameTables};
 use crate::model::SourceResult;
-use std::sync::Arc;
-
-use crate::snapshot::{NameTable, parse_ndsz};
+use crate::name_table::NameTable;
 use crate::workload::Workload;
 
 /// One question as sent to a resolver.
@@ -33,10 +34,33 @@ pub trait Resolver {
     fn ask(&self, question: &Question<'_>) -> impl Future<Output = SourceResult> + Send;
 }
 
+/// Which proxy's name table to ask a control plane for, and how its mesh reads it.
+pub struct TableRequest {
+    pub tables: &'static dyn NameTables,
+    pub namespace: String,
+    pub pod: String,
+    /// The control plane's debug path that serves the proxy's table.
+    pub path: String,
+}
+
+impl TableRequest {
+    /// The request for `workload`'s proxy, when a mesh DNS proxy runs beside it.
+    pub fn of(workload: Option<&Workload>) -> Option<Self> {
+        let workload = workload?;
+        let tables = mesh::named(workload.dns_proxy()?)?.name_tables()?;
+        Some(Self {
+            tables,
+            namespace: workload.namespace.clone(),
+            pod: workload.pod.clone(),
+            path: tables.path(workload),
+        })
+    }
+}
+
 /// What a control plane said about a proxy's name table.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Ndsz {
-    /// The body of `/debug/ndsz`, in either shape.
+pub enum TableReply {
+    /// The body of the table, as the control plane serves it.
     Body(Value),
     /// The name table, already parsed (from a snapshot).
     Table(Arc<NameTable>),
@@ -46,24 +70,31 @@ pub enum Ndsz {
     NotApplicable(String),
 }
 
-impl Ndsz {
-    /// The name table this observation holds, for the diff.
-    pub fn observation(&self) -> TableObservation {
-        match self {
-            Self::Body(body) => parse_ndsz(body).map_or_else(TableObservation::Unavailable, |t| {
-                TableObservation::Table(Arc::new(t))
-            }),
-            Self::Table(table) => TableObservation::Table(Arc::clone(table)),
-            Self::Failed(why) => {
-                TableObservation::Unavailable(format!("istiod /debug/ndsz: {why}"))
+impl TableReply {
+    /// The name table this reply holds, for the diff; `tables` reads a body.
+    pub fn observation(&self, tables: Option<&dyn NameTables>) -> TableObservation {
+        match (self, tables) {
+            (Self::Body(body), Some(tables)) => tables
+                .parse(&body.to_string())
+                .map_or_else(TableObservation::Unavailable, |t| {
+                    TableObservation::Table(Arc::new(t))
+                }),
+            (Self::Body(_), None) => {
+                TableObservation::NotApplicable("no mesh reads this table".to_string())
             }
-            Self::NotApplicable(why) => TableObservation::NotApplicable(why.clone()),
+            (Self::Table(table), _) => TableObservation::Table(Arc::clone(table)),
+            (Self::Failed(why), Some(tables)) => {
+                TableObservation::Unavailable(format!("{}: {why}", tables.source()))
+            }
+            (Self::Failed(why), None) => TableObservation::Unavailable(why.clone()),
+            (Self::NotApplicable(why), _) => TableObservation::NotApplicable(why.clone()),
         }
     }
 }
 
 /// A control plane that knows the name table it pushed to each proxy.
 pub trait ControlPlane {
-    /// istiod's `/debug/ndsz` for `workload`'s proxy.
-    fn ndsz(&self, workload: Option<&Workload>) -> impl Future<Output = Ndsz> + Send;
+    /// The name table of the proxy `request` names (`None`: the asker has no mesh DNS proxy).
+    fn name_table(&self, request: Option<&TableRequest>)
+    -> impl Future<Output = TableReply> + Send;
 }

@@ -1,38 +1,22 @@
 //! Sources replayed from a snapshot: the answers and name tables recorded when it was captured.
 
-use crate::model::{Outcome, SourceKind, SourceResult};
-use crate::snapshot::{ProxyKind, Snapshot, WorkloadRef};
-use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
-use crate::workload::Workload;
+use crate::model::{Layer, Outcome, SourceResult};
+use crate::snapshot::{Snapshot, WorkloadRef};
+use crate::sources::{ControlPlane, Question, Resolver, TableReply, TableRequest};
+use crate::workload::{DnsPath, Workload};
 
 /// A resolver whose answers come from a snapshot's `answers`.
 pub struct RecordedResolver<'a> {
     pub snapshot: &'a Snapshot,
-    pub kind: SourceKind,
+    pub kind: Layer,
 }
 
 impl Resolver for RecordedResolver<'_> {
     async fn ask(&self, question: &Question<'_>) -> SourceResult {
-        if self.kind == SourceKind::Sidecar {
-            match question.from {
-                None => return not_applicable("no pod given (--from): there is no sidecar to ask"),
-                Some(w)
-                    if w.proxy
-                        .as_ref()
-                        .is_some_and(|p| p.kind == ProxyKind::Ambient) =>
-                {
-                    return not_applicable(
-                        "the pod is in the ambient mesh: ztunnel, not a sidecar, proxies its DNS",
-                    );
-                }
-                Some(w) if !w.has_sidecar() => return not_applicable("the pod has no mesh proxy"),
-                Some(w) if !w.captures_dns() => {
-                    return not_applicable(
-                        "the sidecar does not capture DNS (ISTIO_META_DNS_CAPTURE is off)",
-                    );
-                }
-                Some(_) => {}
-            }
+        if self.kind == Layer::SIDECAR
+            && let Some(why) = no_proxy_to_ask(question.from)
+        {
+            return SourceResult::new(Layer::SIDECAR, Outcome::NotApplicable(why), None);
         }
         let from = question.from.map(|w| WorkloadRef {
             namespace: w.namespace.clone(),
@@ -66,12 +50,16 @@ impl Resolver for RecordedResolver<'_> {
     }
 }
 
-fn not_applicable(why: &str) -> SourceResult {
-    SourceResult::new(
-        SourceKind::Sidecar,
-        Outcome::NotApplicable(why.to_string()),
-        None,
-    )
+/// Why the asker's DNS goes through no mesh proxy to ask, when it does not.
+fn no_proxy_to_ask(from: Option<&Workload>) -> Option<String> {
+    let Some(workload) = from else {
+        return Some("no pod given (--from): there is no sidecar to ask".to_string());
+    };
+    match workload.dns {
+        DnsPath::Captured { .. } => None,
+        DnsPath::NoMesh => Some("the pod has no mesh proxy".to_string()),
+        DnsPath::NoDnsProxy { why, .. } | DnsPath::NotCaptured { why, .. } => Some(why.to_string()),
+    }
 }
 
 /// A control plane whose name tables come from a snapshot's `proxies[].ndsz`.
@@ -80,24 +68,24 @@ pub struct RecordedControlPlane<'a> {
 }
 
 impl ControlPlane for RecordedControlPlane<'_> {
-    async fn ndsz(&self, workload: Option<&Workload>) -> Ndsz {
-        let Some(workload) = workload.filter(|w| w.has_sidecar()) else {
-            return Ndsz::NotApplicable(
-                "no mesh proxy: no control plane name table applies".to_string(),
+    async fn name_table(&self, request: Option<&TableRequest>) -> TableReply {
+        let Some(request) = request else {
+            return TableReply::NotApplicable(
+                "no mesh DNS proxy: no control plane name table applies".to_string(),
             );
         };
-        let Some(proxy) = self.snapshot.proxy(&workload.namespace, &workload.pod) else {
-            return Ndsz::NotApplicable("the snapshot records no proxy for this pod".to_string());
+        let (namespace, pod) = (&request.namespace, &request.pod);
+        let Some(proxy) = self.snapshot.proxy(namespace, pod) else {
+            return TableReply::NotApplicable(
+                "the snapshot records no proxy for this pod".to_string(),
+            );
         };
-        let table = self
-            .snapshot
-            .proxy_table(&workload.namespace, &workload.pod);
-        match (table, &proxy.ndsz_error) {
-            (_, Some(error)) => Ndsz::Failed(error.clone()),
-            (Some(table), None) => Ndsz::Table(table),
-            (None, None) => {
-                Ndsz::NotApplicable("the snapshot records no name table for this proxy".to_string())
-            }
+        match (self.snapshot.proxy_table(namespace, pod), &proxy.ndsz_error) {
+            (_, Some(error)) => TableReply::Failed(error.clone()),
+            (Some(table), None) => TableReply::Table(table),
+            (None, None) => TableReply::NotApplicable(
+                "the snapshot records no name table for this proxy".to_string(),
+            ),
         }
     }
 }

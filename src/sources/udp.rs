@@ -19,7 +19,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::model::{Outcome, SourceKind, SourceResult};
+use crate::model::{Layer, Outcome, SourceResult};
 use crate::sources::dns::{DnsClient, human, question, source_result};
 
 /// The largest DNS message over UDP (with EDNS, a server may send up to 65,535 bytes).
@@ -78,7 +78,7 @@ impl UdpExchanger {
 
     /// Asks `fqdn`/`rtype` with RD set, and again over TCP when the answer is truncated, as stub
     /// resolvers do; failures are per-source errors.
-    pub async fn ask(&self, source: SourceKind, fqdn: &str, rtype: RecordType) -> SourceResult {
+    pub async fn ask(&self, source: Layer, fqdn: &str, rtype: RecordType) -> SourceResult {
         match self.exchange(fqdn, rtype).await {
             Ok((message, _)) if message.metadata.truncation => {
                 match DnsClient::tcp(self.server, self.timeout).await {

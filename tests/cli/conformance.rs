@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use hickory_proto::rr::RecordType;
-use meshdig::emulate::istio::AgentTable;
 use meshdig::emulate::kube_dns::{self, Subject};
+use meshdig::mesh::istio_sidecar::AgentTable;
 use meshdig::model::in_zone;
+use meshdig::name_table::NameTable;
 use meshdig::objects::{CorednsSettings, Objects};
-use meshdig::snapshot::{NameTable, Snapshot};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -266,7 +266,7 @@ fn replay_coredns(file: &str) -> (usize, usize) {
     for suite in &fixture.suites {
         let value = coredns_snapshot(&fixture, suite, Vec::new());
         let snapshot =
-            Snapshot::from_value(&value, file).expect("the fixture makes a valid snapshot");
+            meshdig::engine::snapshot_of(&value, file).expect("the fixture makes a valid snapshot");
         assert!(
             snapshot.objects.kubernetes_options().read,
             "{}: the Corefile is read",
@@ -333,7 +333,7 @@ fn served_snapshot(
     index: usize,
 ) -> std::path::PathBuf {
     let value = coredns_snapshot(fixture, suite, Vec::new());
-    let ttl = Snapshot::from_value(&value, "suite")
+    let ttl = meshdig::engine::snapshot_of(&value, "suite")
         .expect("a valid snapshot")
         .objects
         .kubernetes_options()

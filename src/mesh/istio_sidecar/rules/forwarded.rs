@@ -1,8 +1,9 @@
 //! Names the agent forwards: scoped out, ServiceEntries without an address, headless Services without endpoints.
 
+use super::super::codes;
+use super::super::table::{BuiltTable, Exclusion};
 use super::evidence::endpoint_evidence;
 use crate::derive::Derived;
-use crate::emulate::istio::{self, Exclusion};
 use crate::finding::{Code, Severity};
 use crate::model::Answer;
 
@@ -10,9 +11,9 @@ use super::{RuleInput, RuleOutput};
 
 /// The codes this rule may emit.
 pub(super) const CODES: &[Code] = &[
-    Code::ScopedOut,
-    Code::ServiceentryUnresolvable,
-    Code::HeadlessEndpoints,
+    codes::SCOPED_OUT,
+    codes::SERVICEENTRY_UNRESOLVABLE,
+    Code::HEADLESS_ENDPOINTS,
 ];
 
 /// Names the agent forwards: scoped out, ServiceEntries without an address, headless Services without endpoints.
@@ -24,10 +25,13 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         .input
         .workload
         .is_some_and(crate::workload::Workload::captures_dns);
-    if !captures || derived.reference_local().is_some() {
+    let Some(view) = super::view(input) else {
+        return out;
+    };
+    if !captures || view.reference_local(derived).is_some() {
         return out;
     }
-    let Some(built) = &derived.expected_table else {
+    let Some(built) = &view.expected_table else {
         return out;
     };
     let fqdn = &derived.input.question.fqdn;
@@ -45,7 +49,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
                 "exportTo"
             };
             out.add(
-                Code::ScopedOut,
+                codes::SCOPED_OUT,
                 Severity::Info,
                 format!(
                     "{host} is hidden from {} by {by}, so it is not in the proxy's name table: the agent forwards the query and the app gets kube-dns's answer ({kube_text})",
@@ -61,7 +65,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
                 Severity::Warning
             };
             out.add(
-                Code::ServiceentryUnresolvable,
+                codes::SERVICEENTRY_UNRESOLVABLE,
                 severity,
                 format!(
                     "ServiceEntry host {host} has no address in the mesh's name table ({why}); the agent forwards the query upstream, which answers {kube_text}"
@@ -77,7 +81,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
                 &service.name,
             ));
             out.add(
-                Code::HeadlessEndpoints,
+                Code::HEADLESS_ENDPOINTS,
                 Severity::Warning,
                 format!("headless service {host} has no ready endpoints: it is absent from the name table and kube-dns answers {kube_text}"),
                 evidence,
@@ -93,7 +97,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
 /// The exclusion behind the question: the name itself, its search-domain base, or the FQDN of a short alias.
 fn exclusion_for<'b>(
     derived: &Derived<'_>,
-    built: &'b istio::BuiltTable,
+    built: &'b BuiltTable,
     fqdn: &str,
 ) -> Option<(String, &'b Exclusion)> {
     let bare = fqdn.trim_end_matches('.');

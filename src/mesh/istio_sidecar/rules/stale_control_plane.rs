@@ -1,13 +1,14 @@
 //! istiod's name table for the proxy behind the objects.
 
+use super::super::agent::LocalAnswer;
+use super::super::codes;
 use super::evidence::{provenance_evidence, table_evidence};
-use crate::emulate::istio::LocalAnswer;
 use crate::finding::{Code, Severity};
 
 use super::{RuleInput, RuleOutput};
 
 /// The codes this rule may emit.
-pub(super) const CODES: &[Code] = &[Code::StaleControlPlane];
+pub(super) const CODES: &[Code] = &[codes::STALE_CONTROL_PLANE];
 
 /// istiod's name table for the proxy behind the objects.
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
@@ -17,16 +18,16 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         .input
         .workload
         .is_some_and(crate::workload::Workload::captures_dns);
-    if derived.observed_table.is_none() || derived.expected_table.is_none() || !captures {
+    let Some(view) = super::view(input) else {
+        return out;
+    };
+    if derived.observed_table().is_none() || view.expected_table.is_none() || !captures {
         return out;
     }
     let describe = |local: Option<&LocalAnswer>| {
         local.map_or("no entry (forwarded)".to_string(), |l| l.answer.brief())
     };
-    let (observed, expected) = (
-        derived.observed_local.as_ref(),
-        derived.expected_local.as_ref(),
-    );
+    let (observed, expected) = (view.observed_local.as_ref(), view.expected_local.as_ref());
     let same = match (observed, expected) {
         (Some(o), Some(e)) => o.answer.same_as(&e.answer),
         (None, None) => true,
@@ -40,9 +41,9 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         .map(|l| l.host.clone())
         .unwrap_or_default();
     let mut evidence = vec![table_evidence(derived, &host)];
-    evidence.extend(provenance_evidence(derived, &host));
+    evidence.extend(provenance_evidence(view, &host));
     out.add(
-        Code::StaleControlPlane,
+        codes::STALE_CONTROL_PLANE,
         Severity::Error,
         format!(
             "istiod's name table for {} gives {} for {host}, but the current objects give {}: the control plane has not rebuilt or pushed the table since they changed",

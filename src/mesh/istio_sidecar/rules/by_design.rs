@@ -5,11 +5,13 @@
 
 use std::net::IpAddr;
 
+use super::super::agent::{LocalAnswer, Match};
+use super::super::codes;
+use super::super::table::{self, Provenance};
 use super::evidence::{join, pod_evidence, provenance_evidence, source_evidence, table_evidence};
 use super::{RuleInput, RuleOutput};
-use crate::emulate::istio::{self, LocalAnswer, Match, Provenance};
 use crate::finding::{Code, Severity};
-use crate::model::{Answer, Evidence, Rcode, SourceKind, canonical_name};
+use crate::model::{Answer, Evidence, Layer, Rcode, canonical_name};
 
 /// What the agent's table answer says, shared by the rules below.
 struct Local<'a> {
@@ -30,17 +32,18 @@ struct Local<'a> {
 /// The table answer the sidecar gave, when it gave exactly that.
 fn local<'a>(input: &'a RuleInput<'a>) -> Option<Local<'a>> {
     let derived = input.derived;
-    let (sidecar, local) = (input.answers.sidecar?, derived.reference_local()?);
+    let view = super::view(input)?;
+    let (sidecar, local) = (input.answers.sidecar?, view.reference_local(derived)?);
     if !sidecar.same_as(&local.answer) {
         return None;
     }
     let host = local.host.as_str();
     let kube = input.answers.kube;
     let mut evidence = vec![table_evidence(derived, host)];
-    evidence.extend(provenance_evidence(derived, host));
-    let expected_table = derived.expected_table.as_ref();
+    evidence.extend(provenance_evidence(view, host));
+    let expected_table = view.expected_table.as_ref();
     let registry = derived
-        .observed_table
+        .observed_table()
         .and_then(|t| t.get(host))
         .or_else(|| expected_table.and_then(|t| t.table.get(host)))
         .map(|i| i.registry.clone())
@@ -61,7 +64,7 @@ fn local<'a>(input: &'a RuleInput<'a>) -> Option<Local<'a>> {
 }
 
 /// The codes [`search_domain_cname`] may emit.
-pub(super) const SEARCH_DOMAIN_CNAME: &[Code] = &[Code::SearchDomainCname];
+pub(super) const SEARCH_DOMAIN_CNAME: &[Code] = &[codes::SEARCH_DOMAIN_CNAME];
 
 /// A candidate that is a known name plus the first search domain, answered with a CNAME.
 pub(super) fn search_domain_cname(input: &RuleInput<'_>) -> RuleOutput {
@@ -79,7 +82,7 @@ pub(super) fn search_domain_cname(input: &RuleInput<'_>) -> RuleOutput {
         search.to_string(),
     ));
     out.add(
-        Code::SearchDomainCname,
+        codes::SEARCH_DOMAIN_CNAME,
         Severity::Info,
         format!(
             "{} is {alias} plus the first search domain {search}: the agent answers CNAME {alias} with its addresses, so the app's resolver stops at this candidate; kube-dns answers {} here and the walk would go on",
@@ -92,7 +95,7 @@ pub(super) fn search_domain_cname(input: &RuleInput<'_>) -> RuleOutput {
 }
 
 /// The codes [`short_name`] may emit.
-pub(super) const SHORT_NAME: &[Code] = &[Code::MeshOnlyName];
+pub(super) const SHORT_NAME: &[Code] = &[codes::MESH_ONLY_NAME];
 
 /// One of the agent's short names of a Kubernetes service (`name.`, `name.ns.`, `name.ns.svc.`),
 /// which kube-dns does not serve.
@@ -102,11 +105,11 @@ pub(super) fn short_name(input: &RuleInput<'_>) -> RuleOutput {
     let host = l.local.host.as_str();
     let question = input.derived.input.question.fqdn.as_str();
     let short = l.local.matched == Match::Exact
-        && l.registry == istio::KUBERNETES_REGISTRY
+        && l.registry == table::KUBERNETES_REGISTRY
         && !canonical_name(host).eq_ignore_ascii_case(question);
     if short && l.kube_negative {
         out.add(
-            Code::MeshOnlyName,
+            codes::MESH_ONLY_NAME,
             Severity::Info,
             format!(
                 "{question} is one of the agent's short names for {host} (name., name.namespace., name.namespace.svc.); kube-dns does not serve it ({}), so only pods whose DNS the sidecar captures resolve it",
@@ -120,7 +123,7 @@ pub(super) fn short_name(input: &RuleInput<'_>) -> RuleOutput {
 }
 
 /// The codes [`mesh_only_name`] may emit.
-pub(super) const MESH_ONLY_NAME: &[Code] = &[Code::MeshOnlyName, Code::MulticlusterEndpoints];
+pub(super) const MESH_ONLY_NAME: &[Code] = &[codes::MESH_ONLY_NAME, codes::MULTICLUSTER_ENDPOINTS];
 
 /// A name only the mesh answers (a ServiceEntry host, a service only in other clusters), or a
 /// service whose endpoints the mesh takes from other clusters too.
@@ -136,7 +139,7 @@ pub(super) fn mesh_only_name(input: &RuleInput<'_>) -> RuleOutput {
     let local_cluster = l.provenance.iter().any(|p| p.cluster.is_none());
     // A search-domain candidate is NXDOMAIN in kube-dns by nature; that says nothing about the host.
     let searched = matches!(l.local.matched, Match::SearchCname { .. });
-    let external = l.registry == istio::EXTERNAL_REGISTRY;
+    let external = l.registry == table::EXTERNAL_REGISTRY;
     let remote_only = !remote.is_empty() && !local_cluster;
     if l.kube_negative && !searched && l.local.answer.has_addresses() && (external || remote_only) {
         let what = if external {
@@ -148,7 +151,7 @@ pub(super) fn mesh_only_name(input: &RuleInput<'_>) -> RuleOutput {
             )
         };
         out.add(
-            Code::MeshOnlyName,
+            codes::MESH_ONLY_NAME,
             Severity::Info,
             format!(
                 "only the mesh knows {host}: it is {what}, which kube-dns does not serve ({})",
@@ -159,7 +162,7 @@ pub(super) fn mesh_only_name(input: &RuleInput<'_>) -> RuleOutput {
         out.explains_sidecar_vs_kube = true;
     } else if !remote.is_empty() && local_cluster {
         out.add(
-            Code::MulticlusterEndpoints,
+            codes::MULTICLUSTER_ENDPOINTS,
             Severity::Info,
             format!(
                 "the mesh answers endpoints of {host} from other clusters ({}) on the same network (ENABLE_MULTICLUSTER_HEADLESS); kube-dns knows only this cluster's",
@@ -173,7 +176,7 @@ pub(super) fn mesh_only_name(input: &RuleInput<'_>) -> RuleOutput {
 }
 
 /// The codes [`auto_allocated_vip`] may emit.
-pub(super) const AUTO_ALLOCATED_VIP: &[Code] = &[Code::AutoAllocatedVip];
+pub(super) const AUTO_ALLOCATED_VIP: &[Code] = &[codes::AUTO_ALLOCATED_VIP];
 
 /// Addresses istiod allocated for a ServiceEntry: only DNS-capturing proxies get them.
 pub(super) fn auto_allocated_vip(input: &RuleInput<'_>) -> RuleOutput {
@@ -193,7 +196,7 @@ pub(super) fn auto_allocated_vip(input: &RuleInput<'_>) -> RuleOutput {
         .answer
         .addresses()
         .into_iter()
-        .filter(|ip| istio::in_prefixes(prefixes, *ip) && !declared.contains(ip))
+        .filter(|ip| table::in_prefixes(prefixes, *ip) && !declared.contains(ip))
         .collect();
     if allocated.is_empty() {
         return out;
@@ -216,7 +219,7 @@ pub(super) fn auto_allocated_vip(input: &RuleInput<'_>) -> RuleOutput {
         )
     };
     out.add(
-        Code::AutoAllocatedVip,
+        codes::AUTO_ALLOCATED_VIP,
         severity,
         format!(
             "{} is a VIP istiod auto-allocated for {host} (only DNS-capturing proxies get it);{tail}",
@@ -244,7 +247,7 @@ fn service_entry_ports(input: &RuleInput<'_>, host: &str) -> String {
 }
 
 /// The codes [`nodata_vs_nxdomain`] may emit.
-pub(super) const NODATA_VS_NXDOMAIN: &[Code] = &[Code::NodataVsNxdomain];
+pub(super) const NODATA_VS_NXDOMAIN: &[Code] = &[codes::NODATA_VS_NXDOMAIN];
 
 /// A known name without an address of the asked family: the agent says NODATA, upstream NXDOMAIN.
 pub(super) fn nodata_vs_nxdomain(input: &RuleInput<'_>) -> RuleOutput {
@@ -252,7 +255,7 @@ pub(super) fn nodata_vs_nxdomain(input: &RuleInput<'_>) -> RuleOutput {
     let Some(l) = local(input) else { return out };
     if l.local.answer.is_nodata() && l.kube.is_some_and(|k| k.rcode == Rcode::NxDomain) {
         out.add(
-            Code::NodataVsNxdomain,
+            codes::NODATA_VS_NXDOMAIN,
             Severity::Info,
             format!(
                 "the agent knows {} but has no {} address for it, so it answers NODATA (NOERROR, empty) where upstream says NXDOMAIN; resolvers then use the other family instead of failing",
@@ -267,7 +270,7 @@ pub(super) fn nodata_vs_nxdomain(input: &RuleInput<'_>) -> RuleOutput {
 }
 
 /// The codes [`mesh_ttl`] may emit.
-pub(super) const MESH_TTL: &[Code] = &[Code::MeshTtl];
+pub(super) const MESH_TTL: &[Code] = &[codes::MESH_TTL];
 
 /// The agent's fixed TTL against kube-dns's: a fact, not an explanation of a different answer.
 pub(super) fn mesh_ttl(input: &RuleInput<'_>) -> RuleOutput {
@@ -277,18 +280,18 @@ pub(super) fn mesh_ttl(input: &RuleInput<'_>) -> RuleOutput {
         return out;
     };
     let kube_ttls: Vec<u32> = kube.records.iter().map(|r| r.ttl_s).collect();
-    if l.local.answer.has_addresses() && kube_ttls.iter().any(|t| *t != istio::MESH_TTL) {
+    if l.local.answer.has_addresses() && kube_ttls.iter().any(|t| *t != table::MESH_TTL) {
         out.add(
-            Code::MeshTtl,
+            codes::MESH_TTL,
             Severity::Info,
             format!(
                 "the agent answers from its table with AA and a fixed TTL of {} s; kube-dns's TTL here is {} s",
-                istio::MESH_TTL,
+                table::MESH_TTL,
                 kube_ttls.iter().min().copied().unwrap_or_default()
             ),
             vec![
-                source_evidence(SourceKind::Sidecar, l.sidecar),
-                source_evidence(SourceKind::KubeDns, kube),
+                source_evidence(Layer::SIDECAR, l.sidecar),
+                source_evidence(Layer::KUBE_DNS, kube),
             ],
         );
     }

@@ -1,5 +1,6 @@
-//! What a live pod and the control plane say about the mesh: sidecar presence, DNS capture and
-//! auto-allocation flags (from the injected istio-proxy container), and istiod's version and features.
+//! Detection of Istio's sidecar: what a live pod says about its proxy (DNS capture and
+//! auto-allocation flags, from the injected istio-proxy container), and what istiod's pods say about
+//! the mesh (version and features).
 
 use k8s_openapi::api::core::v1::{Container, Pod};
 use serde_json::{Value, json};
@@ -44,51 +45,29 @@ fn annotated_metadata<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
     })
 }
 
-/// The `proxies[]` entry of the snapshot format for `pod`, without the name table.
+/// The `proxies[]` entry of the snapshot format for `pod`, without the name table, when an
+/// istio-proxy container runs beside it.
 ///
 /// The injector turns `proxyMetadata` into environment variables of istio-proxy; the pod's
 /// `proxy.istio.io/config` annotation is read when the variable is absent.
-pub fn proxy_entry(pod: &Pod) -> Value {
-    let namespace = pod.metadata.namespace.clone().unwrap_or_default();
-    let name = pod.metadata.name.clone().unwrap_or_default();
-    match istio_proxy(pod) {
-        Some(proxy) => {
-            let flag = |key: &str| {
-                env(proxy, key)
-                    .or_else(|| annotated_metadata(pod, key))
-                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            };
-            json!({
-                "namespace": namespace,
-                "pod": name,
-                "kind": "sidecar",
-                "dns_capture": flag("ISTIO_META_DNS_CAPTURE"),
-                "dns_auto_allocate": flag("ISTIO_META_DNS_AUTO_ALLOCATE"),
-            })
-        }
-        None if in_ambient_mesh(pod) => {
-            json!({ "namespace": namespace, "pod": name, "kind": "ambient" })
-        }
-        None => json!({ "namespace": namespace, "pod": name, "kind": "none" }),
-    }
-}
-
-/// True when istio-cni has redirected the pod into the ambient mesh (ztunnel proxies its DNS).
-fn in_ambient_mesh(pod: &Pod) -> bool {
-    pod.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("ambient.istio.io/redirection"))
-        .is_some_and(|v| v == "enabled")
-}
-
-/// True when the pod is in an Istio mesh: with a sidecar, or redirected to ztunnel (ambient).
-pub fn in_mesh(pod: &Pod) -> bool {
-    istio_proxy(pod).is_some() || in_ambient_mesh(pod)
+pub(super) fn proxy_entry(pod: &Pod) -> Option<Value> {
+    let proxy = istio_proxy(pod)?;
+    let flag = |key: &str| {
+        env(proxy, key)
+            .or_else(|| annotated_metadata(pod, key))
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    };
+    Some(json!({
+        "namespace": pod.metadata.namespace.clone().unwrap_or_default(),
+        "pod": pod.metadata.name.clone().unwrap_or_default(),
+        "kind": "sidecar",
+        "dns_capture": flag("ISTIO_META_DNS_CAPTURE"),
+        "dns_auto_allocate": flag("ISTIO_META_DNS_AUTO_ALLOCATE"),
+    }))
 }
 
 /// The `mesh` section of the snapshot format, from the running istiod pods.
-pub fn mesh_entry(istiods: &[Pod], any_sidecar: bool) -> Value {
+pub(super) fn mesh_entry(istiods: &[Pod]) -> Value {
     let discovery = istiods.iter().find_map(|p| {
         p.spec
             .as_ref()?
@@ -96,9 +75,6 @@ pub fn mesh_entry(istiods: &[Pod], any_sidecar: bool) -> Value {
             .iter()
             .find(|c| c.name == "discovery")
     });
-    if istiods.is_empty() && !any_sidecar {
-        return json!({ "kind": "none" });
-    }
     let version = discovery
         .and_then(|c| c.image.as_deref())
         .and_then(image_tag);
@@ -132,19 +108,6 @@ fn image_tag(image: &str) -> Option<String> {
     last.split_once(':').map(|(_, tag)| tag.to_string())
 }
 
-/// True when the pod is running and not reported unready (a missing Ready condition counts as ready).
-pub fn is_ready(pod: &Pod) -> bool {
-    let Some(status) = pod.status.as_ref() else {
-        return false;
-    };
-    status.phase.as_deref() == Some("Running")
-        && !status
-            .conditions
-            .iter()
-            .flatten()
-            .any(|c| c.type_ == "Ready" && c.status != "True")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +125,7 @@ mod tests {
         let entry = proxy_entry(&pod(
             json!([{"name": "ISTIO_META_DNS_CAPTURE", "value": "true"}]),
         ));
+        let entry = entry.unwrap();
         assert_eq!(entry["kind"], "sidecar");
         assert_eq!(entry["dns_capture"], true);
         assert_eq!(entry["dns_auto_allocate"], false);
@@ -169,9 +133,7 @@ mod tests {
             json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "app"}]}}),
         )
         .unwrap();
-        assert_eq!(proxy_entry(&plain)["kind"], "none");
-        let ambient: Pod = serde_json::from_value(json!({"metadata": {"name": "p", "annotations": {"ambient.istio.io/redirection": "enabled"}}, "spec": {"containers": [{"name": "app"}]}})).unwrap();
-        assert_eq!(proxy_entry(&ambient)["kind"], "ambient");
+        assert_eq!(proxy_entry(&plain), None);
     }
 
     #[test]
@@ -184,12 +146,12 @@ mod tests {
             )]
             .into(),
         );
-        assert_eq!(proxy_entry(&annotated)["dns_capture"], true);
-        assert_eq!(proxy_entry(&annotated)["dns_auto_allocate"], false);
+        assert_eq!(proxy_entry(&annotated).unwrap()["dns_capture"], true);
+        assert_eq!(proxy_entry(&annotated).unwrap()["dns_auto_allocate"], false);
         let json_style = r#"{"proxyMetadata": {"ISTIO_META_DNS_CAPTURE": "true"}}"#;
         annotated.metadata.annotations =
             Some([(PROXY_CONFIG_ANNOTATION.to_string(), json_style.to_string())].into());
-        assert_eq!(proxy_entry(&annotated)["dns_capture"], true);
+        assert_eq!(proxy_entry(&annotated).unwrap()["dns_capture"], true);
     }
 
     #[test]
@@ -198,14 +160,13 @@ mod tests {
             serde_json::from_value(json!({"metadata": {"name": "istiod"}, "spec": {"containers": [{"name": "discovery", "image": format!("docker.io/istio/pilot:{tag}")}]}})).unwrap()
         };
         assert_eq!(
-            mesh_entry(&[istiod("1.24.3")], true)["pilot_enable_ip_autoallocate"],
+            mesh_entry(&[istiod("1.24.3")])["pilot_enable_ip_autoallocate"],
             false
         );
         assert_eq!(
-            mesh_entry(&[istiod("1.27.0")], true)["pilot_enable_ip_autoallocate"],
+            mesh_entry(&[istiod("1.27.0")])["pilot_enable_ip_autoallocate"],
             true
         );
-        assert_eq!(mesh_entry(&[], false)["kind"], "none");
         assert_eq!(
             image_tag("registry:5000/istio/pilot:1.26.0").as_deref(),
             Some("1.26.0")

@@ -1,14 +1,16 @@
 //! A sidecar that does not capture DNS: the app asks kube-dns, and what the mesh would answer instead.
 
+use super::super::agent::AgentTable;
+use super::super::codes;
+use super::super::predict::{build_table, context};
 use super::evidence::pod_evidence;
-use crate::emulate::istio::{self, ProxyContext};
 use crate::finding::{Code, Severity};
 use crate::model::Answer;
 
 use super::{RuleInput, RuleOutput};
 
 /// The codes this rule may emit.
-pub(super) const CODES: &[Code] = &[Code::DnsCaptureOff];
+pub(super) const CODES: &[Code] = &[codes::DNS_CAPTURE_OFF];
 
 /// A sidecar that does not capture DNS: the app asks kube-dns, and what the mesh would answer instead.
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
@@ -18,25 +20,15 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     let Some(workload) = derived
         .input
         .workload
-        .filter(|w| w.has_sidecar() && !w.captures_dns())
+        .filter(|w| w.dns_proxy().is_some() && !w.captures_dns())
     else {
         return out;
     };
-    let proxy = workload
-        .proxy
-        .as_ref()
-        .expect("sidecar workloads have a proxy");
     // What the mesh would answer if the proxy captured DNS.
-    let with_capture = ProxyContext {
-        namespace: workload.namespace.clone(),
-        labels: workload.labels.clone(),
-        dns_capture: true,
-        dns_auto_allocate: proxy.dns_auto_allocate,
-        families: workload.families,
-    };
+    let with_capture = context(workload, Some(true));
     let world = derived.input.world;
-    let table = crate::derive::build_table(world, &with_capture, derived.observed_table).table;
-    let would = istio::AgentTable::new(
+    let table = build_table(world, &with_capture, derived.observed_table()).table;
+    let would = AgentTable::new(
         std::sync::Arc::new(table),
         &workload.namespace,
         &world.cluster.domain,
@@ -51,7 +43,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     );
     match would {
         Some(local) if !kube_resolves && local.answer.has_addresses() => out.add(
-            Code::DnsCaptureOff,
+            codes::DNS_CAPTURE_OFF,
             Severity::Warning,
             format!(
                 "the sidecar of {} does not capture DNS, so the app gets kube-dns's answer ({}); with ISTIO_META_DNS_CAPTURE=true the mesh would answer {}",
@@ -62,7 +54,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
             evidence,
         ),
         _ => out.add(
-            Code::DnsCaptureOff,
+            codes::DNS_CAPTURE_OFF,
             Severity::Info,
             format!(
                 "the sidecar of {} does not capture DNS: the app's queries go straight to kube-dns",

@@ -1,16 +1,17 @@
 //! The agent's own state: a SERVFAIL before its first table, or an answer from an old table.
 
+use super::super::codes;
 use super::evidence::{pod_evidence, source_evidence, table_evidence};
 use crate::finding::{Code, Severity};
-use crate::model::{Rcode, SourceKind};
+use crate::model::{Layer, Rcode};
 
 use super::{RuleInput, RuleOutput};
 
 /// The codes this rule may emit.
 pub(super) const CODES: &[Code] = &[
-    Code::NotSynced,
-    Code::StaleSidecar,
-    Code::UnexplainedDifference,
+    codes::NOT_SYNCED,
+    codes::STALE_SIDECAR,
+    Code::UNEXPLAINED_DIFFERENCE,
 ];
 
 /// The agent's own state: a SERVFAIL before its first table, or an answer from an old table.
@@ -29,12 +30,12 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         let received = workload.proxy.as_ref().and_then(|p| p.name_table_received);
         let (code, why) = if received == Some(true) {
             (
-                Code::UnexplainedDifference,
+                Code::UNEXPLAINED_DIFFERENCE,
                 "the agent has a name table, so its upstream query failed".to_string(),
             )
         } else {
             (
-                Code::NotSynced,
+                codes::NOT_SYNCED,
                 if received == Some(false) {
                     "the agent has not received a name table from istiod yet and answers SERVFAIL to everything (e.g. init containers that run before the proxy is ready)".to_string()
                 } else {
@@ -51,7 +52,7 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
                 None => "not recorded".into(),
             },
         );
-        evidence.push(source_evidence(SourceKind::Sidecar, sidecar));
+        evidence.push(source_evidence(Layer::SIDECAR, sidecar));
         out.add(
             code,
             Severity::Error,
@@ -61,14 +62,14 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         out.explains_sidecar_vs_kube = true;
         return out;
     }
-    if derived.observed_table.is_none() {
+    let Some(view) = super::view(input).filter(|_| derived.observed_table().is_some()) else {
         return out;
-    }
-    let stale = match &derived.observed_local {
+    };
+    let stale = match &view.observed_local {
         Some(local) if !sidecar.same_as(&local.answer) => {
             Some((local.host.clone(), local.answer.brief()))
         }
-        None if super::looks_synthesized(sidecar)
+        None if super::super::looks_synthesized(sidecar)
             && answers.kube.is_some_and(|k| !sidecar.same_as(k)) =>
         {
             Some((
@@ -85,14 +86,14 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     };
     if let Some((host, table_says)) = stale {
         out.add(
-            Code::StaleSidecar,
+            codes::STALE_SIDECAR,
             Severity::Error,
             format!(
                 "the sidecar answers {} but istiod's current table for {} gives {table_says}: the agent holds an old name table (NDS push not received or not applied)",
                 sidecar.brief(),
                 workload.proxy_id()
             ),
-            vec![table_evidence(derived, &host), source_evidence(SourceKind::Sidecar, sidecar)],
+            vec![table_evidence(derived, &host), source_evidence(Layer::SIDECAR, sidecar)],
         );
         out.explains_sidecar_vs_kube = true;
     }
