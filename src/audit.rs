@@ -10,8 +10,9 @@ use crate::finding::{Code, Severity, Verdict};
 use crate::objects::{Objects, ns_name};
 use crate::report::Report;
 
-/// The names an audit diffs: every Service's FQDN, every headless endpoint's per-pod name, and every
-/// ServiceEntry host (wildcards excepted), in `namespace` or everywhere (`None`), sorted.
+/// The names an audit diffs: every Service's FQDN, every headless endpoint's per-pod name, and the
+/// names of every mesh's own objects (ServiceEntry hosts, wildcards excepted), in `namespace` or
+/// everywhere (`None`), sorted.
 pub fn names(objects: &Objects, domain: &str, namespace: Option<&str>) -> Vec<String> {
     let domain = domain.trim_end_matches('.');
     let in_scope = |ns: &str| namespace.is_none_or(|wanted| wanted == ns);
@@ -31,17 +32,13 @@ pub fn names(objects: &Objects, domain: &str, namespace: Option<&str>) -> Vec<St
         }
         names.push(fqdn);
     }
-    for entry in &objects.service_entries {
-        let ns = ns_name(&entry.metadata).0;
-        if !in_scope(ns) {
-            continue;
-        }
-        for host in entry.spec.hosts.iter().filter(|h| !h.starts_with('*')) {
-            names.push(format!(
-                "{}.",
-                host.trim_end_matches('.').to_ascii_lowercase()
-            ));
-        }
+    for mesh in crate::mesh::MESHES {
+        let own = mesh.audit_names(objects);
+        names.extend(
+            own.into_iter()
+                .filter(|(ns, _)| in_scope(ns))
+                .map(|(_, n)| n),
+        );
     }
     names.sort();
     names.dedup();

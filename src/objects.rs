@@ -1,8 +1,9 @@
 //! The cluster objects meshdig reasons about, typed, and the look-ups the emulators need.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use k8s_openapi::api::core::v1::{
     ConfigMap, Pod, PodDNSConfig, PodIP, PodSpec, PodStatus, Service,
@@ -13,132 +14,6 @@ use serde::Deserialize;
 
 /// The label that ties an EndpointSlice to its Service.
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
-/// The annotation that limits which namespaces see a Service in Istio.
-pub const EXPORT_TO_ANNOTATION: &str = "networking.istio.io/exportTo";
-/// The label that opts a ServiceEntry out of IP auto-allocation.
-pub const AUTOALLOCATE_LABEL: &str = "networking.istio.io/enable-autoallocate-ip";
-
-/// An Istio ServiceEntry (networking.istio.io v1, v1beta1 or v1alpha3): the fields DNS depends on.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ServiceEntry {
-    #[serde(default)]
-    pub metadata: ObjectMeta,
-    #[serde(default)]
-    pub spec: ServiceEntrySpec,
-    #[serde(default)]
-    pub status: Option<ServiceEntryStatus>,
-}
-
-/// `ServiceEntry.spec`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceEntrySpec {
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    #[serde(default)]
-    pub addresses: Vec<String>,
-    #[serde(default)]
-    pub resolution: Option<String>,
-    #[serde(default)]
-    pub export_to: Vec<String>,
-    #[serde(default)]
-    pub ports: Vec<ServiceEntryPort>,
-    #[serde(default)]
-    pub location: Option<String>,
-}
-
-/// One port of a ServiceEntry.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ServiceEntryPort {
-    pub number: u32,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub protocol: Option<String>,
-}
-
-/// `ServiceEntry.status`, where the IP auto-allocation controller writes its addresses.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ServiceEntryStatus {
-    #[serde(default)]
-    pub addresses: Vec<ServiceEntryAddress>,
-}
-
-/// One auto-allocated address: `{value, host}`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ServiceEntryAddress {
-    pub value: String,
-    #[serde(default)]
-    pub host: Option<String>,
-}
-
-impl ServiceEntry {
-    /// The resolution mode, upper-cased; Istio's default is NONE.
-    pub fn resolution(&self) -> String {
-        self.spec
-            .resolution
-            .as_deref()
-            .unwrap_or("NONE")
-            .to_ascii_uppercase()
-    }
-
-    /// Auto-allocated addresses recorded in status for `host`.
-    pub fn status_addresses(&self, host: &str) -> Vec<IpAddr> {
-        self.status
-            .iter()
-            .flat_map(|s| &s.addresses)
-            .filter(|a| {
-                a.host
-                    .as_deref()
-                    .is_none_or(|h| h.eq_ignore_ascii_case(host))
-            })
-            .filter_map(|a| a.value.parse().ok())
-            .collect()
-    }
-
-    /// True when the ServiceEntry carries the label that opts it out of auto-allocation.
-    pub fn autoallocate_disabled(&self) -> bool {
-        self.metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(AUTOALLOCATE_LABEL))
-            .is_some_and(|v| v == "false")
-    }
-}
-
-/// An Istio Sidecar resource: the fields that scope which hosts a proxy knows.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Sidecar {
-    #[serde(default)]
-    pub metadata: ObjectMeta,
-    #[serde(default)]
-    pub spec: SidecarSpec,
-}
-
-/// `Sidecar.spec`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SidecarSpec {
-    #[serde(default)]
-    pub workload_selector: Option<WorkloadSelector>,
-    #[serde(default)]
-    pub egress: Vec<SidecarEgress>,
-}
-
-/// `Sidecar.spec.workloadSelector`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct WorkloadSelector {
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-}
-
-/// One egress listener of a Sidecar; only its hosts matter for DNS.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct SidecarEgress {
-    #[serde(default)]
-    pub hosts: Vec<String>,
-}
-
 /// The fields of a Pod that meshdig reads (who it is, how the kubelet builds its resolv.conf, its
 /// addresses). Pods are held as this, so their containers, volumes and the rest are skipped
 /// rather than kept: in a large cluster they are most of a snapshot.
@@ -201,10 +76,49 @@ pub struct Objects {
     pub services: Vec<Service>,
     pub endpoint_slices: Vec<EndpointSlice>,
     pub pods: Vec<DnsPod>,
-    pub service_entries: Vec<ServiceEntry>,
-    pub sidecars: Vec<Sidecar>,
     pub config_maps: Vec<ConfigMap>,
+    /// Objects of the kinds the core does not read, kept raw until a mesh claims its own
+    /// ([`crate::mesh::prepare`]); the rest are then dropped.
+    pub others: Vec<RawObject>,
+    /// Each mesh's own objects, typed by that mesh ([`Objects::mesh`]).
+    pub meshes: MeshObjects,
     pub(crate) index: OnceLock<ObjectIndex>,
+}
+
+/// An object of a kind the core does not read, as the snapshot holds it.
+#[derive(Debug, Clone)]
+pub struct RawObject {
+    pub kind: String,
+    /// Where it is in the snapshot document (`$.objects[3]`), for errors.
+    pub path: String,
+    pub raw: Box<serde_json::value::RawValue>,
+}
+
+/// The meshes' own typed objects, one value per type; only the mesh that stored a type reads it.
+#[derive(Clone, Default)]
+pub struct MeshObjects(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl std::fmt::Debug for MeshObjects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MeshObjects({} kinds of mesh)", self.0.len())
+    }
+}
+
+impl Objects {
+    /// The objects of type `T` a mesh stored, if it stored any.
+    pub fn mesh<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.meshes.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+
+    /// Stores a mesh's own objects.
+    pub fn set_mesh<T: Any + Send + Sync>(&mut self, objects: T) {
+        self.meshes.0.insert(TypeId::of::<T>(), Arc::new(objects));
+    }
+
+    /// The raw objects of `kind`.
+    pub fn others_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a RawObject> {
+        self.others.iter().filter(move |o| o.kind == kind)
+    }
 }
 
 /// Positions of objects by namespace and name, so that look-ups do not scan the lists.
@@ -242,8 +156,6 @@ impl ObjectIndex {
             .map(|o| &o.metadata)
             .chain(objects.endpoint_slices.iter().map(|o| &o.metadata))
             .chain(objects.pods.iter().map(|o| &o.metadata))
-            .chain(objects.service_entries.iter().map(|o| &o.metadata))
-            .chain(objects.sidecars.iter().map(|o| &o.metadata))
             .chain(objects.config_maps.iter().map(|o| &o.metadata));
         index.namespaces = metas.map(|m| ns_name(m).0.to_string()).collect();
         for (i, slice) in objects.endpoint_slices.iter().enumerate() {

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::error::{Error, Result};
 use crate::model::{Answer, Layer, Rcode, Record};
 use crate::name_table::NameTable;
-use crate::objects::Objects;
+use crate::objects::{Objects, RawObject};
 
 /// The only snapshot schema this build reads.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -511,18 +511,25 @@ fn typed<'a, T: Deserialize<'a>>(raw: &'a RawValue, base: &str) -> std::result::
     typed_slice(raw.get().as_bytes(), base)
 }
 
-/// The kinds meshdig reads; objects of other kinds are skipped.
+/// The kinds the core reads; objects of other kinds are kept raw for the meshes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Service,
     EndpointSlice,
     Pod,
     ConfigMap,
-    ServiceEntry,
-    Sidecar,
 }
 
-/// Sorts Kubernetes objects by kind into [`Objects`]; `List` objects are flattened, unknown kinds skipped.
+/// A mesh's raw object typed as `T`; on error, where in the snapshot and what is wrong.
+pub fn typed_object<T: serde::de::DeserializeOwned>(
+    object: &RawObject,
+) -> std::result::Result<T, (String, String)> {
+    typed_slice::<T>(object.raw.get().as_bytes(), &object.path)
+        .map_err(|invalid| (invalid.json_path, invalid.message))
+}
+
+/// Sorts Kubernetes objects by kind into [`Objects`]; `List` objects are flattened, other kinds
+/// kept raw for the meshes to claim.
 ///
 /// Kinds are read first, so that each list is allocated once at its final size.
 fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Objects, Invalid> {
@@ -533,6 +540,7 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
         .collect();
     queue.reverse();
     let mut known = Vec::new();
+    let mut others = Vec::new();
     while let Some((path, raw)) = queue.pop() {
         let no_kind = || Invalid::at(&path, "expected a Kubernetes object with a string `kind`");
         let probe: KindProbe = typed(raw, &path).map_err(|_| no_kind())?;
@@ -545,8 +553,6 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
             "EndpointSlice" => Kind::EndpointSlice,
             "Pod" => Kind::Pod,
             "ConfigMap" => Kind::ConfigMap,
-            "ServiceEntry" => Kind::ServiceEntry,
-            "Sidecar" => Kind::Sidecar,
             list if list == "List" || list.ends_with("List") => {
                 let items = probe
                     .items
@@ -556,7 +562,14 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
                 }
                 continue;
             }
-            _ => continue,
+            other => {
+                others.push(RawObject {
+                    kind: other.to_string(),
+                    path,
+                    raw: raw.to_owned(),
+                });
+                continue;
+            }
         };
         known.push((kind, path, raw));
     }
@@ -565,6 +578,7 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
         services: Vec::with_capacity(count(Kind::Service)),
         endpoint_slices: Vec::with_capacity(count(Kind::EndpointSlice)),
         pods: Vec::with_capacity(count(Kind::Pod)),
+        others,
         ..Objects::default()
     };
     for (kind, path, raw) in known {
@@ -573,8 +587,6 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
             Kind::EndpointSlice => objects.endpoint_slices.push(typed(raw, &path)?),
             Kind::Pod => objects.pods.push(typed(raw, &path)?),
             Kind::ConfigMap => objects.config_maps.push(typed(raw, &path)?),
-            Kind::ServiceEntry => objects.service_entries.push(typed(raw, &path)?),
-            Kind::Sidecar => objects.sidecars.push(typed(raw, &path)?),
         }
     }
     Ok(objects)

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::finding::Code;
 use crate::model::Answer;
 use crate::name_table::NameTable;
+use crate::objects::Objects;
 use crate::rules::Rule;
 use crate::snapshot::{MeshInfo, NONE, ProxyInfo, Snapshot};
 use crate::workload::{DnsPath, Workload};
@@ -47,6 +48,16 @@ pub trait Mesh: Send + Sync {
     fn capture_plan(&self) -> &'static CapturePlan;
     /// The snapshot's `mesh` section, from the control plane's ready pods.
     fn settings(&self, control_plane: &[Pod]) -> Value;
+    /// Types the mesh's own objects among `objects`' raw ones and stores them
+    /// ([`Objects::set_mesh`]); on error, where in the snapshot and what is wrong.
+    fn claim_objects(&self, _objects: &mut Objects) -> std::result::Result<(), (String, String)> {
+        Ok(())
+    }
+    /// The names of the mesh's own objects an audit asks (`host.` of each ServiceEntry), with the
+    /// namespace each lives in.
+    fn audit_names(&self, _objects: &Objects) -> Vec<(String, String)> {
+        Vec::new()
+    }
 
     /// The control plane's name table for each proxy, when meshdig reads one.
     fn name_tables(&self) -> Option<&dyn NameTables> {
@@ -190,6 +201,10 @@ pub fn prepare(mut snapshot: Snapshot, origin: &std::path::Path) -> Result<Snaps
             ),
         ));
     }
+    claim_objects(&mut snapshot.objects).map_err(|(path, m)| invalid(path, m))?;
+    for remote in &mut snapshot.remote_clusters {
+        claim_objects(&mut remote.objects).map_err(|(path, m)| invalid(path, m))?;
+    }
     let mut tables = Vec::new();
     for (i, proxy) in snapshot.proxies.iter_mut().enumerate() {
         let mesh = match of_proxy(&family, &proxy.kind) {
@@ -219,6 +234,15 @@ pub fn prepare(mut snapshot: Snapshot, origin: &std::path::Path) -> Result<Snaps
         snapshot.set_proxy_table(&namespace, &pod, table);
     }
     Ok(snapshot)
+}
+
+/// Has every mesh claim its objects, and drops the raw objects no mesh claimed.
+fn claim_objects(objects: &mut Objects) -> std::result::Result<(), (String, String)> {
+    for mesh in MESHES {
+        mesh.claim_objects(objects)?;
+    }
+    objects.others = Vec::new();
+    Ok(())
 }
 
 fn unknown_proxy(family: &str, kind: &str) -> String {

@@ -7,6 +7,7 @@ pub mod codes;
 mod detect;
 mod istiod;
 mod ndsz;
+mod objects;
 mod predict;
 mod rules;
 mod table;
@@ -28,9 +29,11 @@ use super::{
 use crate::derive::{Derived, ProxyPrediction};
 use crate::model::Answer;
 use crate::name_table::NameTable;
+use crate::objects::Objects;
 use crate::rules::Rule;
 use crate::snapshot::ProxyInfo;
 use crate::workload::{DnsPath, Workload};
+use objects::IstioObjects;
 
 /// Istio's sidecar mode.
 pub struct IstioSidecar;
@@ -113,6 +116,14 @@ impl Mesh for IstioSidecar {
 
     fn settings(&self, control_plane: &[Pod]) -> Value {
         detect::mesh_entry(control_plane)
+    }
+
+    fn claim_objects(&self, objects: &mut Objects) -> Result<(), (String, String)> {
+        IstioObjects::claim(objects)
+    }
+
+    fn audit_names(&self, objects: &Objects) -> Vec<(String, String)> {
+        IstioObjects::of(objects).audit_names()
     }
 
     fn name_tables(&self) -> Option<&dyn NameTables> {

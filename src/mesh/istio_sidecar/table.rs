@@ -8,10 +8,11 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use k8s_openapi::api::core::v1::Service;
 
+use super::objects::{EXPORT_TO_ANNOTATION, IstioObjects, ServiceEntry, Sidecar};
 use crate::emulate::kube_dns::{self, ServiceShape};
 use crate::model::Evidence;
 use crate::name_table::{NameInfo, NameTable};
-use crate::objects::{EXPORT_TO_ANNOTATION, Objects, ServiceEntry, Sidecar, ns_name};
+use crate::objects::{Objects, ns_name};
 use crate::snapshot::{ClusterInfo, MeshInfo, RemoteCluster};
 use crate::workload::IpFamilies;
 
@@ -104,7 +105,7 @@ pub(super) fn build_table(inputs: &TableInputs<'_>) -> BuiltTable {
             add_service(&mut built, inputs, &scope, service, Some(remote));
         }
     }
-    for entry in &inputs.objects.service_entries {
+    for entry in &IstioObjects::of(inputs.objects).service_entries {
         add_service_entry(&mut built, inputs, &scope, entry);
     }
     built
@@ -119,7 +120,7 @@ struct Scope<'a> {
 impl<'a> Scope<'a> {
     fn for_proxy(inputs: &TableInputs<'a>) -> Self {
         let namespace = inputs.proxy.namespace.as_str();
-        let sidecars = &inputs.objects.sidecars;
+        let sidecars = &IstioObjects::of(inputs.objects).sidecars;
         let in_ns = |ns: &'a str| {
             sidecars
                 .iter()
@@ -461,7 +462,7 @@ fn service_entry_addresses(
     } else if entry.autoallocate_disabled() {
         Some(format!(
             "the label {}=false opts it out of auto-allocation",
-            crate::objects::AUTOALLOCATE_LABEL
+            super::objects::AUTOALLOCATE_LABEL
         ))
     } else if host.starts_with('*') && resolution != "DYNAMIC_DNS" {
         Some("wildcard hosts are only auto-allocated with resolution DYNAMIC_DNS".to_string())

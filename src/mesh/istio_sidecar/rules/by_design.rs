@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use super::super::agent::{LocalAnswer, Match};
 use super::super::codes;
+use super::super::objects::IstioObjects;
 use super::super::table::{self, Provenance};
 use super::evidence::{join, pod_evidence, provenance_evidence, source_evidence, table_evidence};
 use super::{RuleInput, RuleOutput};
@@ -233,11 +234,7 @@ pub(super) fn auto_allocated_vip(input: &RuleInput<'_>) -> RuleOutput {
 
 /// The ports of the ServiceEntry that defines `host`, as text.
 fn service_entry_ports(input: &RuleInput<'_>, host: &str) -> String {
-    input
-        .derived
-        .input
-        .world
-        .objects
+    IstioObjects::of(input.derived.input.world.objects)
         .service_entries
         .iter()
         .filter(|se| se.spec.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
