@@ -11,11 +11,13 @@ use crate::live::api::Reader;
 use crate::live::capture::{CaptureRequest, SourceOverrides, capture};
 use crate::live::connect::{KubeSettings, connect};
 use crate::model::SourceKind;
+use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
 use crate::report::{AskedQuestion, Report};
 use crate::resolution::{self, AppWalk, CandidateDiff};
 use crate::search::{self, AddressFamily, Libc};
 use crate::snapshot::{MeshKind, Snapshot};
+use crate::sources::live::DnsEndpoint;
 use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
 use crate::sources::{ControlPlane, Question, Resolver};
 use crate::walk;
@@ -42,19 +44,21 @@ impl Asker {
 /// Captures `questions` live and returns the in-memory snapshot with the asker a replay must use.
 pub async fn capture_live(
     live: &LiveArgs,
+    pacers: &Pacers<DnsEndpoint>,
     from: Option<&str>,
     namespace: Option<&str>,
     questions: &[(QueryName, QueryType)],
     all_namespaces: bool,
 ) -> Result<(Snapshot, Asker)> {
     let (document, asker) =
-        capture_document(live, from, namespace, questions, all_namespaces).await?;
+        capture_document(live, pacers, from, namespace, questions, all_namespaces).await?;
     Ok((Snapshot::from_value(&document, "the live capture")?, asker))
 }
 
-/// Captures `questions` live into a snapshot document.
+/// Captures `questions` live into a snapshot document, pacing each DNS server by `pacers`.
 pub async fn capture_document(
     live: &LiveArgs,
+    pacers: &Pacers<DnsEndpoint>,
     from: Option<&str>,
     namespace: Option<&str>,
     questions: &[(QueryName, QueryType)],
@@ -84,6 +88,7 @@ pub async fn capture_document(
             questions,
             overrides: &overrides,
             concurrency: usize::from(live.concurrency),
+            pacers,
             all_namespaces,
         },
     )

@@ -18,6 +18,7 @@ pub mod input;
 pub mod live;
 pub mod model;
 pub mod objects;
+pub mod pace;
 pub mod query;
 pub mod render;
 pub mod report;

@@ -8,6 +8,7 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::derive::DiffCache;
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
+use crate::pace::Pacers;
 use crate::render::check::{self, CheckResult};
 use crate::snapshot::Snapshot;
 
@@ -62,6 +63,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     .push(expectation);
             }
             let mut by_index = Vec::new();
+            // Every capture shares each DNS server's pacing (--qps).
+            let pacers = Pacers::new(args.live.qps);
             for ((from, namespace), expectations) in groups {
                 let questions: Vec<_> = expectations
                     .iter()
@@ -69,6 +72,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     .collect();
                 let (snapshot, asker) = capture_live(
                     &args.live,
+                    &pacers,
                     from.as_deref(),
                     namespace.as_deref(),
                     &questions,

@@ -16,6 +16,7 @@ use crate::live::api::{ApiError, Kind, Reader};
 use crate::live::forward::Forwards;
 use crate::live::mesh;
 use crate::model::{Outcome, SourceKind, SourceResult};
+use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
 use crate::search::{self, AddressFamily, Libc, ResolvConf};
 use crate::snapshot::{ProxyInfo, SCHEMA_VERSION, UnreadNamespace};
@@ -47,8 +48,10 @@ pub struct CaptureRequest<'a> {
     pub domain: &'a str,
     pub questions: &'a [(QueryName, QueryType)],
     pub overrides: &'a SourceOverrides,
-    /// How many questions are asked at once.
+    /// How many questions are asked at once: at most this many are in flight on each port-forward.
     pub concurrency: usize,
+    /// The pacing (`--qps`) of every DNS server the run asks, shared by all its captures.
+    pub pacers: &'a Pacers<DnsEndpoint>,
     /// Read Services and EndpointSlices of every namespace, not only those the questions name.
     pub all_namespaces: bool,
 }
@@ -104,10 +107,11 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         kube_dns_endpoint(request, &infrastructure),
         &forwards,
         timeout,
+        request.pacers,
     );
     let sidecar_endpoint = sidecar_endpoint(request, pod.as_ref(), workload.as_ref());
-    let sidecar =
-        sidecar_endpoint.map(|e| LiveResolver::new(SourceKind::Sidecar, e, &forwards, timeout));
+    let sidecar = sidecar_endpoint
+        .map(|e| LiveResolver::new(SourceKind::Sidecar, e, &forwards, timeout, request.pacers));
     let control_plane = LiveControlPlane {
         endpoint: istiod_endpoint(request, &infrastructure),
         forwards: &forwards,

@@ -1046,3 +1046,80 @@ fn a_namespace_rbac_hides_leaves_only_its_names_unpredicted() {
     );
     assert!(!summary.contains("partial objects"), "{summary}");
 }
+
+/// Asserts that no second of `seconds` (one entry per query, as [`Dnsmasq::query_seconds`] gives
+/// them) holds more than `qps` queries, give or take one for timer jitter at a second's edge, and
+/// that the queries took as long as that rate needs.
+fn assert_paced(server: &str, seconds: &[u32], qps: usize, expected: usize) {
+    assert_eq!(seconds.len(), expected, "{server}: every name asked once");
+    // Seconds since the first query's, across midnight too.
+    let seconds: Vec<u32> = seconds
+        .iter()
+        .map(|s| (s + 86_400 - seconds[0]) % 86_400)
+        .collect();
+    let (first, last) = (0, seconds[seconds.len() - 1]);
+    for second in first..=last {
+        let count = seconds.iter().filter(|&&s| s == second).count();
+        assert!(
+            count <= qps + 1,
+            "{server}: {count} queries in second {second}: {seconds:?}"
+        );
+    }
+    let needed = (expected - 1) / qps;
+    assert!(
+        (last - first) as usize + 1 >= needed,
+        "{server}: {expected} queries over {} s, at most {qps}/s needs {needed} s",
+        last - first + 1
+    );
+}
+
+#[test]
+fn qps_bounds_the_queries_each_server_receives_in_a_live_audit() {
+    const QPS: usize = 20;
+    const EXTRA: usize = 50;
+    let mut scenario = healthy();
+    scenario.sidecar = SidecarDns::new()
+        .host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34")
+        .host_record("api.payments.example.com", "240.240.0.1");
+    scenario.extra.extend((0..EXTRA).map(|i| {
+        json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": format!("paced-{i:02}"), "namespace": BOOKINFO},
+            "spec": {"type": "ClusterIP", "clusterIP": format!("10.96.210.{}", i + 1),
+                "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}})
+    }));
+    let cluster = LiveCluster::start(scenario);
+    // kube-dns is asked by address (UDP) through a dnsmasq that counts and forwards to Knot; the
+    // sidecar's dnsmasq is asked through its port-forward (TCP).
+    let kube_dns = Dnsmasq::start(&SidecarDns::new().upstream(cluster.kube_dns.addr()));
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    let (kube_dns_addr, qps) = (kube_dns.addr().to_string(), QPS.to_string());
+    let run = cluster.meshdig(&[
+        "audit",
+        "-n",
+        BOOKINFO,
+        "--from",
+        &from,
+        "-o",
+        "json",
+        "--qps",
+        &qps,
+        "--kube-dns",
+        &kube_dns_addr,
+    ]);
+    let audit: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    // The sample's 14 names and the 50 Services added: every one asked and answered by both layers.
+    let names = 14 + EXTRA;
+    assert_eq!(audit["totals"]["names"], names, "{audit:#}");
+    assert_eq!(audit["totals"]["incomplete"], 0, "{audit:#}");
+    assert_eq!(audit["totals"]["not_recorded"], 0, "{audit:#}");
+    assert_eq!(
+        run.code, 1,
+        "the stand-in istiod's table lacks the filler Services"
+    );
+    assert!(cluster.sidecar.wait_for_log(Duration::from_secs(2), |log| {
+        log.matches(" query[").count() >= names
+    }));
+    assert_paced("kube-dns", &kube_dns.query_seconds(), QPS, names);
+    assert_paced("sidecar", &cluster.sidecar.query_seconds(), QPS, names);
+}
