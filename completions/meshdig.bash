@@ -89,7 +89,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__audit)
-            opts="-n -A -o -v -h -V --namespace --all-namespaces --from --snapshot --as-typed --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -A -o -v -h -V --namespace --all-namespaces --from --snapshot --as-typed --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,6 +151,10 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kube-dns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -175,7 +179,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__check)
-            opts="-f -n -o -v -h -V --file --snapshot --namespace --output --junit --libc --family --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-f -n -o -v -h -V --file --snapshot --namespace --output --junit --libc --family --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,6 +249,10 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kube-dns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -269,7 +277,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__diff)
-            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,6 +347,10 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kube-dns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -363,7 +375,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__dig)
-            opts="-n -o -v -h -V --from --namespace --output --snapshot --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -o -v -h -V --from --namespace --output --snapshot --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -414,6 +426,10 @@ _meshdig() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qps)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -589,7 +605,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__resolvconf)
-            opts="-n -v -h -V --from --namespace --snapshot --node-resolv-conf --limits --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -v -h -V --from --namespace --snapshot --node-resolv-conf --limits --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -643,6 +659,10 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kube-dns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -667,7 +687,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__snapshot)
-            opts="-t -n -o -v -h -V --type --from --namespace --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-t -n -o -v -h -V --type --from --namespace --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,6 +742,10 @@ _meshdig() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qps)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -4,6 +4,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -346,9 +347,16 @@ pub struct LiveArgs {
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_domain)]
     pub cluster_domain: String,
 
-    /// How many questions are asked of the layers at once.
+    /// How many questions are asked of the layers at once (at most this many in flight on each
+    /// port-forward or socket).
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+
+    /// At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to
+    /// one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on
+    /// production DNS; raise it for a large audit of a lab cluster.
+    #[arg(long, value_name = "N", default_value_t = NonZeroU32::new(crate::pace::DEFAULT_QPS).expect("above 0"), value_parser = parse_qps)]
+    pub qps: NonZeroU32,
 
     /// Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS.
     #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_dns_address)]
@@ -380,6 +388,7 @@ impl LiveArgs {
                 self.cluster_domain != defaults.cluster_domain,
             ),
             ("--concurrency", self.concurrency != defaults.concurrency),
+            ("--qps", self.qps != defaults.qps),
             ("--kube-dns", self.kube_dns.is_some()),
             ("--sidecar", self.sidecar.is_some()),
             ("--control-plane", self.control_plane.is_some()),
@@ -397,6 +406,7 @@ impl LiveArgs {
             timeout: Duration::from_secs(5),
             cluster_domain: "cluster.local".to_string(),
             concurrency: 16,
+            qps: NonZeroU32::new(crate::pace::DEFAULT_QPS).expect("above 0"),
             kube_dns: None,
             sidecar: None,
             control_plane: None,
@@ -463,6 +473,21 @@ fn parse_duration(input: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A number of queries a second, from 1 to a million.
+fn parse_qps(input: &str) -> Result<NonZeroU32, String> {
+    input
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .and_then(NonZeroU32::new)
+        .ok_or_else(|| {
+            format!(
+                "'{}' is not a number of queries a second from 1 to 1000000",
+                input.escape_debug()
+            )
+        })
 }
 
 /// An IP address with an optional port (`10.96.0.10`, `10.96.0.10:53`, `[::1]:53`, `::1`).
@@ -558,5 +583,9 @@ mod tests {
         assert!(parse_domain("cluster.local.").is_ok() && parse_domain("my-corp.internal").is_ok());
         assert!(parse_control_plane_url("https://istiod").is_err());
         assert!(parse_dns_address("kube-dns.kube-system").is_err());
+        assert_eq!(parse_qps("20").map(NonZeroU32::get), Ok(20));
+        for bad in ["0", "-1", "1000001", "1.5", "fast", ""] {
+            assert!(parse_qps(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -12,11 +12,13 @@ use crate::live::capture::{CaptureRequest, SourceOverrides, capture};
 use crate::live::connect::{KubeSettings, connect};
 use crate::mesh;
 use crate::model::Layer;
+use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
 use crate::report::{AskedQuestion, Report};
 use crate::resolution::{self, AppWalk, CandidateDiff};
 use crate::search::{self, AddressFamily, Libc};
 use crate::snapshot::Snapshot;
+use crate::sources::live::DnsEndpoint;
 use crate::sources::recorded::{RecordedControlPlane, RecordedResolver};
 use crate::sources::{ControlPlane, Question, Resolver, TableRequest};
 use crate::walk;
@@ -44,13 +46,14 @@ impl Asker {
 /// Captures `questions` live and returns the in-memory snapshot with the asker a replay must use.
 pub async fn capture_live(
     live: &LiveArgs,
+    pacers: &Pacers<DnsEndpoint>,
     from: Option<&str>,
     namespace: Option<&str>,
     questions: &[(QueryName, QueryType)],
     all_namespaces: bool,
 ) -> Result<(Snapshot, Asker)> {
     let (document, asker) =
-        capture_document(live, from, namespace, questions, all_namespaces).await?;
+        capture_document(live, pacers, from, namespace, questions, all_namespaces).await?;
     Ok((snapshot_of(&document, "the live capture")?, asker))
 }
 
@@ -70,9 +73,10 @@ pub fn snapshot_of(document: &serde_json::Value, origin: &str) -> Result<Snapsho
     mesh::prepare(Snapshot::from_value(document, origin)?, Path::new(origin))
 }
 
-/// Captures `questions` live into a snapshot document.
+/// Captures `questions` live into a snapshot document, pacing each DNS server by `pacers`.
 pub async fn capture_document(
     live: &LiveArgs,
+    pacers: &Pacers<DnsEndpoint>,
     from: Option<&str>,
     namespace: Option<&str>,
     questions: &[(QueryName, QueryType)],
@@ -102,6 +106,7 @@ pub async fn capture_document(
             questions,
             overrides: &overrides,
             concurrency: usize::from(live.concurrency),
+            pacers,
             all_namespaces,
         },
     )

@@ -20,6 +20,7 @@ pub mod mesh;
 pub mod model;
 pub mod name_table;
 pub mod objects;
+pub mod pace;
 pub mod query;
 pub mod render;
 pub mod report;

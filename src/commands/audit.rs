@@ -12,6 +12,7 @@ use crate::cli::{AuditArgs, CheckFormat, WalkArgs};
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
 use crate::model::Layer;
+use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
 use crate::render::audit as render;
 use crate::search::Libc;
@@ -84,8 +85,10 @@ async fn read(args: &AuditArgs, scope: Option<&str>) -> Result<(Snapshot, Asker,
         }
         None => {
             // A first capture reads the objects in scope; the second asks every name they define.
+            let pacers = Pacers::new(args.live.qps);
             let (objects, _) = capture_live(
                 &args.live,
+                &pacers,
                 args.from.as_deref(),
                 args.namespace.as_deref(),
                 &[],
@@ -105,6 +108,7 @@ async fn read(args: &AuditArgs, scope: Option<&str>) -> Result<(Snapshot, Asker,
                 .collect();
             let (snapshot, asker) = capture_live(
                 &args.live,
+                &pacers,
                 args.from.as_deref(),
                 args.namespace.as_deref(),
                 &questions,

@@ -8,6 +8,7 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::derive::DiffCache;
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
+use crate::pace::Pacers;
 use crate::render::check::{self, CheckResult};
 
 /// Runs every expectation and reports; the exit code is the worst outcome.
@@ -61,6 +62,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     .push(expectation);
             }
             let mut by_index = Vec::new();
+            // Every capture shares each DNS server's pacing (--qps).
+            let pacers = Pacers::new(args.live.qps);
             for ((from, namespace), expectations) in groups {
                 let questions: Vec<_> = expectations
                     .iter()
@@ -68,6 +71,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     .collect();
                 let (snapshot, asker) = capture_live(
                     &args.live,
+                    &pacers,
                     from.as_deref(),
                     namespace.as_deref(),
                     &questions,

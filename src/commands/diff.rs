@@ -5,6 +5,7 @@ use crate::cli::{DiffArgs, LiveArgs, OutputFormat};
 use crate::derive::DiffCache;
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
+use crate::pace::Pacers;
 use crate::render::{json, table};
 
 /// Runs the diff and prints it; the exit code follows the verdict.
@@ -20,6 +21,7 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
             let questions = [(args.name.clone(), rtype)];
             capture_live(
                 &args.live,
+                &Pacers::new(args.live.qps),
                 args.from.as_deref(),
                 args.namespace.as_deref(),
                 &questions,

@@ -2,6 +2,7 @@
 //! (or as JSON). The escape hatch under `meshdig diff`: no search list, no diff, no explanation.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::{Message, OpCode, Query, ResponseCode};
@@ -16,6 +17,7 @@ use crate::live::connect::{KubeSettings, connect};
 use crate::live::forward::Forwards;
 use crate::mesh;
 use crate::model::Rcode;
+use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
 use crate::render::message::{self, Exchange};
 use crate::sources::dns::DnsClient;
@@ -271,20 +273,28 @@ fn unreachable(request: &Request, why: impl std::fmt::Display) -> Error {
 
 async fn ask(request: &Request, args: &DigArgs) -> Result<Reply> {
     let timeout = args.live.timeout;
+    // One server is asked, once (twice when a truncated answer is asked again over TCP).
+    let pacers = Pacers::new(args.live.qps);
     match (request.source, args.live.kube_dns, args.live.sidecar) {
         (Source::Address(addr), _, _)
         | (Source::KubeDns, Some(addr), _)
-        | (Source::Sidecar, _, Some(addr)) => ask_address(request, addr, timeout).await,
-        _ => ask_in_cluster(request, args).await,
+        | (Source::Sidecar, _, Some(addr)) => ask_address(request, addr, timeout, &pacers).await,
+        _ => ask_in_cluster(request, args, &pacers).await,
     }
 }
 
 /// Asks `addr` over UDP (TCP with +tcp), and again over TCP when the UDP answer is truncated.
-async fn ask_address(request: &Request, addr: SocketAddr, timeout: Duration) -> Result<Reply> {
+async fn ask_address(
+    request: &Request,
+    addr: SocketAddr,
+    timeout: Duration,
+    pacers: &Pacers<DnsEndpoint>,
+) -> Result<Reply> {
+    let pacer = pacers.of(DnsEndpoint::Address(addr));
     let server = format!("{}#{}({})", addr.ip(), addr.port(), addr.ip());
     let mut notes = Vec::new();
     let tcp = |notes: Vec<String>| async {
-        let client = DnsClient::tcp(addr, timeout)
+        let client = DnsClient::tcp(addr, timeout, Arc::clone(&pacer))
             .await
             .map_err(|why| unreachable(request, why))?;
         exchange(request, &client, &server, notes).await
@@ -292,7 +302,7 @@ async fn ask_address(request: &Request, addr: SocketAddr, timeout: Duration) -> 
     if request.tcp == Some(true) {
         return tcp(notes).await;
     }
-    let udp = DnsClient::udp(addr, timeout);
+    let udp = DnsClient::udp(addr, timeout, Arc::clone(&pacer));
     let reply = exchange(request, &udp, &server, Vec::new()).await?;
     if reply
         .message
@@ -331,7 +341,11 @@ async fn exchange(
 }
 
 /// Finds the layer through the Kubernetes API and asks it through port-forwards.
-async fn ask_in_cluster(request: &Request, args: &DigArgs) -> Result<Reply> {
+async fn ask_in_cluster(
+    request: &Request,
+    args: &DigArgs,
+    pacers: &Pacers<DnsEndpoint>,
+) -> Result<Reply> {
     let live = &args.live;
     let kube = connect(&KubeSettings {
         kubeconfig: live.kubeconfig.clone(),
@@ -361,6 +375,7 @@ async fn ask_in_cluster(request: &Request, args: &DigArgs) -> Result<Reply> {
             questions: &[],
             overrides: &overrides,
             concurrency: 1,
+            pacers,
             all_namespaces: false,
         },
     )
@@ -368,7 +383,9 @@ async fn ask_in_cluster(request: &Request, args: &DigArgs) -> Result<Reply> {
     let forwards = Forwards::new(kube);
     let reply = match request.source {
         Source::Sidecar => match (found.sidecar, &found.workload) {
-            (Some(endpoint), _) => ask_endpoint(request, endpoint, &forwards, live.timeout).await,
+            (Some(endpoint), _) => {
+                ask_endpoint(request, endpoint, &forwards, live.timeout, pacers).await
+            }
             (None, Some(w)) => Err(unreachable(
                 request,
                 format!(
@@ -390,7 +407,7 @@ async fn ask_in_cluster(request: &Request, args: &DigArgs) -> Result<Reply> {
             ask_table(request, &control_plane, workload, domain).await
         }
         Source::KubeDns | Source::Address(_) => {
-            ask_endpoint(request, found.kube_dns, &forwards, live.timeout).await
+            ask_endpoint(request, found.kube_dns, &forwards, live.timeout, pacers).await
         }
     };
     forwards.close().await;
@@ -403,10 +420,12 @@ async fn ask_endpoint(
     endpoint: DnsEndpoint,
     forwards: &Forwards,
     timeout: Duration,
+    pacers: &Pacers<DnsEndpoint>,
 ) -> Result<Reply> {
+    let pacer = pacers.of(endpoint.clone());
     let (namespace, pod, port) = match endpoint {
         DnsEndpoint::Unavailable(why) => return Err(unreachable(request, why)),
-        DnsEndpoint::Address(addr) => return ask_address(request, addr, timeout).await,
+        DnsEndpoint::Address(addr) => return ask_address(request, addr, timeout, pacers).await,
         DnsEndpoint::Pod {
             namespace,
             pod,
@@ -421,6 +440,7 @@ async fn ask_endpoint(
         stream,
         SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
         timeout,
+        pacer,
     );
     let mut notes = Vec::new();
     if request.tcp == Some(false) {
@@ -495,7 +515,7 @@ async fn ask_table(
     };
     let hosts = table.len();
     let answered = emulator.answer_from(
-        std::sync::Arc::new(table),
+        Arc::new(table),
         workload,
         domain,
         (&request.fqdn, request.rtype),

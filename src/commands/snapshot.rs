@@ -5,6 +5,7 @@ use std::io::Write as _;
 use crate::cli::SnapshotArgs;
 use crate::engine::capture_document;
 use crate::error::{Error, ExitCode, Result};
+use crate::pace::Pacers;
 
 /// Captures the named questions and writes the snapshot file.
 pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
@@ -22,6 +23,7 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
         .collect();
     let (document, asker) = capture_document(
         &args.live,
+        &Pacers::new(args.live.qps),
         args.from.as_deref(),
         args.namespace.as_deref(),
         &questions,

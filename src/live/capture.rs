@@ -16,6 +16,7 @@ use crate::live::api::{ApiError, Kind, Reader};
 use crate::live::forward::Forwards;
 use crate::live::plan;
 use crate::model::{Layer, Outcome, SourceResult};
+use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
 use crate::search::{self, AddressFamily, Libc, ResolvConf};
 use crate::snapshot::{SCHEMA_VERSION, UnreadNamespace};
@@ -42,8 +43,10 @@ pub struct CaptureRequest<'a> {
     pub domain: &'a str,
     pub questions: &'a [(QueryName, QueryType)],
     pub overrides: &'a SourceOverrides,
-    /// How many questions are asked at once.
+    /// How many questions are asked at once: at most this many are in flight on each port-forward.
     pub concurrency: usize,
+    /// The pacing (`--qps`) of every DNS server the run asks, shared by all its captures.
+    pub pacers: &'a Pacers<DnsEndpoint>,
     /// Read Services and EndpointSlices of every namespace, not only those the questions name.
     pub all_namespaces: bool,
 }
@@ -98,11 +101,12 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         plan::kube_dns_endpoint(request.overrides.kube_dns, &infrastructure),
         &forwards,
         timeout,
+        request.pacers,
     );
     let sidecar_endpoint =
         plan::dns_proxy_endpoint(request.overrides.sidecar, pod.as_ref(), workload.as_ref());
-    let sidecar =
-        sidecar_endpoint.map(|e| LiveResolver::new(Layer::SIDECAR, e, &forwards, timeout));
+    let sidecar = sidecar_endpoint
+        .map(|e| LiveResolver::new(Layer::SIDECAR, e, &forwards, timeout, request.pacers));
     let control_plane = LiveControlPlane {
         endpoint: plan::control_plane_endpoint(
             request.overrides.control_plane,

@@ -8,6 +8,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
 use crate::error::{Error, Result, quoted, redacted};
+use crate::live::exec_plugin::PluginGuard;
 
 /// How to reach the API server.
 #[derive(Debug, Clone)]
@@ -75,9 +76,15 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
     let server = config.cluster_url.to_string();
     let default_namespace = config.default_namespace.clone();
     // Building the client runs the kubeconfig's exec credential plugin, which may never return:
-    // off the runtime's thread and bounded, so --request-timeout and Ctrl-C still hold.
+    // off the runtime's thread and bounded, so --request-timeout and Ctrl-C still hold, and a
+    // plugin still running when the wait ends (time-out, Ctrl-C) is ended by the guard.
+    let plugin = PluginGuard::arm();
     let building = tokio::task::spawn_blocking(move || Client::try_from(config));
-    let client = match tokio::time::timeout(settings.request_timeout, building).await {
+    let built = tokio::time::timeout(settings.request_timeout, building).await;
+    if built.is_ok() {
+        plugin.disarm();
+    }
+    let client = match built {
         Ok(Ok(Ok(client))) => client,
         Ok(Ok(Err(e))) => {
             return Err(Error::Kubeconfig(format!(
@@ -92,7 +99,7 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
         }
         Err(_) => {
             return Err(Error::Kubeconfig(format!(
-                "no credentials for {server} within {} (--request-timeout): does the kubeconfig's exec credential plugin wait for input?",
+                "no credentials for {server} within {} (--request-timeout): the kubeconfig's exec credential plugin did not return and was stopped; does it wait for input?",
                 crate::sources::dns::human(settings.request_timeout)
             )));
         }

@@ -42,7 +42,7 @@ impl Forwards {
             .map_err(|_| format!("{} timed out", describe()))?
             .map_err(|e| match e {
                 kube::Error::Api(status) if status.code == 403 => format!(
-                    "{}: RBAC forbids create pods/portforward in namespace {namespace}; grant it (docs/rbac.yaml)",
+                    "{}: RBAC forbids get or create pods/portforward in namespace {namespace}; grant both (docs/rbac.yaml)",
                     describe()
                 ),
                 kube::Error::Api(status) => format!("{}: {} ({})", describe(), status.message, status.code),

@@ -7,5 +7,6 @@
 pub mod api;
 pub mod capture;
 pub mod connect;
+pub mod exec_plugin;
 pub mod forward;
 pub mod plan;

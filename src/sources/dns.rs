@@ -2,9 +2,10 @@
 //! every record), over a port-forward stream or to an address (UDP, falling back to TCP on truncation).
 //!
 //! The high-level resolver is not used: it follows CNAMEs and turns rcodes into errors, which hides
-//! exactly what meshdig must see.
+//! exactly what meshdig must see. Every query waits for its server's [`Pacer`] first (`--qps`).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hickory_net::client::Client;
@@ -18,6 +19,7 @@ use hickory_proto::rr::{DNSClass, Name, RecordType};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::model::{Answer, Layer, Outcome, Rcode, Record, SourceResult};
+use crate::pace::Pacer;
 
 /// A DNS client bound to one server for a whole run, so that a port-forward is opened once.
 #[derive(Clone)]
@@ -25,11 +27,13 @@ pub struct DnsClient {
     client: Client<TokioRuntimeProvider>,
     transport: &'static str,
     timeout: Duration,
+    /// The server's pacing, shared with every other client of the same server.
+    pacer: Arc<Pacer>,
 }
 
 impl DnsClient {
     /// A client speaking DNS over TCP framing on `stream` (e.g. a pod port-forward).
-    pub fn over_stream<S>(stream: S, peer: SocketAddr, timeout: Duration) -> Self
+    pub fn over_stream<S>(stream: S, peer: SocketAddr, timeout: Duration, pacer: Arc<Pacer>) -> Self
     where
         S: AsyncRead + AsyncWrite + Send + Sync + Unpin + 'static,
     {
@@ -44,11 +48,12 @@ impl DnsClient {
             client,
             transport: "tcp (port-forward)",
             timeout,
+            pacer,
         }
     }
 
     /// A UDP client for `addr`.
-    pub fn udp(addr: SocketAddr, timeout: Duration) -> Self {
+    pub fn udp(addr: SocketAddr, timeout: Duration, pacer: Arc<Pacer>) -> Self {
         let stream = UdpClientStream::builder(addr, TokioRuntimeProvider::default())
             .with_timeout(Some(timeout))
             .build();
@@ -58,11 +63,16 @@ impl DnsClient {
             client,
             transport: "udp",
             timeout,
+            pacer,
         }
     }
 
     /// A TCP client for `addr`.
-    pub async fn tcp(addr: SocketAddr, timeout: Duration) -> Result<Self, String> {
+    pub async fn tcp(
+        addr: SocketAddr,
+        timeout: Duration,
+        pacer: Arc<Pacer>,
+    ) -> Result<Self, String> {
         let (future, handle) =
             TcpClientStream::new(addr, None, Some(timeout), TokioRuntimeProvider::default());
         let stream = tokio::time::timeout(timeout, future)
@@ -76,6 +86,7 @@ impl DnsClient {
             client,
             transport: "tcp",
             timeout,
+            pacer,
         })
     }
 
@@ -93,8 +104,9 @@ impl DnsClient {
         Ok(self.exchange_timed(fqdn, rtype, true).await?.0)
     }
 
-    /// Sends the question with RD set or not (with EDNS, as dig does) and returns the whole reply
-    /// and the round-trip time; a truncated UDP answer is the caller's to retry over TCP.
+    /// Sends the question with RD set or not (with EDNS, as dig does), once the server's pacer
+    /// lets it go, and returns the whole reply and the round-trip time (the wait for the pacer is
+    /// not part of it, nor of `--timeout`); a truncated UDP answer is the caller's to retry over TCP.
     pub async fn exchange_timed(
         &self,
         fqdn: &str,
@@ -104,6 +116,7 @@ impl DnsClient {
         let query = question(fqdn, rtype)?;
         let mut options = DnsRequestOptions::default();
         options.recursion_desired = recursion_desired;
+        self.pacer.wait().await;
         let started = Instant::now();
         let response = self.client.lookup(query, options).first_answer();
         let response = tokio::time::timeout(self.timeout, response)

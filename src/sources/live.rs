@@ -3,6 +3,7 @@
 //! URL).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -10,6 +11,7 @@ use tokio::sync::Mutex;
 use crate::live::forward::{ErrorWatch, Forwards};
 use crate::mesh::TableFetch;
 use crate::model::{Layer, Outcome, SourceResult};
+use crate::pace::{Pacer, Pacers};
 use crate::sources::dns::{DnsClient, human};
 use crate::sources::http;
 use crate::sources::udp::UdpExchanger;
@@ -18,8 +20,8 @@ use crate::sources::{ControlPlane, Question, Resolver, TableReply, TableRequest}
 /// How long to wait for a port-forward's error message after a failed exchange.
 const ERROR_GRACE: Duration = Duration::from_millis(300);
 
-/// Where a live DNS layer is reached.
-#[derive(Debug, Clone)]
+/// Where a live DNS layer is reached; also the key of its server's pacing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsEndpoint {
     /// A port of a pod, through a port-forward (TCP only).
     Pod {
@@ -39,20 +41,25 @@ pub struct LiveResolver<'a> {
     endpoint: DnsEndpoint,
     forwards: &'a Forwards,
     timeout: Duration,
+    /// The pacing of the server behind `endpoint`, for every client of it.
+    pacer: Arc<Pacer>,
     connection: Mutex<Option<(DnsClient, ForwardErrors)>>,
     /// The socket to a [`DnsEndpoint::Address`], opened on first use and kept for the run.
     udp: std::sync::OnceLock<Result<UdpExchanger, String>>,
 }
 
 impl<'a> LiveResolver<'a> {
+    /// A resolver for `endpoint`, paced by `pacers`' pacer for it.
     pub fn new(
         kind: Layer,
         endpoint: DnsEndpoint,
         forwards: &'a Forwards,
         timeout: Duration,
+        pacers: &Pacers<DnsEndpoint>,
     ) -> Self {
         Self {
             kind,
+            pacer: pacers.of(endpoint.clone()),
             endpoint,
             forwards,
             timeout,
@@ -71,10 +78,9 @@ impl Resolver for LiveResolver<'_> {
         let (namespace, pod, port) = match &self.endpoint {
             DnsEndpoint::Unavailable(why) => return self.error(why.clone()),
             DnsEndpoint::Address(addr) => {
-                return match self
-                    .udp
-                    .get_or_init(|| UdpExchanger::bind(*addr, self.timeout))
-                {
+                return match self.udp.get_or_init(|| {
+                    UdpExchanger::bind(*addr, self.timeout, Arc::clone(&self.pacer))
+                }) {
                     Ok(udp) => udp.ask(self.kind, question.fqdn, question.rtype).await,
                     Err(why) => self.error(why.clone()),
                 };
@@ -93,7 +99,12 @@ impl Resolver for LiveResolver<'_> {
                     Ok((stream, errors)) => {
                         let peer = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
                         *connection = Some((
-                            DnsClient::over_stream(stream, peer, self.timeout),
+                            DnsClient::over_stream(
+                                stream,
+                                peer,
+                                self.timeout,
+                                Arc::clone(&self.pacer),
+                            ),
                             ForwardErrors::Watching(errors),
                         ));
                     }

@@ -5,7 +5,7 @@
 //! `socket`, `bind` and `close` and a spawned task per question, which bounded a live audit's rate.
 //! The server is always one the user named (`--kube-dns`, `--sidecar`), and the socket is connected
 //! to it, so only its datagrams are read; a reply whose ID or question does not match a pending
-//! question is dropped.
+//! question is dropped. Every question, and its TCP retry, waits for the server's pacer (`--qps`).
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::model::{Layer, Outcome, SourceResult};
+use crate::pace::Pacer;
 use crate::sources::dns::{DnsClient, human, question, source_result};
 
 /// The largest DNS message over UDP (with EDNS, a server may send up to 65,535 bytes).
@@ -44,11 +45,12 @@ pub struct UdpExchanger {
     reader: JoinHandle<()>,
     timeout: Duration,
     exchanges: AtomicU64,
+    pacer: Arc<Pacer>,
 }
 
 impl UdpExchanger {
-    /// Binds a socket of `server`'s family and connects it to `server`.
-    pub fn bind(server: SocketAddr, timeout: Duration) -> Result<Self, String> {
+    /// Binds a socket of `server`'s family and connects it to `server`, whose questions `pacer` paces.
+    pub fn bind(server: SocketAddr, timeout: Duration, pacer: Arc<Pacer>) -> Result<Self, String> {
         let local: SocketAddr = if server.is_ipv4() {
             (Ipv4Addr::UNSPECIFIED, 0).into()
         } else {
@@ -73,6 +75,7 @@ impl UdpExchanger {
             reader,
             timeout,
             exchanges: AtomicU64::new(0),
+            pacer,
         })
     }
 
@@ -81,7 +84,7 @@ impl UdpExchanger {
     pub async fn ask(&self, source: Layer, fqdn: &str, rtype: RecordType) -> SourceResult {
         match self.exchange(fqdn, rtype).await {
             Ok((message, _)) if message.metadata.truncation => {
-                match DnsClient::tcp(self.server, self.timeout).await {
+                match DnsClient::tcp(self.server, self.timeout, Arc::clone(&self.pacer)).await {
                     Ok(tcp) => tcp.ask(source, fqdn, rtype).await,
                     Err(error) => SourceResult::new(source, Outcome::Error(error), None),
                 }
@@ -96,6 +99,7 @@ impl UdpExchanger {
             return Err(format!("the UDP reader for {} stopped", self.server));
         }
         let query = question(fqdn, rtype)?;
+        self.pacer.wait().await;
         let (mut message, _) =
             DnsRequest::from_query(query.clone(), DnsRequestOptions::default()).into_parts();
         let (reply, replied) = oneshot::channel();

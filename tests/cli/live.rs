@@ -417,14 +417,13 @@ fn kubectl_meshdig_runs_through_real_kubectl() {
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: kubectl meshdig"));
 }
 
-/// The role of `docs/rbac.yaml`, rule by rule (resource names are not narrowed by the fake).
+/// The role of `docs/rbac.yaml`, rule by rule, resource names included.
 fn documented_role() -> Role {
     let yaml = std::fs::read_to_string(crate::support::repo().join("docs/rbac.yaml")).unwrap();
     let list = |line: &str, key: &str| -> Vec<String> {
-        let start = line
-            .find(&format!("{key}: ["))
-            .map(|i| i + key.len() + 3)
-            .unwrap();
+        let Some(start) = line.find(&format!("{key}: [")).map(|i| i + key.len() + 3) else {
+            return Vec::new();
+        };
         let end = start + line[start..].find(']').unwrap();
         line[start..end]
             .split(',')
@@ -437,10 +436,12 @@ fn documented_role() -> Role {
         .lines()
         .filter(|l| l.trim_start().starts_with("- { apiGroups:"))
     {
+        let names = list(line, "resourceNames");
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         for group in list(line, "apiGroups") {
             for resource in list(line, "resources") {
                 for verb in list(line, "verbs") {
-                    role = role.allow(&verb, &group, &resource, None);
+                    role = role.allow_named(&verb, &group, &resource, None, &names);
                 }
             }
         }
@@ -450,25 +451,120 @@ fn documented_role() -> Role {
     role
 }
 
+/// Runs every command that talks to the API, live, each in the form that reaches the most of it:
+/// (what ran, its outcome, the exit code it must have).
+fn every_api_command(cluster: &LiveCluster) -> Vec<(String, Run, i32)> {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = format!("pod/{PRODUCTPAGE_POD}");
+    let snapshot = dir.path().join("case.json");
+    let checks = dir.path().join("checks.yaml");
+    std::fs::write(
+        &checks,
+        format!(
+            "version: 1\ndefaults: {{from: {pod}, namespace: {BOOKINFO}}}\nexpectations:\n  - name: reviews\n    resolves: true\n"
+        ),
+    )
+    .unwrap();
+    let fqdn = "reviews.bookinfo.svc.cluster.local";
+    let from: [&str; 4] = ["--from", &pod, "-n", BOOKINFO];
+    let commands: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["diff", "reviews"], 0),
+        (
+            vec![
+                "diff",
+                "reviews",
+                "--from",
+                "deploy/productpage-v1",
+                "-n",
+                BOOKINFO,
+            ],
+            0,
+        ),
+        (
+            vec!["snapshot", "reviews", "-o", snapshot.to_str().unwrap()],
+            0,
+        ),
+        (vec!["check", "-f", checks.to_str().unwrap()], 0),
+        // The stand-in istiod's table lacks the filler Services: a discrepancy, nothing unread.
+        (vec!["audit", "-o", "json"], 1),
+        (vec!["dig", "@kube-dns", fqdn], 0),
+        (vec!["dig", "@sidecar", fqdn], 0),
+        (vec!["dig", "@control-plane", fqdn], 0),
+        (vec!["resolvconf"], 0),
+    ];
+    commands
+        .into_iter()
+        .map(|(mut args, code)| {
+            let takes_from = !matches!(args.as_slice(), ["dig", "@kube-dns", ..] | ["check", ..])
+                && !args.contains(&"deploy/productpage-v1");
+            if takes_from {
+                args.extend_from_slice(&from);
+            }
+            (args.join(" "), cluster.meshdig(&args), code)
+        })
+        .collect()
+}
+
 #[test]
-fn works_with_exactly_the_documented_rbac_role() {
+fn every_command_works_with_exactly_the_documented_rbac_role() {
     let cluster = LiveCluster::start(healthy());
     cluster.api.set_role(Some(documented_role()));
-    let (doc, code) = cluster.diff("reviews", &[]);
-    assert_eq!(
-        (doc["verdict"].as_str(), code),
-        (Some("consistent"), 0),
-        "{doc:#}"
-    );
-    let via_deployment = cluster.meshdig(&[
-        "diff",
-        "reviews",
-        "--from",
-        "deploy/productpage-v1",
-        "-n",
-        BOOKINFO,
-    ]);
-    assert_eq!(via_deployment.code, 0, "{}", via_deployment.stderr);
+    for (command, run, code) in every_api_command(&cluster) {
+        assert_eq!(
+            run.code, code,
+            "meshdig {command}: {}{}",
+            run.stdout, run.stderr
+        );
+        assert!(
+            !run.stdout.contains("RBAC forbids") && !run.stderr.contains("RBAC forbids"),
+            "meshdig {command}: {}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn every_api_request_is_a_read_the_documented_role_covers() {
+    let cluster = LiveCluster::start(healthy());
+    // Nothing is refused, so that a request beyond the role shows here rather than as a 403.
+    let runs = every_api_command(&cluster);
+    assert!(runs.iter().all(|(_, run, code)| run.code == *code));
+    let requests = cluster.api.requests();
+    let role = documented_role();
+    for request in &requests {
+        assert_eq!(request.method, "GET", "only reads: {request:?}");
+        assert!(
+            !request.path.contains("/secrets"),
+            "Secrets are never read: {request:?}"
+        );
+        let checks = request.attributes();
+        if checks.is_empty() {
+            // Discovery, which Kubernetes' built-in system:discovery role opens to every user.
+            let segments: Vec<&str> = request.path.split('/').filter(|s| !s.is_empty()).collect();
+            assert!(
+                matches!(
+                    segments.as_slice(),
+                    ["version"] | ["api"] | ["api", _] | ["apis"] | ["apis", _, _]
+                ),
+                "a non-resource request beyond discovery: {request:?}"
+            );
+        }
+        for check in checks {
+            assert!(
+                role.allows(&check),
+                "docs/rbac.yaml does not cover {check:?} ({request:?})"
+            );
+        }
+    }
+    // And every right the role grants is used by some command: none is there for nothing.
+    let checks: Vec<_> = requests.iter().flat_map(|r| r.attributes()).collect();
+    for rule in &role.rules {
+        assert!(
+            checks.iter().any(|check| rule.allows(check)),
+            "no command needs {rule:?}"
+        );
+    }
 }
 
 #[test]
@@ -1045,4 +1141,81 @@ fn a_namespace_rbac_hides_leaves_only_its_names_unpredicted() {
         "{summary}"
     );
     assert!(!summary.contains("partial objects"), "{summary}");
+}
+
+/// Asserts that no second of `seconds` (one entry per query, as [`Dnsmasq::query_seconds`] gives
+/// them) holds more than `qps` queries, give or take one for timer jitter at a second's edge, and
+/// that the queries took as long as that rate needs.
+fn assert_paced(server: &str, seconds: &[u32], qps: usize, expected: usize) {
+    assert_eq!(seconds.len(), expected, "{server}: every name asked once");
+    // Seconds since the first query's, across midnight too.
+    let seconds: Vec<u32> = seconds
+        .iter()
+        .map(|s| (s + 86_400 - seconds[0]) % 86_400)
+        .collect();
+    let (first, last) = (0, seconds[seconds.len() - 1]);
+    for second in first..=last {
+        let count = seconds.iter().filter(|&&s| s == second).count();
+        assert!(
+            count <= qps + 1,
+            "{server}: {count} queries in second {second}: {seconds:?}"
+        );
+    }
+    let needed = (expected - 1) / qps;
+    assert!(
+        (last - first) as usize + 1 >= needed,
+        "{server}: {expected} queries over {} s, at most {qps}/s needs {needed} s",
+        last - first + 1
+    );
+}
+
+#[test]
+fn qps_bounds_the_queries_each_server_receives_in_a_live_audit() {
+    const QPS: usize = 20;
+    const EXTRA: usize = 50;
+    let mut scenario = healthy();
+    scenario.sidecar = SidecarDns::new()
+        .host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34")
+        .host_record("api.payments.example.com", "240.240.0.1");
+    scenario.extra.extend((0..EXTRA).map(|i| {
+        json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": format!("paced-{i:02}"), "namespace": BOOKINFO},
+            "spec": {"type": "ClusterIP", "clusterIP": format!("10.96.210.{}", i + 1),
+                "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}})
+    }));
+    let cluster = LiveCluster::start(scenario);
+    // kube-dns is asked by address (UDP) through a dnsmasq that counts and forwards to Knot; the
+    // sidecar's dnsmasq is asked through its port-forward (TCP).
+    let kube_dns = Dnsmasq::start(&SidecarDns::new().upstream(cluster.kube_dns.addr()));
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    let (kube_dns_addr, qps) = (kube_dns.addr().to_string(), QPS.to_string());
+    let run = cluster.meshdig(&[
+        "audit",
+        "-n",
+        BOOKINFO,
+        "--from",
+        &from,
+        "-o",
+        "json",
+        "--qps",
+        &qps,
+        "--kube-dns",
+        &kube_dns_addr,
+    ]);
+    let audit: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    // The sample's 14 names and the 50 Services added: every one asked and answered by both layers.
+    let names = 14 + EXTRA;
+    assert_eq!(audit["totals"]["names"], names, "{audit:#}");
+    assert_eq!(audit["totals"]["incomplete"], 0, "{audit:#}");
+    assert_eq!(audit["totals"]["not_recorded"], 0, "{audit:#}");
+    assert_eq!(
+        run.code, 1,
+        "the stand-in istiod's table lacks the filler Services"
+    );
+    assert!(cluster.sidecar.wait_for_log(Duration::from_secs(2), |log| {
+        log.matches(" query[").count() >= names
+    }));
+    assert_paced("kube-dns", &kube_dns.query_seconds(), QPS, names);
+    assert_paced("sidecar", &cluster.sidecar.query_seconds(), QPS, names);
 }

@@ -9,6 +9,7 @@ mod bad_inputs;
 mod check;
 mod conformance;
 mod dig;
+mod exec_plugin;
 mod fixtures;
 mod fuzz_corpus;
 mod generated;

@@ -377,6 +377,21 @@ impl Dnsmasq {
             .collect()
     }
 
+    /// The second of the day (from the log's `HH:MM:SS`) at which each question was received, in
+    /// order: dnsmasq stamps its log lines to the second.
+    pub fn query_seconds(&self) -> Vec<u32> {
+        read_log(&self.dir.path().join("queries.log"))
+            .lines()
+            .filter(|line| line.contains(" query["))
+            .filter_map(|line| {
+                let clock = line.split_whitespace().nth(2)?;
+                let mut parts = clock.split(':').map(|p| p.parse::<u32>().ok());
+                let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+                Some(h * 3600 + m * 60 + s)
+            })
+            .collect()
+    }
+
     /// Waits up to `timeout` until `predicate` holds on the query log (dnsmasq writes it asynchronously).
     pub fn wait_for_log(&self, timeout: Duration, predicate: impl Fn(&str) -> bool) -> bool {
         let deadline = Instant::now() + timeout;

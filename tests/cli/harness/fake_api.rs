@@ -1,7 +1,9 @@
 //! A loopback fake Kubernetes API server speaking the real protocol: discovery (legacy and
 //! aggregated v2), list/get with label and field selectors and `limit`/`continue` pagination,
-//! `Status` errors, RBAC and bearer-token checks, and pod port-forward over WebSocket bridged to
-//! local TCP targets. It runs on its own thread and runtime and stops on drop.
+//! `Status` errors, RBAC (with resource names) and bearer-token checks, and pod port-forward over
+//! WebSocket bridged to local TCP targets. Every request is recorded, and [`ApiRequest::attributes`]
+//! says what RBAC checks for it, as the API server decides. It runs on its own thread and runtime
+//! and stops on drop.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -25,7 +27,8 @@ use super::server_thread::ServerThread;
 pub const DEFAULT_USER: &str = "system:serviceaccount:default:meshdig";
 
 /// One RBAC rule: `verb` on `resource` (a plural such as `services`, or `pods/portforward`) of API
-/// `group` (`""` for core), in `namespace` (a RoleBinding) or everywhere (None: a ClusterRoleBinding).
+/// `group` (`""` for core), in `namespace` (a RoleBinding) or everywhere (None: a ClusterRoleBinding),
+/// and only on the objects `names` lists when it lists any (`resourceNames`: never a list).
 /// `"*"` matches any verb, group or resource.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -37,19 +40,38 @@ pub struct Rule {
     pub resource: String,
     /// The namespace of a RoleBinding; None for a ClusterRoleBinding.
     pub namespace: Option<String>,
+    /// `resourceNames`: empty for every object.
+    pub names: Vec<String>,
 }
 
 impl Rule {
-    fn allows(&self, verb: &str, group: &str, resource: &str, namespace: Option<&str>) -> bool {
+    /// Whether the rule allows `attributes`, as RBAC decides.
+    pub fn allows(&self, attributes: &Attributes) -> bool {
         let any = |pattern: &str, value: &str| pattern == "*" || pattern == value;
-        any(&self.verb, verb)
-            && any(&self.group, group)
-            && any(&self.resource, resource)
+        any(&self.verb, &attributes.verb)
+            && any(&self.group, &attributes.group)
+            && any(&self.resource, &attributes.resource)
             && match &self.namespace {
                 None => true,
-                Some(bound) => namespace == Some(bound.as_str()),
+                Some(bound) => attributes.namespace.as_deref() == Some(bound.as_str()),
             }
+            && (self.names.is_empty()
+                || attributes
+                    .name
+                    .as_ref()
+                    .is_some_and(|name| self.names.contains(name)))
     }
+}
+
+/// What RBAC is asked about one request to a resource: the verb on the resource (with its
+/// subresource, `pods/portforward`) of an API group, in a namespace, of an object by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attributes {
+    pub verb: String,
+    pub group: String,
+    pub resource: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
 }
 
 /// The permissions of the requesting user: anything not allowed by a rule gets a 403 `Status`.
@@ -66,18 +88,25 @@ impl Role {
     }
 
     /// Adds a rule; `namespace` None means every namespace and the cluster scope.
-    pub fn allow(
+    pub fn allow(self, verb: &str, group: &str, resource: &str, namespace: Option<&str>) -> Self {
+        self.allow_named(verb, group, resource, namespace, &[])
+    }
+
+    /// Adds a rule for the objects named `names` only (`resourceNames`; none: every object).
+    pub fn allow_named(
         mut self,
         verb: &str,
         group: &str,
         resource: &str,
         namespace: Option<&str>,
+        names: &[&str],
     ) -> Self {
         self.rules.push(Rule {
             verb: verb.to_string(),
             group: group.to_string(),
             resource: resource.to_string(),
             namespace: namespace.map(str::to_string),
+            names: names.iter().map(|n| n.to_string()).collect(),
         });
         self
     }
@@ -88,10 +117,27 @@ impl Role {
             .allow("list", group, resource, namespace)
     }
 
-    fn allows(&self, verb: &str, group: &str, resource: &str, namespace: Option<&str>) -> bool {
-        self.rules
-            .iter()
-            .any(|r| r.allows(verb, group, resource, namespace))
+    /// Whether any rule allows `attributes`.
+    pub fn allows(&self, attributes: &Attributes) -> bool {
+        self.rules.iter().any(|r| r.allows(attributes))
+    }
+
+    /// Whether any rule allows `verb` on `resource` in `namespace`, of the object `name`.
+    fn allows_on(
+        &self,
+        verb: &str,
+        group: &str,
+        resource: &str,
+        namespace: Option<&str>,
+        name: Option<&str>,
+    ) -> bool {
+        self.allows(&Attributes {
+            verb: verb.to_string(),
+            group: group.to_string(),
+            resource: resource.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.map(str::to_string),
+        })
     }
 }
 
@@ -107,6 +153,53 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
+    /// What RBAC checks for this request, as the API server's request-info resolver decides it,
+    /// one entry per check; empty for a non-resource path (discovery, `/version`). A port-forward
+    /// opened by WebSocket (an HTTP GET) is checked as `get` on `pods/portforward`, and from
+    /// Kubernetes 1.35 (`AuthorizePodWebsocketUpgradeCreatePermission`) as `create` too; over SPDY
+    /// (a POST) as `create`.
+    pub fn attributes(&self) -> Vec<Attributes> {
+        let segments: Vec<&str> = self.path.split('/').filter(|s| !s.is_empty()).collect();
+        let (group, rest) = match segments.as_slice() {
+            ["api", _version, rest @ ..] => ("", rest),
+            ["apis", group, _version, rest @ ..] => (*group, rest),
+            _ => return Vec::new(),
+        };
+        let (namespace, rest) = match rest {
+            ["namespaces", ns, rest @ ..] if !rest.is_empty() => (Some(*ns), rest),
+            _ => (None, rest),
+        };
+        let (resource, name) = match rest {
+            [] => return Vec::new(),
+            [plural] => (plural.to_string(), None),
+            [plural, name] => (plural.to_string(), Some(*name)),
+            [plural, name, sub, ..] => (format!("{plural}/{sub}"), Some(*name)),
+        };
+        let watch = matches!(self.param("watch").as_deref(), Some("true" | "1"));
+        let verbs: &[&str] = match (self.method.as_str(), name) {
+            ("GET", _) if resource == "pods/portforward" => &["get", "create"],
+            ("GET", _) if watch => &["watch"],
+            ("GET", Some(_)) => &["get"],
+            ("GET", None) => &["list"],
+            ("POST", _) => &["create"],
+            ("PUT", _) => &["update"],
+            ("PATCH", _) => &["patch"],
+            ("DELETE", Some(_)) => &["delete"],
+            ("DELETE", None) => &["deletecollection"],
+            (other, _) => panic!("unexpected method {other} for {}", self.path),
+        };
+        verbs
+            .iter()
+            .map(|verb| Attributes {
+                verb: verb.to_string(),
+                group: group.to_string(),
+                resource: resource.clone(),
+                namespace: namespace.map(str::to_string),
+                name: name.map(str::to_string),
+            })
+            .collect()
+    }
+
     /// The decoded value of query parameter `key`, if present.
     pub fn param(&self, key: &str) -> Option<String> {
         Query::<Vec<(String, String)>>::try_from_uri(
@@ -632,13 +725,13 @@ async fn resource(
         _ => "list",
     };
     let state = lock(shared);
+    let name = match &target {
+        Target::Get(_, name) => Some(*name),
+        _ => None,
+    };
     if let Some(role) = &state.role
-        && !role.allows(verb, group, plural, namespace)
+        && !role.allows_on(verb, group, plural, namespace, name)
     {
-        let name = match &target {
-            Target::Get(_, name) => Some(*name),
-            _ => None,
-        };
         return forbidden(&state.user, verb, rt, plural, namespace, name);
     }
     if watch {
@@ -815,12 +908,21 @@ async fn port_forward(
 ) -> Response {
     let (plans, pod_uid, protocols) = {
         let state = lock(shared);
-        if let Some(role) = &state.role
-            && !role.allows("create", "", "pods/portforward", Some(namespace))
-        {
+        // A WebSocket upgrade is a GET: `get`, and since Kubernetes 1.35 `create` as well.
+        let verbs: &[&str] = if request.method() == Method::GET {
+            &["get", "create"]
+        } else {
+            &["create"]
+        };
+        let refused = verbs.iter().find(|verb| {
+            state.role.as_ref().is_some_and(|role| {
+                !role.allows_on(verb, "", "pods/portforward", Some(namespace), Some(pod))
+            })
+        });
+        if let Some(verb) = refused {
             return forbidden(
                 &state.user,
-                "create",
+                verb,
                 rt,
                 "pods/portforward",
                 Some(namespace),

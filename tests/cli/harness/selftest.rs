@@ -474,9 +474,10 @@ async fn kube_gets_403_for_denied_resources_and_401_without_the_token() {
     assert_eq!(
         forward.message,
         format!(
-            "pods \"{PRODUCTPAGE_POD}\" is forbidden: User \"{DEFAULT_USER}\" cannot create resource \
+            "pods \"{PRODUCTPAGE_POD}\" is forbidden: User \"{DEFAULT_USER}\" cannot get resource \
              \"pods/portforward\" in API group \"\" in the namespace \"{BOOKINFO}\""
-        )
+        ),
+        "a WebSocket port-forward is a GET, checked as get first"
     );
 
     let anonymous = Kubeconfig::write(&api.url(), &[KubeContext::new("anon", BOOKINFO)], "anon");
