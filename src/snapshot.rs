@@ -3,12 +3,12 @@
 //! The format is documented in `docs/snapshot.md`. Every error names the file, the JSON path and what
 //! was expected, so that a hand-edited or truncated snapshot is fixed in one go.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ipnet::IpNet;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -69,9 +69,8 @@ fn default_domain() -> String {
     "cluster.local".to_string()
 }
 
-/// Mesh-wide settings that change DNS answers.
+/// The mesh the cluster runs: its family, version and the mesh's own settings.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MeshInfo {
     /// The mesh family (`istio`), or `none`; each registered mesh names its family
     /// ([`crate::mesh::Mesh::family`]).
@@ -79,40 +78,13 @@ pub struct MeshInfo {
     pub kind: String,
     #[serde(default)]
     pub version: Option<String>,
-    /// Where mesh-wide Sidecar resources live.
-    #[serde(default = "default_root_namespace")]
-    pub root_namespace: String,
-    /// istiod `ENABLE_MULTICLUSTER_HEADLESS` (default true).
-    #[serde(default = "yes")]
-    pub enable_multicluster_headless: bool,
-    /// istiod `PILOT_ENABLE_IP_AUTOALLOCATE` (default true since Istio 1.25).
-    #[serde(default = "yes")]
-    pub pilot_enable_ip_autoallocate: bool,
-    /// `PILOT_IP_AUTOALLOCATE_IPV4_PREFIX` and `..._IPV6_PREFIX`.
-    #[serde(default = "default_autoallocate_prefixes")]
-    pub autoallocate_prefixes: Vec<IpNet>,
-}
-
-fn default_root_namespace() -> String {
-    "istio-system".to_string()
+    /// Every other field: the settings of the mesh of `kind`, which reads and checks them.
+    #[serde(flatten)]
+    pub settings: MeshSettings,
 }
 
 fn none() -> String {
     NONE.to_string()
-}
-
-/// The kind of a mesh and of a proxy that is none.
-pub const NONE: &str = "none";
-
-fn yes() -> bool {
-    true
-}
-
-fn default_autoallocate_prefixes() -> Vec<IpNet> {
-    vec![
-        "240.240.0.0/16".parse().expect("valid prefix"),
-        "2001:2::/48".parse().expect("valid prefix"),
-    ]
 }
 
 impl Default for MeshInfo {
@@ -120,11 +92,48 @@ impl Default for MeshInfo {
         Self {
             kind: none(),
             version: None,
-            root_namespace: default_root_namespace(),
-            enable_multicluster_headless: true,
-            pilot_enable_ip_autoallocate: true,
-            autoallocate_prefixes: default_autoallocate_prefixes(),
+            settings: MeshSettings::default(),
         }
+    }
+}
+
+/// The kind of a mesh and of a proxy that is none.
+pub const NONE: &str = "none";
+
+/// A mesh's own fields of a snapshot section, kept as written and typed by that mesh once the
+/// snapshot is loaded ([`crate::mesh::prepare`]); only the mesh that typed them reads them back.
+#[derive(Clone, Default)]
+pub struct MeshSettings {
+    pub written: serde_json::Map<String, serde_json::Value>,
+    typed: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl MeshSettings {
+    /// The settings as the mesh typed them, when it typed them as `T`.
+    pub fn typed<T: Any>(&self) -> Option<&T> {
+        self.typed.as_ref()?.downcast_ref()
+    }
+
+    /// Keeps the mesh's typed settings.
+    pub fn set_typed<T: Any + Send + Sync>(&mut self, typed: T) {
+        self.typed = Some(Arc::new(typed));
+    }
+}
+
+impl std::fmt::Debug for MeshSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.written.iter()).finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for MeshSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        Ok(Self {
+            written: serde_json::Map::deserialize(deserializer)?,
+            typed: None,
+        })
     }
 }
 
@@ -136,33 +145,74 @@ pub struct RemoteCluster {
     pub objects: Objects,
 }
 
-/// One workload's mesh proxy: its DNS settings and the name table the control plane holds for it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One workload's mesh proxy: its kind, its mesh's settings for it and the name table the control
+/// plane holds for it.
+#[derive(Debug, Clone)]
 pub struct ProxyInfo {
     pub namespace: String,
     pub pod: String,
     /// The proxy's kind within the mesh (`sidecar`, `ambient`), or `none`; each registered mesh
     /// names its kind ([`crate::mesh::Mesh::proxy_kind`]).
-    #[serde(default = "none")]
     pub kind: String,
-    /// `ISTIO_META_DNS_CAPTURE`.
-    #[serde(default)]
-    pub dns_capture: bool,
-    /// `ISTIO_META_DNS_AUTO_ALLOCATE` (the deprecated per-proxy switch).
-    #[serde(default)]
-    pub dns_auto_allocate: bool,
-    /// Whether the agent had received a name table (its `/debug/ndsz` answered 200, not 404).
-    #[serde(default)]
-    pub name_table_received: Option<bool>,
-    /// The body of istiod's `/debug/ndsz?proxyID=<pod>.<ns>`, in either the ≥1.25 or the older shape.
+    /// The body of the control plane's name table for the proxy, as it serves it (for Istio,
+    /// istiod's `/debug/ndsz?proxyID=<pod>.<ns>` in either the ≥1.25 or the older shape).
     /// Once the proxy's mesh has parsed it ([`crate::mesh::prepare`]), the table is kept by the
     /// snapshot ([`Snapshot::proxy_table`]) and this is empty.
-    #[serde(default)]
     pub ndsz: Option<Box<RawValue>>,
-    /// Why istiod's `/debug/ndsz` could not be read (e.g. a 403), when it could not.
-    #[serde(default)]
+    /// Why the control plane's table could not be read (e.g. a 403), when it could not.
     pub ndsz_error: Option<String>,
+    /// Every other field: the mesh's settings for this proxy, which it reads and checks.
+    pub settings: MeshSettings,
+}
+
+/// By hand rather than with `#[serde(flatten)]`, which would buffer the table body and lose its
+/// raw text.
+impl<'de> Deserialize<'de> for ProxyInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_map(ProxyVisitor)
+    }
+}
+
+struct ProxyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ProxyVisitor {
+    type Value = ProxyInfo;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a proxy object with namespace, pod and kind")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<ProxyInfo, A::Error> {
+        let (mut namespace, mut pod, mut kind, mut ndsz, mut ndsz_error) =
+            (None, None, None, None, None);
+        let mut settings = MeshSettings::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "namespace" => namespace = Some(map.next_value()?),
+                "pod" => pod = Some(map.next_value()?),
+                "kind" => kind = Some(map.next_value()?),
+                "ndsz" => ndsz = map.next_value()?,
+                "ndsz_error" => ndsz_error = map.next_value()?,
+                _ => {
+                    let value = map.next_value()?;
+                    settings.written.insert(key, value);
+                }
+            }
+        }
+        Ok(ProxyInfo {
+            namespace: namespace.ok_or_else(|| serde::de::Error::missing_field("namespace"))?,
+            pod: pod.ok_or_else(|| serde::de::Error::missing_field("pod"))?,
+            kind: kind.unwrap_or_else(none),
+            ndsz,
+            ndsz_error,
+            settings,
+        })
+    }
 }
 
 /// Which pod asked a recorded question.

@@ -39,7 +39,9 @@ pub fn detect(pod: &Pod) -> Detected {
             dns: DnsPath::NoMesh,
         };
     };
-    let proxy: Option<ProxyInfo> = serde_json::from_value(entry.clone()).ok();
+    let proxy = serde_json::from_value::<ProxyInfo>(entry.clone())
+        .ok()
+        .and_then(|mut p| mesh.read_proxy(&mut p).ok().map(|()| p));
     let dns = proxy.as_ref().map_or(DnsPath::NoMesh, |p| mesh.dns_path(p));
     Detected {
         mesh: Some(mesh),

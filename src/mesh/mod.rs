@@ -21,7 +21,7 @@ use crate::model::Answer;
 use crate::name_table::NameTable;
 use crate::objects::Objects;
 use crate::rules::Rule;
-use crate::snapshot::{MeshInfo, NONE, ProxyInfo, Snapshot};
+use crate::snapshot::{MeshInfo, MeshSettings, NONE, ProxyInfo, Snapshot};
 use crate::workload::{DnsPath, Workload};
 
 /// Every mesh meshdig knows, in detection order (the first that claims a pod wins).
@@ -48,6 +48,15 @@ pub trait Mesh: Send + Sync {
     fn capture_plan(&self) -> &'static CapturePlan;
     /// The snapshot's `mesh` section, from the control plane's ready pods.
     fn settings(&self, control_plane: &[Pod]) -> Value;
+    /// Reads and checks the mesh's settings in the snapshot's `mesh` section (for the first mesh of
+    /// each family); on error, where and what is wrong.
+    fn read_settings(&self, mesh: &mut MeshInfo) -> std::result::Result<(), (String, String)> {
+        no_settings(&mesh.settings).map_err(|m| ("$.mesh".to_string(), m))
+    }
+    /// Reads and checks the mesh's settings for one proxy (`proxies[]`); on error, what is wrong.
+    fn read_proxy(&self, proxy: &mut ProxyInfo) -> std::result::Result<(), String> {
+        no_settings(&proxy.settings)
+    }
     /// Types the mesh's own objects among `objects`' raw ones and stores them
     /// ([`Objects::set_mesh`]); on error, where in the snapshot and what is wrong.
     fn claim_objects(&self, _objects: &mut Objects) -> std::result::Result<(), (String, String)> {
@@ -181,52 +190,31 @@ pub fn dns_path(mesh: &MeshInfo, proxy: Option<&ProxyInfo>) -> DnsPath {
         .map_or(DnsPath::NoMesh, |(m, p)| m.dns_path(p))
 }
 
-/// Checks a loaded snapshot's mesh and proxy kinds against the registered meshes, and has each
-/// proxy's mesh parse its name table. Errors name the JSON path.
+/// Checks a loaded snapshot's mesh and proxy kinds against the registered meshes, and has the
+/// meshes read their settings, objects and each proxy's name table. Errors name the JSON path.
 pub fn prepare(mut snapshot: Snapshot, origin: &std::path::Path) -> Result<Snapshot> {
-    let invalid = |json_path: String, message: String| Error::SnapshotInvalid {
+    let invalid = |(json_path, message): (String, String)| Error::SnapshotInvalid {
         path: origin.to_path_buf(),
         json_path,
         message,
     };
-    let family = snapshot.mesh.kind.clone();
-    let families: Vec<&str> = MESHES.iter().map(|m| m.family()).collect();
-    if family != NONE && !families.contains(&family.as_str()) {
-        return Err(invalid(
-            "$.mesh.kind".into(),
-            format!(
-                "unknown mesh {}; expected none or one of {}",
-                crate::error::quoted(&family),
-                families.join(", ")
-            ),
-        ));
-    }
-    claim_objects(&mut snapshot.objects).map_err(|(path, m)| invalid(path, m))?;
+    read_settings(&mut snapshot.mesh).map_err(invalid)?;
+    claim_objects(&mut snapshot.objects).map_err(invalid)?;
     for remote in &mut snapshot.remote_clusters {
-        claim_objects(&mut remote.objects).map_err(|(path, m)| invalid(path, m))?;
+        claim_objects(&mut remote.objects).map_err(invalid)?;
     }
+    let family = snapshot.mesh.kind.clone();
     let mut tables = Vec::new();
     for (i, proxy) in snapshot.proxies.iter_mut().enumerate() {
-        let mesh = match of_proxy(&family, &proxy.kind) {
-            Some(mesh) => mesh,
-            None if proxy.kind == NONE => continue,
-            None => {
-                return Err(invalid(
-                    format!("$.proxies[{i}].kind"),
-                    unknown_proxy(&family, &proxy.kind),
-                ));
+        let at = |field: &str, message: String| (format!("$.proxies[{i}]{field}"), message);
+        let Some(mesh) = of_proxy(&family, &proxy.kind) else {
+            if proxy.kind == NONE && proxy.settings.written.is_empty() {
+                continue;
             }
+            return Err(invalid(at(".kind", unknown_proxy(&family, &proxy.kind))));
         };
-        if let Some(body) = proxy.ndsz.take() {
-            let reader = mesh.name_tables().ok_or_else(|| {
-                invalid(
-                    format!("$.proxies[{i}].ndsz"),
-                    format!("meshdig reads no name table of {} proxies", mesh.name()),
-                )
-            })?;
-            let table = reader
-                .parse(body.get())
-                .map_err(|m| invalid(format!("$.proxies[{i}].ndsz"), m))?;
+        mesh.read_proxy(proxy).map_err(|m| invalid(at("", m)))?;
+        if let Some(table) = read_table(mesh, proxy).map_err(|m| invalid(at(".ndsz", m)))? {
             tables.push((proxy.namespace.clone(), proxy.pod.clone(), table));
         }
     }
@@ -234,6 +222,49 @@ pub fn prepare(mut snapshot: Snapshot, origin: &std::path::Path) -> Result<Snaps
         snapshot.set_proxy_table(&namespace, &pod, table);
     }
     Ok(snapshot)
+}
+
+/// Checks the mesh family and has its first mesh read the mesh's settings.
+fn read_settings(mesh: &mut MeshInfo) -> std::result::Result<(), (String, String)> {
+    let family = mesh.kind.clone();
+    match MESHES.iter().find(|m| m.family() == family) {
+        Some(first) => first.read_settings(mesh),
+        None if family == NONE => no_settings(&mesh.settings).map_err(|m| ("$.mesh".into(), m)),
+        None => {
+            let mut families: Vec<&str> = MESHES.iter().map(|m| m.family()).collect();
+            families.dedup();
+            Err((
+                "$.mesh.kind".into(),
+                format!(
+                    "unknown mesh {}; expected none or one of {}",
+                    crate::error::quoted(&family),
+                    families.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+/// Refuses settings a mesh does not read.
+pub fn no_settings(settings: &MeshSettings) -> std::result::Result<(), String> {
+    match settings.written.keys().next() {
+        None => Ok(()),
+        Some(field) => Err(format!("unknown field {}", crate::error::quoted(field))),
+    }
+}
+
+/// `proxy`'s name table, parsed by `mesh`, when the snapshot holds one.
+fn read_table(
+    mesh: &dyn Mesh,
+    proxy: &mut ProxyInfo,
+) -> std::result::Result<Option<NameTable>, String> {
+    let Some(body) = proxy.ndsz.take() else {
+        return Ok(None);
+    };
+    let reader = mesh
+        .name_tables()
+        .ok_or_else(|| format!("meshdig reads no name table of {} proxies", mesh.name()))?;
+    reader.parse(body.get()).map(Some)
 }
 
 /// Has every mesh claim its objects, and drops the raw objects no mesh claimed.
@@ -278,4 +309,76 @@ pub fn declared_codes() -> Vec<Code> {
 /// The finding code spelled `text`, when a rule declares it.
 pub fn code_named(text: &str) -> Option<Code> {
     declared_codes().into_iter().find(|c| c.as_str() == text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn prepared(doc: Value) -> std::result::Result<Snapshot, String> {
+        let snapshot = Snapshot::from_value(&doc, "t").map_err(|e| e.to_string())?;
+        prepare(snapshot, std::path::Path::new("t")).map_err(|e| e.to_string())
+    }
+
+    fn with(mesh: Value, proxy: Value) -> Value {
+        json!({"schema_version": 1, "cluster": {}, "mesh": mesh, "proxies": [proxy]})
+    }
+
+    #[test]
+    fn every_mesh_and_proxy_kind_is_a_registered_one() {
+        let sidecar = json!({"namespace": "n", "pod": "p", "kind": "sidecar", "dns_capture": true});
+        let ok = prepared(with(json!({"kind": "istio"}), sidecar.clone())).unwrap();
+        let proxy = ok.proxy("n", "p").unwrap();
+        assert_eq!(
+            dns_path(&ok.mesh, Some(proxy)),
+            DnsPath::Captured {
+                mesh: "istio-sidecar"
+            }
+        );
+        let unknown = prepared(with(json!({"kind": "kuma"}), sidecar.clone())).unwrap_err();
+        assert!(
+            unknown.contains("$.mesh.kind") && unknown.contains("expected none or one of istio"),
+            "{unknown}"
+        );
+        let kind = json!({"namespace": "n", "pod": "p", "kind": "dataplane"});
+        let unknown = prepared(with(json!({"kind": "istio"}), kind)).unwrap_err();
+        assert!(
+            unknown.contains("$.proxies[0].kind") && unknown.contains("sidecar, ambient"),
+            "{unknown}"
+        );
+    }
+
+    #[test]
+    fn a_mesh_checks_its_own_settings() {
+        let typo = json!({"namespace": "n", "pod": "p", "kind": "sidecar", "dns_captur": true});
+        let err = prepared(with(json!({"kind": "istio"}), typo)).unwrap_err();
+        assert!(
+            err.contains("$.proxies[0]") && err.contains("dns_captur"),
+            "{err}"
+        );
+        let none = json!({"namespace": "n", "pod": "p", "kind": "none"});
+        let err = prepared(with(json!({"kind": "none", "root_namespace": "x"}), none)).unwrap_err();
+        assert!(
+            err.contains("$.mesh") && err.contains("root_namespace"),
+            "{err}"
+        );
+        let ambient = json!({"namespace": "n", "pod": "p", "kind": "ambient"});
+        let ok = prepared(with(
+            json!({"kind": "istio", "root_namespace": "mesh-root"}),
+            ambient,
+        ))
+        .unwrap();
+        let path = dns_path(&ok.mesh, ok.proxy("n", "p"));
+        assert!(
+            matches!(
+                path,
+                DnsPath::NoDnsProxy {
+                    mesh: "istio-ambient",
+                    ..
+                }
+            ),
+            "{path:?}"
+        );
+    }
 }

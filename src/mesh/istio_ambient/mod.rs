@@ -5,8 +5,9 @@
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
+use super::istio_sidecar::IstioSidecar;
 use super::{CapturePlan, Mesh};
-use crate::snapshot::ProxyInfo;
+use crate::snapshot::{MeshInfo, ProxyInfo};
 use crate::workload::DnsPath;
 
 /// Istio's ambient mode.
@@ -71,7 +72,11 @@ impl Mesh for IstioAmbient {
     }
 
     fn settings(&self, control_plane: &[Pod]) -> Value {
-        super::istio_sidecar::IstioSidecar.settings(control_plane)
+        IstioSidecar.settings(control_plane)
+    }
+
+    fn read_settings(&self, mesh: &mut MeshInfo) -> Result<(), (String, String)> {
+        IstioSidecar.read_settings(mesh)
     }
 }
 

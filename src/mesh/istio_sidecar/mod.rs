@@ -10,6 +10,7 @@ mod ndsz;
 mod objects;
 mod predict;
 mod rules;
+mod settings;
 mod table;
 
 pub use agent::{AgentTable, LocalAnswer, Match};
@@ -31,9 +32,10 @@ use crate::model::Answer;
 use crate::name_table::NameTable;
 use crate::objects::Objects;
 use crate::rules::Rule;
-use crate::snapshot::ProxyInfo;
+use crate::snapshot::{MeshInfo, ProxyInfo};
 use crate::workload::{DnsPath, Workload};
 use objects::IstioObjects;
+use settings::{IstioSettings, SidecarSettings};
 
 /// Istio's sidecar mode.
 pub struct IstioSidecar;
@@ -88,7 +90,7 @@ impl Mesh for IstioSidecar {
     }
 
     fn dns_path(&self, proxy: &ProxyInfo) -> DnsPath {
-        if proxy.dns_capture {
+        if SidecarSettings::of(proxy).dns_capture {
             DnsPath::Captured { mesh: NAME }
         } else {
             DnsPath::NotCaptured {
@@ -99,6 +101,7 @@ impl Mesh for IstioSidecar {
     }
 
     fn describe(&self, proxy: &ProxyInfo) -> String {
+        let proxy = SidecarSettings::of(proxy);
         format!(
             "istio sidecar, DNS capture {}{}",
             if proxy.dns_capture { "on" } else { "off" },
@@ -116,6 +119,14 @@ impl Mesh for IstioSidecar {
 
     fn settings(&self, control_plane: &[Pod]) -> Value {
         detect::mesh_entry(control_plane)
+    }
+
+    fn read_settings(&self, mesh: &mut MeshInfo) -> Result<(), (String, String)> {
+        IstioSettings::read(mesh)
+    }
+
+    fn read_proxy(&self, proxy: &mut ProxyInfo) -> Result<(), String> {
+        SidecarSettings::read(proxy)
     }
 
     fn claim_objects(&self, objects: &mut Objects) -> Result<(), (String, String)> {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use hickory_proto::rr::RecordType;
 
 use super::agent::{AgentTable, LocalAnswer};
+use super::settings::{IstioSettings, SidecarSettings};
 use super::table::{self, BuiltTable, ProxyContext, TableInputs};
 use crate::derive::{Derived, ProxyPrediction, TableObservation, World};
 use crate::model::Outcome;
@@ -114,7 +115,7 @@ fn proxy_tables(derived: &Derived<'_>, workload: &Workload) -> ProxyTables {
 
 /// The proxy context of `workload`, with DNS capture forced to `capture` when given.
 pub fn context(workload: &Workload, capture: Option<bool>) -> ProxyContext {
-    let proxy = workload.proxy.as_ref();
+    let proxy = workload.proxy.as_ref().map(SidecarSettings::of);
     ProxyContext {
         namespace: workload.namespace.clone(),
         labels: workload.labels.clone(),
@@ -133,7 +134,7 @@ pub fn build_table(
     table::build_table(&TableInputs {
         objects: world.objects,
         remote_clusters: world.remote_clusters,
-        mesh: world.mesh,
+        mesh: IstioSettings::of(world.mesh),
         cluster: world.cluster,
         proxy: context,
         observed,

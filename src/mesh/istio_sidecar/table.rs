@@ -9,11 +9,12 @@ use ipnet::IpNet;
 use k8s_openapi::api::core::v1::Service;
 
 use super::objects::{EXPORT_TO_ANNOTATION, IstioObjects, ServiceEntry, Sidecar};
+use super::settings::IstioSettings;
 use crate::emulate::kube_dns::{self, ServiceShape};
 use crate::model::Evidence;
 use crate::name_table::{NameInfo, NameTable};
 use crate::objects::{Objects, ns_name};
-use crate::snapshot::{ClusterInfo, MeshInfo, RemoteCluster};
+use crate::snapshot::{ClusterInfo, RemoteCluster};
 use crate::workload::IpFamilies;
 
 /// The TTL of every answer the agent synthesizes (`defaultTTLInSeconds`).
@@ -85,7 +86,7 @@ pub struct BuiltTable {
 pub(super) struct TableInputs<'a> {
     pub objects: &'a Objects,
     pub remote_clusters: &'a [RemoteCluster],
-    pub mesh: &'a MeshInfo,
+    pub mesh: &'a IstioSettings,
     pub cluster: &'a ClusterInfo,
     pub proxy: &'a ProxyContext,
     /// The control plane's own table, used only to learn addresses istiod allocated by hash (Istio's

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use super::super::agent::{LocalAnswer, Match};
 use super::super::codes;
 use super::super::objects::IstioObjects;
+use super::super::settings::IstioSettings;
 use super::super::table::{self, Provenance};
 use super::evidence::{join, pod_evidence, provenance_evidence, source_evidence, table_evidence};
 use super::{RuleInput, RuleOutput};
@@ -184,7 +185,7 @@ pub(super) fn auto_allocated_vip(input: &RuleInput<'_>) -> RuleOutput {
     let mut out = RuleOutput::default();
     let Some(l) = local(input) else { return out };
     let derived = input.derived;
-    let prefixes = &derived.input.world.mesh.autoallocate_prefixes;
+    let prefixes = &IstioSettings::of(derived.input.world.mesh).autoallocate_prefixes;
     // Addresses in the allocation prefixes, unless the objects show they were declared, not allocated.
     let declared: Vec<IpAddr> = l
         .provenance

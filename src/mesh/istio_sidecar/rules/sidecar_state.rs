@@ -1,6 +1,7 @@
 //! The agent's own state: a SERVFAIL before its first table, or an answer from an old table.
 
 use super::super::codes;
+use super::super::settings::SidecarSettings;
 use super::evidence::{pod_evidence, source_evidence, table_evidence};
 use crate::finding::{Code, Severity};
 use crate::model::{Layer, Rcode};
@@ -27,7 +28,10 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
         .workload
         .expect("a sidecar answer implies a workload");
     if sidecar.rcode == Rcode::ServFail && answers.kube.is_none_or(|k| k.rcode != Rcode::ServFail) {
-        let received = workload.proxy.as_ref().and_then(|p| p.name_table_received);
+        let received = workload
+            .proxy
+            .as_ref()
+            .and_then(|p| SidecarSettings::of(p).name_table_received);
         let (code, why) = if received == Some(true) {
             (
                 Code::UNEXPLAINED_DIFFERENCE,
