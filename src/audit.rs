@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::emulate::kube_dns::{ServiceShape, published, shape};
 use crate::finding::{Code, Severity, Verdict};
 use crate::objects::{Objects, ns_name};
@@ -61,7 +59,7 @@ pub fn as_typed(fqdn: &str, namespace: &str, domain: &str) -> String {
 }
 
 /// The summary of an audit.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct AuditReport {
     pub totals: Totals,
     /// Every finding code seen, most severe first, with the names it was found for.
@@ -75,7 +73,7 @@ pub struct AuditReport {
 }
 
 /// How many names ended in each verdict.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Totals {
     pub names: usize,
     pub consistent: usize,
@@ -87,7 +85,7 @@ pub struct Totals {
 }
 
 /// One finding code across the audit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CodeSummary {
     pub code: Code,
     pub severity: Severity,
@@ -96,7 +94,7 @@ pub struct CodeSummary {
 }
 
 /// A name that needs attention.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Problem {
     pub name: String,
     pub verdict: Verdict,

@@ -249,13 +249,23 @@ fn strip_location(message: &str) -> String {
 }
 
 /// How one expectation fared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Pass,
     Fail,
     /// A layer the expectation needs could not be asked.
     Error,
+}
+
+impl Status {
+    /// The status as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Error => "error",
+        }
+    }
 }
 
 /// The evaluation of one expectation against its diff.

@@ -266,12 +266,6 @@ impl fmt::Display for Layer {
     }
 }
 
-impl Serialize for Layer {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name)
-    }
-}
-
 impl<'de> Deserialize<'de> for Layer {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = <Cow<'de, str>>::deserialize(deserializer)?;
@@ -287,8 +281,7 @@ impl<'de> Deserialize<'de> for Layer {
 }
 
 /// How a source's answer came to be, when that can be told from the answer or the inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// Synthesized by the mesh proxy from its name table (AA set, TTL fixed at 30).
     NameTable,
@@ -302,6 +295,20 @@ pub enum Origin {
     KubernetesSpec,
     /// Predicted by the mesh proxy's rules over a name table built from the objects.
     MeshRules,
+}
+
+impl Origin {
+    /// The origin as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NameTable => "name-table",
+            Self::Forwarded => "forwarded",
+            Self::Kubernetes => "kubernetes",
+            Self::Cache => "cache",
+            Self::KubernetesSpec => "kubernetes-spec",
+            Self::MeshRules => "mesh-rules",
+        }
+    }
 }
 
 /// What asking one source produced.
@@ -396,22 +403,18 @@ mod tests {
 }
 
 /// A pointer to what caused a finding: an object and the field that matters, or a source's answer.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Evidence {
     /// A Kubernetes kind (`Service`, `EndpointSlice`, `ServiceEntry`, `Sidecar`, `Pod`, `ConfigMap`),
     /// `NameTable` (the control plane's table for a proxy) or `Answer` (a source's answer).
     pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,
     /// The field path inside the object (`spec.addresses`, `endpoints[0].addresses`, …).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// The field's value, as text.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The cluster the object lives in, when it is not the local one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
 }
 

@@ -4,7 +4,6 @@
 //! Pure: the per-candidate diffs come in, a [`WalkReport`] and its findings go out.
 
 use hickory_proto::rr::RecordType;
-use serde::Serialize;
 
 use crate::finding::{Code, Finding, Severity};
 use crate::model::{Answer, Evidence, Layer, Outcome, Record, SourceResult};
@@ -86,7 +85,7 @@ impl LayerWalk {
 }
 
 /// One candidate of a walk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WalkStep {
     pub name: String,
     /// The answer to each query sent for this name.
@@ -94,9 +93,8 @@ pub struct WalkStep {
 }
 
 /// One query of a walk step and its answer in brief.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StepAnswer {
-    #[serde(rename = "type")]
     pub rtype: String,
     pub answer: String,
 }

@@ -443,7 +443,7 @@ fn answer_entry(result: &SourceResult, question: &Question<'_>, from: Option<&Wo
             json!({ "namespace": w.namespace, "pod": w.pod }),
         );
     }
-    entry.insert("source".into(), json!(result.source));
+    entry.insert("source".into(), json!(result.source.as_str()));
     entry.insert(
         "question".into(),
         json!({ "name": question.fqdn, "type": question.rtype.to_string() }),

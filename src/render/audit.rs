@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use colored::Colorize;
 
-use crate::audit::AuditReport;
+use serde_json::{Value, json};
+
+use crate::audit::{AuditReport, Totals};
 use crate::render::table::severity_label;
 
 /// The version of the audit JSON document.
@@ -90,13 +92,49 @@ fn shorten(names: &[String]) -> String {
     text
 }
 
+/// The JSON shape of an audit's totals.
+fn totals(totals: &Totals) -> Value {
+    json!({
+        "names": totals.names,
+        "consistent": totals.consistent,
+        "explained": totals.explained,
+        "discrepancy": totals.discrepancy,
+        "incomplete": totals.incomplete,
+        "not_recorded": totals.not_recorded,
+    })
+}
+
 /// The JSON document of an audit.
 pub fn json(report: &AuditReport) -> String {
-    let document = serde_json::json!({
+    let by_code: Vec<Value> = report
+        .by_code
+        .iter()
+        .map(|c| {
+            json!({
+                "code": c.code.as_str(),
+                "severity": c.severity.as_str(),
+                "count": c.count,
+                "names": c.names,
+            })
+        })
+        .collect();
+    let problems: Vec<Value> = report
+        .problems
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "verdict": p.verdict.as_str(),
+                "codes": p.codes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "summary": p.summary,
+            })
+        })
+        .collect();
+    let document = json!({
         "schema_version": AUDIT_JSON_SCHEMA_VERSION,
-        "totals": report.totals,
-        "by_code": report.by_code,
-        "problems": report.problems,
+        "totals": totals(&report.totals),
+        "by_code": by_code,
+        "problems": problems,
         "not_recorded": report.not_recorded,
         "interrupted": report.interrupted,
         "exit_code": report.exit_code().code(),

@@ -87,7 +87,7 @@ pub fn to_json(results: &[CheckResult<'_>], exit_code: u8) -> String {
             "name": r.report.question.input,
             "type": r.report.question.rtype,
             "description": r.expectation.description,
-            "status": r.evaluation.status,
+            "status": r.evaluation.status.as_str(),
             "reasons": r.evaluation.reasons,
             "diff": json::to_value(&r.report),
         })).collect::<Vec<Value>>(),

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
+use super::dto::{JsonFinding, JsonRecord};
 use crate::error::ExitCode;
-use crate::finding::{Finding, Verdict};
-use crate::model::{Layer, Origin, Outcome, Rcode, Record, SourceResult};
+use crate::model::{Outcome, SourceResult};
 use crate::report::Report;
 use crate::walk::{CandidateVerdict, LayerWalk, WalkReport, WalkStep};
 
@@ -21,15 +21,15 @@ struct Document<'a> {
     from: From<'a>,
     sources: Vec<Source<'a>>,
     /// The layer whose answer the app gets.
-    app_source: Layer,
+    app_source: &'static str,
     /// The layers that answered at `query.name`: what the verdict compared.
-    answered_layers: Vec<Layer>,
+    answered_layers: Vec<&'static str>,
     /// The resolution of a relative name: every candidate through every layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     resolution: Option<Resolution<'a>>,
-    verdict: Verdict,
+    verdict: &'static str,
     exit_code: u8,
-    findings: &'a [Finding],
+    findings: Vec<JsonFinding<'a>>,
 }
 
 #[derive(Serialize)]
@@ -58,14 +58,14 @@ enum Status {
 
 #[derive(Serialize)]
 struct Source<'a> {
-    source: Layer,
+    source: &'static str,
     status: Status,
-    rcode: Option<Rcode>,
-    records: &'a [Record],
+    rcode: Option<String>,
+    records: Vec<JsonRecord<'a>>,
     rtt_ms: Option<f64>,
     authoritative: Option<bool>,
     error: Option<&'a str>,
-    origin: Option<Origin>,
+    origin: Option<&'static str>,
     transport: Option<&'a str>,
     note: Option<&'a str>,
 }
@@ -78,14 +78,14 @@ impl<'a> Source<'a> {
             Outcome::NotApplicable(why) => (Status::NotApplicable, None, None, Some(why.as_str())),
         };
         Self {
-            source: result.source,
+            source: result.source.as_str(),
             status,
-            rcode: answer.map(|a| a.rcode),
-            records: answer.map_or(&[], |a| a.records.as_slice()),
+            rcode: answer.map(|a| a.rcode.to_string()),
+            records: JsonRecord::all(answer.map_or(&[], |a| a.records.as_slice())),
             rtt_ms: result.rtt_ms,
             authoritative: answer.map(|a| a.authoritative),
             error,
-            origin: result.origin,
+            origin: result.origin.map(|o| o.as_str()),
             transport: result.transport.as_deref(),
             note,
         }
@@ -119,27 +119,57 @@ impl<'a> Resolution<'a> {
 
 #[derive(Serialize)]
 struct WalkLayer<'a> {
-    source: Layer,
+    source: &'static str,
     answered_by: Option<&'a str>,
     decisive: Option<&'a str>,
     answer: Option<&'a str>,
     end: &'a str,
     queries: usize,
     missing: &'a [String],
-    steps: &'a [WalkStep],
+    steps: Vec<Step<'a>>,
 }
 
 impl<'a> WalkLayer<'a> {
     fn from_walk(layer: &'a LayerWalk) -> Self {
         Self {
-            source: layer.source,
+            source: layer.source.as_str(),
             answered_by: layer.answered_by.as_deref(),
             decisive: layer.decisive.as_deref(),
             answer: layer.answer.as_deref(),
             end: &layer.end,
             queries: layer.queries,
             missing: &layer.missing,
-            steps: &layer.steps,
+            steps: layer.steps.iter().map(Step::of).collect(),
+        }
+    }
+}
+
+/// One candidate of a layer's walk, with the answer to each query sent for it.
+#[derive(Serialize)]
+struct Step<'a> {
+    name: &'a str,
+    answers: Vec<StepAnswer<'a>>,
+}
+
+#[derive(Serialize)]
+struct StepAnswer<'a> {
+    #[serde(rename = "type")]
+    rtype: &'a str,
+    answer: &'a str,
+}
+
+impl<'a> Step<'a> {
+    fn of(step: &'a WalkStep) -> Self {
+        Self {
+            name: &step.name,
+            answers: step
+                .answers
+                .iter()
+                .map(|a| StepAnswer {
+                    rtype: &a.rtype,
+                    answer: &a.answer,
+                })
+                .collect(),
         }
     }
 }
@@ -150,8 +180,8 @@ struct Candidate<'a> {
     #[serde(rename = "type")]
     rtype: &'a str,
     reached: bool,
-    verdict: Verdict,
-    findings: &'a [Finding],
+    verdict: &'static str,
+    findings: Vec<JsonFinding<'a>>,
 }
 
 impl<'a> Candidate<'a> {
@@ -160,8 +190,8 @@ impl<'a> Candidate<'a> {
             name: &candidate.name,
             rtype: &candidate.rtype,
             reached: candidate.reached,
-            verdict: candidate.verdict,
-            findings: &candidate.findings,
+            verdict: candidate.verdict.as_str(),
+            findings: JsonFinding::all(&candidate.findings),
         }
     }
 }
@@ -190,12 +220,16 @@ pub fn to_value(report: &Report) -> serde_json::Value {
             proxy: &report.from.proxy,
         },
         sources: report.sources.iter().map(Source::from_result).collect(),
-        app_source: report.app_source,
-        answered_layers: report.answered_layers(),
+        app_source: report.app_source.as_str(),
+        answered_layers: report
+            .answered_layers()
+            .into_iter()
+            .map(|l| l.as_str())
+            .collect(),
         resolution: report.walk.as_ref().map(Resolution::from_walk),
-        verdict: report.verdict,
+        verdict: report.verdict.as_str(),
         exit_code: ExitCode::of_verdict(report.verdict).code(),
-        findings: &report.findings,
+        findings: JsonFinding::all(&report.findings),
     };
     serde_json::to_value(&document).expect("report DTOs always serialize")
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod dto;
 pub mod json;
 pub mod message;
 pub mod table;
