@@ -266,20 +266,6 @@ impl fmt::Display for Layer {
     }
 }
 
-impl<'de> Deserialize<'de> for Layer {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = <Cow<'de, str>>::deserialize(deserializer)?;
-        Self::named(&name).ok_or_else(|| {
-            let known: Vec<&str> = Self::KNOWN.iter().map(|l| l.name).collect();
-            serde::de::Error::custom(format!(
-                "unknown layer {}; expected one of {}",
-                crate::error::quoted(&name),
-                known.join(", ")
-            ))
-        })
-    }
-}
-
 /// How a source's answer came to be, when that can be told from the answer or the inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {

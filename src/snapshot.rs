@@ -253,6 +253,7 @@ pub struct RecordedAnswer {
     /// The pod the question was asked from; absent for kube-dns answers that hold for every pod.
     #[serde(default)]
     pub from: Option<WorkloadRef>,
+    #[serde(deserialize_with = "known_layer")]
     pub source: Layer,
     pub question: RecordedQuestion,
     #[serde(default)]
@@ -268,6 +269,19 @@ pub struct RecordedAnswer {
     /// Why the source could not be asked; mutually exclusive with `rcode`.
     #[serde(default)]
     pub error: Option<String>,
+}
+
+/// A layer named as [`Layer::KNOWN`] names it.
+fn known_layer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Layer, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    Layer::named(&name).ok_or_else(|| {
+        let known: Vec<&str> = Layer::KNOWN.iter().map(|l| l.as_str()).collect();
+        serde::de::Error::custom(format!(
+            "unknown layer {}; expected one of {}",
+            crate::error::quoted(&name),
+            known.join(", ")
+        ))
+    })
 }
 
 impl RecordedAnswer {
