@@ -39,7 +39,7 @@
 use std::net::IpAddr;
 
 use hickory_proto::rr::RecordType;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, PodDNSConfig};
 
 use crate::model::{Answer, Rcode};
 use crate::objects::ns_name;
@@ -310,20 +310,7 @@ pub fn pod_resolv_conf(
         }
     };
     if let Some(config) = spec.and_then(|s| s.dns_config.as_ref()) {
-        for server in config.nameservers.iter().flatten() {
-            match server.parse::<IpAddr>() {
-                Ok(ip) => push_new(&mut conf.nameservers, [ip]),
-                Err(_) => warnings.push(format!(
-                    "dnsConfig nameserver '{server}' is not an IP address; the API server rejects it"
-                )),
-            }
-        }
-        push_new(&mut conf.search, config.searches.iter().flatten().cloned());
-        for option in config.options.iter().flatten() {
-            if let Some(name) = option.name.as_deref() {
-                conf.set_option(name, option.value.as_deref().filter(|v| !v.is_empty()));
-            }
-        }
+        apply_dns_config(&mut conf, config, &mut warnings);
     }
     if conf.nameservers.len() > MAX_NAMESERVERS {
         conf.nameservers.truncate(MAX_NAMESERVERS);
@@ -342,6 +329,25 @@ pub fn pod_resolv_conf(
         ));
     }
     (conf, warnings)
+}
+
+/// Appends `config`'s nameservers and search domains without duplicates and lets its options
+/// override same-named ones, as the kubelet does.
+fn apply_dns_config(conf: &mut ResolvConf, config: &PodDNSConfig, warnings: &mut Vec<String>) {
+    for server in config.nameservers.iter().flatten() {
+        match server.parse::<IpAddr>() {
+            Ok(ip) => push_new(&mut conf.nameservers, [ip]),
+            Err(_) => warnings.push(format!(
+                "dnsConfig nameserver '{server}' is not an IP address; the API server rejects it"
+            )),
+        }
+    }
+    push_new(&mut conf.search, config.searches.iter().flatten().cloned());
+    for option in config.options.iter().flatten() {
+        if let Some(name) = option.name.as_deref() {
+            conf.set_option(name, option.value.as_deref().filter(|v| !v.is_empty()));
+        }
+    }
 }
 
 /// Appends the items of `new` that `list` does not hold yet.

@@ -272,7 +272,9 @@ pub struct RecordedAnswer {
 }
 
 /// A layer named as [`Layer::KNOWN`] names it.
-fn known_layer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Layer, D::Error> {
+fn known_layer<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Layer, D::Error> {
     let name = String::deserialize(deserializer)?;
     Layer::named(&name).ok_or_else(|| {
         let known: Vec<&str> = Layer::KNOWN.iter().map(|l| l.as_str()).collect();

@@ -239,21 +239,7 @@ fn layer_walk(
         reply
     });
     let queries = walked.sent;
-    let (answered_by, end) = match &walked.end {
-        WalkEnd::Answered(by) => (Some(by.clone()), format!("answered at {by}")),
-        WalkEnd::NotFound if !missing.is_empty() => (
-            None,
-            "no recorded candidate has an address (some candidates were not recorded)".to_string(),
-        ),
-        WalkEnd::NotFound => (
-            None,
-            "no candidate has an address: the app gets a lookup failure".to_string(),
-        ),
-        WalkEnd::GaveUp { candidate, reason } => (
-            None,
-            format!("gave up at {candidate}: {}", give_up_text(*reason)),
-        ),
-    };
+    let (answered_by, end) = ending(&walked.end, !missing.is_empty());
     let answer = answered_by.as_ref().map(|by| {
         answers
             .iter()
@@ -272,6 +258,26 @@ fn layer_walk(
         queries,
         missing,
         replied,
+    }
+}
+
+/// Where a layer's walk ended (the candidate that answered, if any), in words; `unrecorded`: some
+/// candidates were not recorded.
+fn ending(end: &WalkEnd, unrecorded: bool) -> (Option<String>, String) {
+    match end {
+        WalkEnd::Answered(by) => (Some(by.clone()), format!("answered at {by}")),
+        WalkEnd::NotFound if unrecorded => (
+            None,
+            "no recorded candidate has an address (some candidates were not recorded)".to_string(),
+        ),
+        WalkEnd::NotFound => (
+            None,
+            "no candidate has an address: the app gets a lookup failure".to_string(),
+        ),
+        WalkEnd::GaveUp { candidate, reason } => (
+            None,
+            format!("gave up at {candidate}: {}", give_up_text(*reason)),
+        ),
     }
 }
 

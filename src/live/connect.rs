@@ -37,13 +37,30 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
         context: settings.context.clone(),
         ..KubeConfigOptions::default()
     };
+    let mut config = client_config(settings, &options).await?;
+    config.connect_timeout = Some(settings.request_timeout);
+    config.read_timeout = Some(settings.request_timeout);
+    config.write_timeout = Some(settings.request_timeout);
+    let server = config.cluster_url.to_string();
+    let default_namespace = config.default_namespace.clone();
+    let client = build_client(config, &server, settings.request_timeout).await?;
+    Ok(Kube {
+        client,
+        default_namespace,
+        server,
+        request_timeout: settings.request_timeout,
+    })
+}
+
+/// The client configuration `settings` name: the kubeconfig (or the in-cluster service account).
+async fn client_config(settings: &KubeSettings, options: &KubeConfigOptions) -> Result<Config> {
     let kubeconfig_error = |e: kube::config::KubeconfigError| {
         Error::Kubeconfig(format!(
             "{}; check --kubeconfig, KUBECONFIG and --context",
             redacted(&e.to_string())
         ))
     };
-    let mut config = match &settings.kubeconfig {
+    let config = match &settings.kubeconfig {
         Some(path) => {
             let file = Kubeconfig::read_from(path).map_err(|e| {
                 Error::Kubeconfig(format!(
@@ -52,12 +69,12 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
                     redacted(&e.to_string())
                 ))
             })?;
-            Config::from_custom_kubeconfig(file, &options)
+            Config::from_custom_kubeconfig(file, options)
                 .await
                 .map_err(kubeconfig_error)?
         }
         None => match read_kubeconfig() {
-            Ok(file) => Config::from_custom_kubeconfig(file, &options)
+            Ok(file) => Config::from_custom_kubeconfig(file, options)
                 .await
                 .map_err(kubeconfig_error)?,
             Err(_) if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => Config::incluster()
@@ -70,46 +87,34 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
             }
         },
     };
-    config.connect_timeout = Some(settings.request_timeout);
-    config.read_timeout = Some(settings.request_timeout);
-    config.write_timeout = Some(settings.request_timeout);
-    let server = config.cluster_url.to_string();
-    let default_namespace = config.default_namespace.clone();
+    Ok(config)
+}
+
+/// Builds the client from `config`, within `timeout`.
+async fn build_client(config: Config, server: &str, timeout: Duration) -> Result<Client> {
     // Building the client runs the kubeconfig's exec credential plugin, which may never return:
     // off the runtime's thread and bounded, so --request-timeout and Ctrl-C still hold, and a
     // plugin still running when the wait ends (time-out, Ctrl-C) is ended by the guard.
     let plugin = PluginGuard::arm();
     let building = tokio::task::spawn_blocking(move || Client::try_from(config));
-    let built = tokio::time::timeout(settings.request_timeout, building).await;
+    let built = tokio::time::timeout(timeout, building).await;
     if built.is_ok() {
         plugin.disarm();
     }
-    let client = match built {
-        Ok(Ok(Ok(client))) => client,
-        Ok(Ok(Err(e))) => {
-            return Err(Error::Kubeconfig(format!(
-                "cannot build a client for {server}: {} (details are not shown: they can hold credentials)",
-                redacted(&e.to_string())
-            )));
-        }
-        Ok(Err(e)) => {
-            return Err(Error::Kubeconfig(format!(
-                "cannot build a client for {server}: {e}"
-            )));
-        }
-        Err(_) => {
-            return Err(Error::Kubeconfig(format!(
-                "no credentials for {server} within {} (--request-timeout): the kubeconfig's exec credential plugin did not return and was stopped; does it wait for input?",
-                crate::sources::dns::human(settings.request_timeout)
-            )));
-        }
-    };
-    Ok(Kube {
-        client,
-        default_namespace,
-        server,
-        request_timeout: settings.request_timeout,
-    })
+    match built {
+        Ok(Ok(Ok(client))) => Ok(client),
+        Ok(Ok(Err(e))) => Err(Error::Kubeconfig(format!(
+            "cannot build a client for {server}: {} (details are not shown: they can hold credentials)",
+            redacted(&e.to_string())
+        ))),
+        Ok(Err(e)) => Err(Error::Kubeconfig(format!(
+            "cannot build a client for {server}: {e}"
+        ))),
+        Err(_) => Err(Error::Kubeconfig(format!(
+            "no credentials for {server} within {} (--request-timeout): the kubeconfig's exec credential plugin did not return and was stopped; does it wait for input?",
+            crate::sources::dns::human(timeout)
+        ))),
+    }
 }
 
 /// The kubeconfig kubectl would read: the files of `KUBECONFIG` that exist, merged in order (kubectl

@@ -13,7 +13,7 @@ use super::settings::IstioSettings;
 use crate::emulate::kube_dns::{self, ServiceShape};
 use crate::model::Evidence;
 use crate::name_table::{NameInfo, NameTable};
-use crate::objects::{Objects, ns_name};
+use crate::objects::{EndpointAddress, Objects, ns_name};
 use crate::snapshot::{ClusterInfo, RemoteCluster};
 use crate::workload::IpFamilies;
 
@@ -229,7 +229,6 @@ fn add_service(
         built.exclusions.insert(host, Exclusion::ScopedOut(sidecar));
         return;
     }
-    let objects = remote.map_or(inputs.objects, |r| &r.objects);
     let cluster = remote.map(|r| r.name.clone());
     match kube_dns::shape(service) {
         ServiceShape::ExternalName(target) => {
@@ -251,66 +250,98 @@ fn add_service(
                 .in_cluster(cluster.as_deref());
             insert_kubernetes(built, &host, name, namespace, ips, ev, cluster);
         }
-        ServiceShape::Headless => {
-            let same_network = remote.is_none_or(|r| r.network == inputs.cluster.network);
-            if remote.is_some() && !(inputs.mesh.enable_multicluster_headless && same_network) {
-                return;
-            }
-            let endpoints = kube_dns::published(objects, service);
-            let mut by_slice: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
-            for endpoint in &endpoints {
-                by_slice
-                    .entry(endpoint.slice.clone())
-                    .or_default()
-                    .push(endpoint.ip);
-                if let Some(hostname) = &endpoint.hostname {
-                    let pod_host = format!("{hostname}.{host}");
-                    let local_wins = remote.is_some() && built.table.contains_key(&pod_host);
-                    if !local_wins {
-                        let ev =
-                            Evidence::object("EndpointSlice", Some(namespace), &endpoint.slice)
-                                .field(
-                                    format!("endpoints[{}].hostname", endpoint.index),
-                                    hostname.clone(),
-                                );
-                        built.table.insert(
-                            pod_host.clone(),
-                            NameInfo {
-                                ips: vec![endpoint.ip.to_string()],
-                                registry: KUBERNETES_REGISTRY.to_string(),
-                                shortname: format!("{hostname}.{name}"),
-                                namespace: namespace.to_string(),
-                                ..NameInfo::default()
-                            },
-                        );
-                        built.provenance.insert(
-                            pod_host,
-                            vec![Provenance {
-                                evidence: ev,
-                                cluster: cluster.clone(),
-                                auto_allocated: false,
-                                addresses: vec![endpoint.ip],
-                            }],
-                        );
-                    }
-                }
-            }
-            if endpoints.is_empty() {
-                if remote.is_none() {
-                    built
-                        .exclusions
-                        .insert(host, Exclusion::NoEndpoints(evidence));
-                }
-                return;
-            }
-            for (slice, ips) in by_slice {
-                let ev = Evidence::object("EndpointSlice", Some(namespace), &slice)
-                    .field("endpoints[].addresses", join(&ips))
-                    .in_cluster(cluster.as_deref());
-                insert_kubernetes(built, &host, name, namespace, ips, ev, cluster.clone());
+        ServiceShape::Headless => add_headless(built, inputs, service, &host, evidence, remote),
+    }
+}
+
+/// Adds a headless Service's endpoints: each pod's hostname as a name of its own, and the
+/// Service's name with every endpoint address. A remote cluster's endpoints count only with
+/// `ENABLE_MULTICLUSTER_HEADLESS` and on the same network.
+fn add_headless(
+    built: &mut BuiltTable,
+    inputs: &TableInputs<'_>,
+    service: &Service,
+    host: &str,
+    evidence: Evidence,
+    remote: Option<&RemoteCluster>,
+) {
+    let (namespace, name) = ns_name(&service.metadata);
+    let same_network = remote.is_none_or(|r| r.network == inputs.cluster.network);
+    if remote.is_some() && !(inputs.mesh.enable_multicluster_headless && same_network) {
+        return;
+    }
+    let objects = remote.map_or(inputs.objects, |r| &r.objects);
+    let cluster = remote.map(|r| r.name.clone());
+    let endpoints = kube_dns::published(objects, service);
+    let mut by_slice: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+    for endpoint in &endpoints {
+        by_slice
+            .entry(endpoint.slice.clone())
+            .or_default()
+            .push(endpoint.ip);
+        if let Some(hostname) = &endpoint.hostname {
+            let pod_host = format!("{hostname}.{host}");
+            // A remote cluster's pod never replaces a local one of the same name.
+            if !(remote.is_some() && built.table.contains_key(&pod_host)) {
+                add_pod_host(
+                    built,
+                    (namespace, name),
+                    endpoint,
+                    hostname,
+                    pod_host,
+                    &cluster,
+                );
             }
         }
     }
+    if endpoints.is_empty() {
+        if remote.is_none() {
+            built
+                .exclusions
+                .insert(host.to_string(), Exclusion::NoEndpoints(evidence));
+        }
+        return;
+    }
+    for (slice, ips) in by_slice {
+        let ev = Evidence::object("EndpointSlice", Some(namespace), &slice)
+            .field("endpoints[].addresses", join(&ips))
+            .in_cluster(cluster.as_deref());
+        insert_kubernetes(built, host, name, namespace, ips, ev, cluster.clone());
+    }
+}
+
+/// Adds one headless endpoint's own name, `hostname.<service host>`, of Service `namespace/name`.
+fn add_pod_host(
+    built: &mut BuiltTable,
+    (namespace, name): (&str, &str),
+    endpoint: &EndpointAddress,
+    hostname: &str,
+    pod_host: String,
+    cluster: &Option<String>,
+) {
+    let ev = Evidence::object("EndpointSlice", Some(namespace), &endpoint.slice).field(
+        format!("endpoints[{}].hostname", endpoint.index),
+        hostname.to_string(),
+    );
+    built.table.insert(
+        pod_host.clone(),
+        NameInfo {
+            ips: vec![endpoint.ip.to_string()],
+            registry: KUBERNETES_REGISTRY.to_string(),
+            shortname: format!("{hostname}.{name}"),
+            namespace: namespace.to_string(),
+            ..NameInfo::default()
+        },
+    );
+    built.provenance.insert(
+        pod_host,
+        vec![Provenance {
+            evidence: ev,
+            cluster: cluster.clone(),
+            auto_allocated: false,
+            addresses: vec![endpoint.ip],
+        }],
+    );
 }
 
 /// Adds Kubernetes addresses to `host`: a new entry, or more addresses for the same service.
