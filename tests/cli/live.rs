@@ -451,6 +451,46 @@ fn documented_role() -> Role {
     role
 }
 
+/// Every registered mesh's capture plan reads only what the documented role grants: its own objects
+/// listed, its control plane's pods listed and port-forwarded, and its DNS proxy port-forwarded.
+#[test]
+fn every_mesh_capture_plan_is_within_the_documented_role() {
+    let role = documented_role();
+    let allows = |verb: &str, group: &str, resource: &str, namespace: Option<&str>| {
+        role.allows(&crate::harness::fake_api::Attributes {
+            verb: verb.into(),
+            group: group.into(),
+            resource: resource.into(),
+            namespace: namespace.map(str::to_string),
+            name: None,
+        })
+    };
+    let forwards = |namespace: Option<&str>| {
+        allows("get", "", "pods/portforward", namespace)
+            && allows("create", "", "pods/portforward", namespace)
+    };
+    for mesh in meshdig::mesh::MESHES {
+        let plan = mesh.capture_plan();
+        for objects in plan.objects {
+            assert!(
+                allows("list", objects.group, objects.plural, None),
+                "{}: docs/rbac.yaml does not let meshdig list {}.{}",
+                mesh.name(),
+                objects.plural,
+                objects.group
+            );
+        }
+        if let Some(control_plane) = &plan.control_plane {
+            let namespace = Some(control_plane.namespace);
+            assert!(allows("list", "", "pods", namespace), "{}", mesh.name());
+            assert!(forwards(namespace), "{}", mesh.name());
+        }
+        if plan.dns_proxy_port.is_some() {
+            assert!(forwards(Some("any-app-namespace")), "{}", mesh.name());
+        }
+    }
+}
+
 /// Runs every command that talks to the API, live, each in the form that reaches the most of it:
 /// (what ran, its outcome, the exit code it must have).
 fn every_api_command(cluster: &LiveCluster) -> Vec<(String, Run, i32)> {
