@@ -53,13 +53,13 @@ json\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l timeout -d 'Bound on each DNS layer\'s answer and on the control plane\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l cluster-domain -d 'The cluster DNS domain' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l concurrency -d 'How many questions are asked of the layers at once (at most this many in flight on each port-forward or socket)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l qps -d 'At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on production DNS; raise it for a large audit of a lab cluster' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l sidecar -d 'Ask the pod\'s mesh DNS proxy at this address (the mesh\'s port unless given, e.g. 15053 for Istio\'s sidecar) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l control-plane -d 'Read the mesh control plane\'s debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the mesh\'s port unless given, e.g. 15014 for istiod) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -73,13 +73,13 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s o -l output
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l timeout -d 'Bound on each DNS layer\'s answer and on the control plane\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l cluster-domain -d 'The cluster DNS domain' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l concurrency -d 'How many questions are asked of the layers at once (at most this many in flight on each port-forward or socket)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l qps -d 'At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on production DNS; raise it for a large audit of a lab cluster' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l sidecar -d 'Ask the pod\'s mesh DNS proxy at this address (the mesh\'s port unless given, e.g. 15053 for Istio\'s sidecar) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l control-plane -d 'Read the mesh control plane\'s debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the mesh\'s port unless given, e.g. 15014 for istiod) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -100,13 +100,13 @@ unspec\t'`AF_UNSPEC`: A and AAAA queries for each candidate, sent together'"
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l timeout -d 'Bound on each DNS layer\'s answer and on the control plane\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l cluster-domain -d 'The cluster DNS domain' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l concurrency -d 'How many questions are asked of the layers at once (at most this many in flight on each port-forward or socket)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l qps -d 'At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on production DNS; raise it for a large audit of a lab cluster' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l sidecar -d 'Ask the pod\'s mesh DNS proxy at this address (the mesh\'s port unless given, e.g. 15053 for Istio\'s sidecar) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l control-plane -d 'Read the mesh control plane\'s debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the mesh\'s port unless given, e.g. 15014 for istiod) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -122,13 +122,13 @@ legacy\t'6 domains and 256 characters, as before'"
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l timeout -d 'Bound on each DNS layer\'s answer and on the control plane\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l cluster-domain -d 'The cluster DNS domain' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l concurrency -d 'How many questions are asked of the layers at once (at most this many in flight on each port-forward or socket)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l qps -d 'At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on production DNS; raise it for a large audit of a lab cluster' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l sidecar -d 'Ask the pod\'s mesh DNS proxy at this address (the mesh\'s port unless given, e.g. 15053 for Istio\'s sidecar) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l control-plane -d 'Read the mesh control plane\'s debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the mesh\'s port unless given, e.g. 15014 for istiod) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand resolvconf" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -148,13 +148,13 @@ json\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l timeout -d 'Bound on each DNS layer\'s answer and on the control plane\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l cluster-domain -d 'The cluster DNS domain' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l concurrency -d 'How many questions are asked of the layers at once (at most this many in flight on each port-forward or socket)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l qps -d 'At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on production DNS; raise it for a large audit of a lab cluster' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l sidecar -d 'Ask the pod\'s mesh DNS proxy at this address (the mesh\'s port unless given, e.g. 15053 for Istio\'s sidecar) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l control-plane -d 'Read the mesh control plane\'s debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the mesh\'s port unless given, e.g. 15014 for istiod) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -171,13 +171,13 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l snapshot -d 'Not
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l context -d 'The kubeconfig context to use [default: the current context]' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l timeout -d 'Bound on each DNS layer\'s answer and on istiod\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l timeout -d 'Bound on each DNS layer\'s answer and on the control plane\'s reply' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l cluster-domain -d 'The cluster DNS domain' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l concurrency -d 'How many questions are asked of the layers at once (at most this many in flight on each port-forward or socket)' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l qps -d 'At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on production DNS; raise it for a large audit of a lab cluster' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l sidecar -d 'Ask the sidecar\'s DNS proxy at this address (port 15053 unless given) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l control-plane -d 'Read istiod\'s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l sidecar -d 'Ask the pod\'s mesh DNS proxy at this address (the mesh\'s port unless given, e.g. 15053 for Istio\'s sidecar) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l control-plane -d 'Read the mesh control plane\'s debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the mesh\'s port unless given, e.g. 15014 for istiod) instead of through port-forwards' -r
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -281,8 +281,8 @@ pub struct DigArgs {
     /// dig-style words, in any order: @SOURCE, NAME, TYPE and +OPTIONS.
     ///
     /// @SOURCE is @kube-dns (default: a ready CoreDNS pod through a port-forward, or --kube-dns),
-    /// @sidecar (the --from pod's DNS proxy on port 15053), @control-plane (what istiod's name table
-    /// for the --from pod's proxy answers, synthesized from /debug/ndsz) or @IP[:PORT] (port 53; asked
+    /// @sidecar (the --from pod's mesh DNS proxy), @control-plane (what the mesh's control plane's
+    /// name table for the --from pod's proxy answers, synthesized as the proxy would) or @IP[:PORT] (port 53; asked
     /// directly over UDP, again over TCP when truncated).
     ///
     /// NAME is asked exactly as given plus a trailing dot: no search list is applied (unlike
@@ -339,7 +339,7 @@ pub struct LiveArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub request_timeout: Duration,
 
-    /// Bound on each DNS layer's answer and on istiod's reply.
+    /// Bound on each DNS layer's answer and on the control plane's reply.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 
@@ -362,13 +362,30 @@ pub struct LiveArgs {
     #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_dns_address)]
     pub kube_dns: Option<SocketAddr>,
 
-    /// Ask the sidecar's DNS proxy at this address (port 15053 unless given) instead of through a port-forward.
-    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_sidecar_address)]
-    pub sidecar: Option<SocketAddr>,
+    /// Ask the pod's mesh DNS proxy at this address (the mesh's port unless given, e.g. 15053 for
+    /// Istio's sidecar) instead of through a port-forward.
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_given_address)]
+    pub sidecar: Option<GivenAddress>,
 
-    /// Read istiod's /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards.
+    /// Read the mesh control plane's debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the
+    /// mesh's port unless given, e.g. 15014 for istiod) instead of through port-forwards.
     #[arg(long, value_name = "URL", value_parser = parse_control_plane_url)]
-    pub control_plane: Option<SocketAddr>,
+    pub control_plane: Option<GivenAddress>,
+}
+
+/// An address given on the command line; without a port, the layer it names gives it (the mesh's
+/// DNS proxy port, its control plane's debug port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GivenAddress {
+    pub ip: IpAddr,
+    pub port: Option<u16>,
+}
+
+impl GivenAddress {
+    /// The address, at `port` when none was given.
+    pub fn or_port(self, port: u16) -> SocketAddr {
+        SocketAddr::new(self.ip, self.port.unwrap_or(port))
+    }
 }
 
 impl LiveArgs {
@@ -498,16 +515,19 @@ fn parse_domain(input: &str) -> Result<String, String> {
 }
 
 /// `IP`, `IP:PORT`, `[IPv6]` or `[IPv6]:PORT`; brackets must be balanced.
-fn parse_address(input: &str, default_port: u16) -> Result<SocketAddr, String> {
+fn parse_given_address(input: &str) -> Result<GivenAddress, String> {
     if let Ok(addr) = input.parse::<SocketAddr>() {
-        return Ok(addr);
+        return Ok(GivenAddress {
+            ip: addr.ip(),
+            port: Some(addr.port()),
+        });
     }
     let bare = match input.strip_prefix('[') {
         Some(inner) => inner.strip_suffix(']'),
         None => Some(input),
     };
     bare.and_then(|ip| ip.parse::<IpAddr>().ok())
-        .map(|ip| SocketAddr::new(ip, default_port))
+        .map(|ip| GivenAddress { ip, port: None })
         .ok_or_else(|| {
             format!(
                 "'{}' is not an IP address with an optional port (e.g. 10.96.0.10:53 or [::1]:53)",
@@ -517,15 +537,11 @@ fn parse_address(input: &str, default_port: u16) -> Result<SocketAddr, String> {
 }
 
 fn parse_dns_address(input: &str) -> Result<SocketAddr, String> {
-    parse_address(input, 53)
+    parse_given_address(input).map(|a| a.or_port(53))
 }
 
-fn parse_sidecar_address(input: &str) -> Result<SocketAddr, String> {
-    parse_address(input, 15053)
-}
-
-/// `http://ADDR[:PORT]`, with at most a `/`: meshdig asks istiod's debug paths itself.
-fn parse_control_plane_url(input: &str) -> Result<SocketAddr, String> {
+/// `http://ADDR[:PORT]`, with at most a `/`: meshdig asks the control plane's debug paths itself.
+fn parse_control_plane_url(input: &str) -> Result<GivenAddress, String> {
     let shown = input.escape_debug();
     let rest = input
         .strip_prefix("http://")
@@ -533,10 +549,10 @@ fn parse_control_plane_url(input: &str) -> Result<SocketAddr, String> {
     let authority = rest.strip_suffix('/').unwrap_or(rest);
     if authority.contains(['/', '?', '#']) {
         return Err(format!(
-            "'{shown}' has a path or query; give only http://ADDR[:PORT] (meshdig asks /debug/ndsz itself)"
+            "'{shown}' has a path or query; give only http://ADDR[:PORT] (meshdig asks the debug paths itself)"
         ));
     }
-    parse_address(authority, 15014).map_err(|e| format!("{e} in URL '{shown}'"))
+    parse_given_address(authority).map_err(|e| format!("{e} in URL '{shown}'"))
 }
 
 #[cfg(test)]
@@ -557,12 +573,20 @@ mod tests {
             parse_dns_address("10.96.0.10"),
             Ok("10.96.0.10:53".parse().unwrap())
         );
+        let loopback6 = "::1".parse().unwrap();
         assert_eq!(
-            parse_sidecar_address("[::1]"),
-            Ok("[::1]:15053".parse().unwrap())
+            parse_given_address("[::1]"),
+            Ok(GivenAddress {
+                ip: loopback6,
+                port: None
+            })
         );
         assert_eq!(
-            parse_control_plane_url("http://127.0.0.1/"),
+            parse_given_address("[::1]:5353").map(|a| a.or_port(15053)),
+            Ok("[::1]:5353".parse().unwrap())
+        );
+        assert_eq!(
+            parse_control_plane_url("http://127.0.0.1/").map(|a| a.or_port(15014)),
             Ok("127.0.0.1:15014".parse().unwrap())
         );
         assert!(parse_control_plane_url("http://127.0.0.1/debug").is_err());

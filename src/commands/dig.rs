@@ -250,8 +250,8 @@ fn wire_name(word: &str) -> Result<(String, bool)> {
 /// `--from` is what @sidecar and @control-plane ask about, and nothing else.
 fn check_from(request: &Request, args: &DigArgs) -> Result<()> {
     match (request.source, &args.from) {
-        (Source::Sidecar, None) if args.live.sidecar.is_none() => Err(usage(
-            "@sidecar asks the DNS proxy beside a pod: name the pod with --from POD (and -n NS), or give --sidecar ADDR[:PORT]"
+        (Source::Sidecar, None) if args.live.sidecar.is_none_or(|a| a.port.is_none()) => Err(usage(
+            "@sidecar asks the DNS proxy beside a pod: name the pod with --from POD (and -n NS), or give --sidecar ADDR:PORT (without a pod, meshdig cannot tell the mesh's port)"
                 .to_string(),
         )),
         (Source::ControlPlane, None) => Err(usage(
@@ -275,7 +275,12 @@ async fn ask(request: &Request, args: &DigArgs) -> Result<Reply> {
     let timeout = args.live.timeout;
     // One server is asked, once (twice when a truncated answer is asked again over TCP).
     let pacers = Pacers::new(args.live.qps);
-    match (request.source, args.live.kube_dns, args.live.sidecar) {
+    // A DNS proxy address without a port is completed by the --from pod's mesh, in the cluster.
+    let sidecar = args
+        .live
+        .sidecar
+        .and_then(|a| a.port.map(|port| SocketAddr::new(a.ip, port)));
+    match (request.source, args.live.kube_dns, sidecar) {
         (Source::Address(addr), _, _)
         | (Source::KubeDns, Some(addr), _)
         | (Source::Sidecar, _, Some(addr)) => ask_address(request, addr, timeout, &pacers).await,

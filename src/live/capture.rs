@@ -11,6 +11,7 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Map, Value, json};
 
+use crate::cli::GivenAddress;
 use crate::error::{Error, Result};
 use crate::live::api::{ApiError, Kind, Reader};
 use crate::live::forward::Forwards;
@@ -29,8 +30,10 @@ use crate::workload::{self, KubeletDns, Workload, namespaces_named};
 #[derive(Debug, Clone)]
 pub struct SourceOverrides {
     pub kube_dns: Option<SocketAddr>,
-    pub sidecar: Option<SocketAddr>,
-    pub control_plane: Option<SocketAddr>,
+    /// The asker's mesh DNS proxy, at the mesh's port unless one is given.
+    pub sidecar: Option<GivenAddress>,
+    /// The control plane's debug endpoint, at the mesh's port unless one is given.
+    pub control_plane: Option<GivenAddress>,
     /// Bound on each source's answer.
     pub timeout: Duration,
 }

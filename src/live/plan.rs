@@ -8,6 +8,7 @@ use futures::future::join_all;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
+use crate::cli::GivenAddress;
 use crate::error::{Error, Result};
 use crate::live::api::{ApiError, Kind, Reader};
 use crate::mesh::{self, ControlPlanePods, MESHES, Mesh, MeshObjects};
@@ -176,7 +177,7 @@ pub fn kube_dns_endpoint(
 /// The asker's DNS proxy, when its mesh's proxy captures the pod's DNS: `--sidecar`, or the
 /// proxy's port on the pod.
 pub fn dns_proxy_endpoint(
-    given: Option<SocketAddr>,
+    given: Option<GivenAddress>,
     pod: Option<&Pod>,
     workload: Option<&Workload>,
 ) -> Option<DnsEndpoint> {
@@ -188,7 +189,7 @@ pub fn dns_proxy_endpoint(
         .capture_plan()
         .dns_proxy_port?;
     if let Some(addr) = given {
-        return Some(DnsEndpoint::Address(addr));
+        return Some(DnsEndpoint::Address(addr.or_port(port)));
     }
     let phase = pod
         .status
@@ -212,18 +213,18 @@ pub fn dns_proxy_endpoint(
 
 /// Where the control plane of `mesh` is reached: `--control-plane`, or its ready pods.
 pub fn control_plane_endpoint(
-    given: Option<SocketAddr>,
+    given: Option<GivenAddress>,
     mesh: Option<&dyn Mesh>,
     infrastructure: &Infrastructure,
 ) -> ControlPlaneEndpoint {
-    if let Some(addr) = given {
-        return ControlPlaneEndpoint::Url(addr);
-    }
     let Some(plan) = mesh.and_then(|m| m.capture_plan().control_plane.as_ref()) else {
         return ControlPlaneEndpoint::Unavailable(
             "the asker's mesh has no control plane meshdig reads".to_string(),
         );
     };
+    if let Some(addr) = given {
+        return ControlPlaneEndpoint::Url(addr.or_port(plan.debug_port));
+    }
     let pods = infrastructure.pods_of(plan).unwrap_or_default();
     if let Some(why) = listing_error(pods) {
         return ControlPlaneEndpoint::Unavailable(format!("cannot find {}: {why}", plan.name));
