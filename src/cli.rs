@@ -111,7 +111,7 @@ pub struct DiffArgs {
     pub rtype: Option<QueryType>,
 
     /// The pod the question is asked from: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from, and of relative names [default: the context's namespace, or
@@ -160,7 +160,7 @@ pub struct SnapshotArgs {
     pub types: Vec<QueryType>,
 
     /// The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from, and of relative names [default: the context's namespace].
@@ -187,7 +187,7 @@ pub struct AuditArgs {
     pub all_namespaces: bool,
 
     /// The workload whose view is audited: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: Option<String>,
 
     /// Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart.
@@ -214,7 +214,7 @@ pub struct AuditArgs {
 #[derive(Debug, Args)]
 pub struct ResolvconfArgs {
     /// The pod: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: String,
 
     /// The pod's namespace [default: the context's namespace, or "default" with --snapshot].
@@ -296,7 +296,7 @@ pub struct DigArgs {
     pub words: Vec<String>,
 
     /// The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from [default: the context's namespace].
@@ -426,6 +426,11 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// `pod/NAME`, `deploy/NAME` or a bare pod name (whether it exists is known only later).
+fn parse_from(input: &str) -> Result<String, String> {
+    crate::workload::parse_spec(input).map(|_| input.to_string())
 }
 
 fn parse_name(input: &str) -> Result<QueryName, String> {

@@ -342,13 +342,25 @@ struct Invalid {
 }
 
 impl Invalid {
+    /// The failure at `json_path`; a path longer than a message can show is cut.
     fn at(json_path: impl Into<String>, message: impl Into<String>) -> Self {
+        let json_path: String = json_path.into();
+        let json_path = match json_path.char_indices().nth(MAX_SHOWN_PATH) {
+            Some((at, _)) => format!("{}…", &json_path[..at]),
+            None => json_path,
+        };
         Self {
-            json_path: json_path.into(),
+            json_path,
             message: message.into(),
         }
     }
 }
+
+/// The longest JSON path an error shows.
+const MAX_SHOWN_PATH: usize = 200;
+
+/// How deep `List` objects may nest: `kubectl get -o json` nests one, pasted files a few.
+const MAX_LIST_DEPTH: usize = 16;
 
 impl Snapshot {
     /// Reads and validates the snapshot at `path`, bounded in size
@@ -406,7 +418,10 @@ impl Snapshot {
             Err(_) => {
                 return Err(Invalid::at(
                     "$.schema_version",
-                    format!("expected the integer {SCHEMA_VERSION}, found {version}"),
+                    format!(
+                        "expected the integer {SCHEMA_VERSION}, found {}",
+                        crate::error::plain(version.get())
+                    ),
                 ));
             }
         }
@@ -532,9 +547,9 @@ fn typed_slice<'a, T: Deserialize<'a>>(
         let path = if inner == "." {
             base.to_string()
         } else {
-            format!("{base}.{inner}")
+            format!("{base}.{}", crate::error::plain(&inner))
         };
-        Invalid::at(path, e.to_string())
+        Invalid::at(path, crate::error::plain(&e.to_string()))
     })?;
     deserializer.end().map_err(|e| not_json(&e))?;
     Ok(value)
@@ -567,14 +582,14 @@ enum Kind {
 ///
 /// Kinds are read first, so that each list is allocated once at its final size.
 fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Objects, Invalid> {
-    let mut queue: Vec<(String, &RawValue)> = values
+    let mut queue: Vec<(String, &RawValue, usize)> = values
         .into_iter()
         .enumerate()
-        .map(|(i, v)| (format!("{base}[{i}]"), v))
+        .map(|(i, v)| (format!("{base}[{i}]"), v, 0))
         .collect();
     queue.reverse();
     let mut known = Vec::new();
-    while let Some((path, raw)) = queue.pop() {
+    while let Some((path, raw, depth)) = queue.pop() {
         let no_kind = || Invalid::at(&path, "expected a Kubernetes object with a string `kind`");
         let probe: KindProbe = typed(raw, &path).map_err(|_| no_kind())?;
         let kind: String = probe
@@ -592,8 +607,16 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
                 let items = probe
                     .items
                     .ok_or_else(|| Invalid::at(&path, "expected `items` in a List"))?;
+                if depth == MAX_LIST_DEPTH {
+                    return Err(Invalid::at(
+                        &path,
+                        format!(
+                            "Lists nest more than {MAX_LIST_DEPTH} deep; flatten them (kubectl get -o json nests one)"
+                        ),
+                    ));
+                }
                 for (i, item) in items.into_iter().enumerate().rev() {
-                    queue.push((format!("{path}.items[{i}]"), item));
+                    queue.push((format!("{path}.items[{i}]"), item, depth + 1));
                 }
                 continue;
             }

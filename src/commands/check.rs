@@ -28,7 +28,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
         Some(path) => {
             let snapshot = Snapshot::load(path).await?;
             let cache = DiffCache::default();
-            for expectation in &file.expectations {
+            for (index, expectation) in file.expectations.iter().enumerate() {
                 let report = diff_snapshot(
                     &snapshot,
                     &asker_of(expectation),
@@ -38,7 +38,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     args.walk.family,
                     &cache,
                 )
-                .await?;
+                .await
+                .map_err(|e| file.blame(index, e))?;
                 results.push(judged(expectation, report));
             }
         }
@@ -62,6 +63,12 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     .push(expectation);
             }
             let mut by_index = Vec::new();
+            let index_of = |expectation: &checks::Expectation| {
+                file.expectations
+                    .iter()
+                    .position(|e| std::ptr::eq(e, expectation))
+                    .unwrap_or_default()
+            };
             for ((from, namespace), expectations) in groups {
                 let questions: Vec<_> = expectations
                     .iter()
@@ -74,7 +81,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     &questions,
                     false,
                 )
-                .await?;
+                .await
+                .map_err(|e| file.blame(index_of(expectations[0]), e))?;
                 // What a diff caches holds for one capture only.
                 let cache = DiffCache::default();
                 for expectation in expectations {
@@ -88,12 +96,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                         &cache,
                     )
                     .await?;
-                    let index = file
-                        .expectations
-                        .iter()
-                        .position(|e| std::ptr::eq(e, expectation))
-                        .unwrap_or_default();
-                    by_index.push((index, judged(expectation, report)));
+                    by_index.push((index_of(expectation), judged(expectation, report)));
                 }
             }
             by_index.sort_by_key(|(index, _)| *index);

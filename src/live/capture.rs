@@ -22,7 +22,7 @@ use crate::snapshot::{ProxyInfo, SCHEMA_VERSION, UnreadNamespace};
 use crate::sources::live::{DnsEndpoint, IstiodEndpoint, LiveControlPlane, LiveResolver};
 use crate::sources::{ControlPlane, Ndsz, Question, Resolver};
 use crate::walk;
-use crate::workload::{self, KubeletDns, Workload, namespaces_named};
+use crate::workload::{self, KubeletDns, Workload, WorkloadKind, namespaces_named};
 
 /// The port istio-agent's DNS proxy listens on.
 const SIDECAR_DNS_PORT: u16 = 15053;
@@ -250,20 +250,22 @@ fn questions_to_ask(
 
 /// Finds the pod `spec` names: `pod/NAME` or a bare name, or a ready pod of `deploy/NAME`.
 pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Pod> {
-    let (kind, name) = spec.split_once('/').unwrap_or(("pod", spec));
+    let (kind, name) = workload::parse_spec(spec).map_err(Error::UnknownWorkload)?;
     let fatal = |e: ApiError| Error::Cluster(e.to_string());
     let not_found = |what: &str| {
         Error::UnknownWorkload(format!(
-            "no {what} '{name}' in namespace '{namespace}'; check --from and -n"
+            "no {what} '{}' in namespace '{}'",
+            crate::error::quoted(name),
+            crate::error::quoted(namespace)
         ))
     };
     let value = match kind {
-        "pod" | "pods" | "po" => reader
+        WorkloadKind::Pod => reader
             .get(&Kind::POD, namespace, name)
             .await
             .map_err(fatal)?
             .ok_or_else(|| not_found("pod"))?,
-        "deploy" | "deployment" | "deployments" => {
+        WorkloadKind::Deployment => {
             let deployment = reader
                 .get(&Kind::DEPLOYMENT, namespace, name)
                 .await
@@ -281,7 +283,8 @@ pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Po
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| {
                     Error::UnknownWorkload(format!(
-                        "deployment '{name}' has no spec.selector.matchLabels"
+                        "deployment '{}' has no spec.selector.matchLabels",
+                        crate::error::quoted(name)
                     ))
                 })?;
             let pods = reader
@@ -298,15 +301,12 @@ pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Po
                 .or_else(|| pods.first())
                 .ok_or_else(|| {
                     Error::UnknownWorkload(format!(
-                        "deployment '{name}' in namespace '{namespace}' has no pods"
+                        "deployment '{}' in namespace '{}' has no pods",
+                        crate::error::quoted(name),
+                        crate::error::quoted(namespace)
                     ))
                 })?;
             return Ok(chosen.clone());
-        }
-        other => {
-            return Err(Error::UnknownWorkload(format!(
-                "unsupported workload kind '{other}' in --from {spec}; use pod/NAME, deploy/NAME or a pod name"
-            )));
         }
     };
     serde_json::from_value(value)

@@ -107,7 +107,7 @@ const DIFF_CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["reviews", "--from", "deploy/nope", "-n", "bookinfo"],
-        "no deploy 'nope'",
+        "no deployment 'nope'",
     ),
 ];
 
