@@ -42,11 +42,11 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
     let _ = writeln!(
         std::io::stderr(),
         "wrote {}: {} objects, {} answers; replay with: meshdig diff NAME{from} -n {} --snapshot {}",
-        args.output.display(),
+        crate::error::shown_path(&args.output),
         count("objects"),
         count("answers"),
-        asker.namespace,
-        args.output.display()
+        crate::error::quoted(&asker.namespace),
+        crate::error::shown_path(&args.output)
     );
     Ok(ExitCode::Agree)
 }

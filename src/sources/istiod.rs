@@ -60,11 +60,14 @@ where
 
 fn interpret(status: u16, body: &[u8], path: &str) -> NdszReply {
     let text = String::from_utf8_lossy(body);
-    let text = text.trim();
+    let text = crate::error::quoted(text.trim());
     match status {
         200 => match serde_json::from_slice(body) {
             Ok(value) => NdszReply::Table(value),
-            Err(e) => NdszReply::Failed(format!("{path} returned 200 but not JSON ({e})")),
+            Err(e) => NdszReply::Failed(format!(
+                "{path} returned 200 but not JSON ({}); is istiod's monitoring port 15014 what answers there?",
+                crate::error::plain(&e.to_string())
+            )),
         },
         404 => NdszReply::NotHere,
         401 | 403 => NdszReply::Failed(format!(
