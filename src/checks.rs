@@ -419,6 +419,12 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
                     reasons: vec![format!("{kind} could not be asked: {why}")],
                 };
             }
+            Outcome::NotRecorded(why) => {
+                return Evaluation {
+                    status: Status::Error,
+                    reasons: vec![format!("{kind}: {why}")],
+                };
+            }
             Outcome::NotApplicable(why) => {
                 failures.push(format!("{kind} gave no answer to check: {why}"))
             }
@@ -443,7 +449,7 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
         report
             .findings
             .iter()
-            .filter(|f| f.code != Code::SourceUnreachable)
+            .filter(|f| !matches!(f.code, Code::SourceUnreachable | Code::NotRecorded))
     };
     for code in &expectation.no_findings {
         if let Some(finding) = judged().find(|f| f.code == *code) {
@@ -474,7 +480,7 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
     let unreachable: Vec<&SourceResult> = report
         .sources
         .iter()
-        .filter(|s| matches!(s.outcome, Outcome::Error(_)))
+        .filter(|s| matches!(s.outcome, Outcome::Error(_) | Outcome::NotRecorded(_)))
         .collect();
     // Agreement and the absence of findings are judged over every layer.
     let over_all_layers = expectation.layers_agree.is_some()
@@ -495,8 +501,12 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
         Status::Error
     } else if over_all_layers && !unreachable.is_empty() {
         failures.extend(unreachable.iter().map(|s| {
+            let why = match s.outcome {
+                Outcome::NotRecorded(_) => "was not recorded in the snapshot",
+                _ => "could not be asked",
+            };
             format!(
-                "{} could not be asked, so the layers' agreement and findings cannot be judged",
+                "{} {why}, so the layers' agreement and findings cannot be judged",
                 s.source
             )
         }));

@@ -604,7 +604,7 @@ fn answer_entry(result: &SourceResult, question: &Question<'_>, from: Option<&Wo
             entry.insert("flags".into(), json!({ "aa": answer.authoritative }));
             entry.insert("records".into(), json!(answer.records));
         }
-        Outcome::Error(why) | Outcome::NotApplicable(why) => {
+        Outcome::Error(why) | Outcome::NotApplicable(why) | Outcome::NotRecorded(why) => {
             entry.insert("error".into(), json!(why));
         }
     }
