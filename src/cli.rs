@@ -47,7 +47,8 @@ pub enum Command {
     Diff(DiffArgs),
 
     /// Capture a live cluster (objects, mesh settings, name table, every layer's answers) into a
-    /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report.
+    /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug
+    /// report. `meshdig snapshot show FILE` lists what a snapshot holds.
     Snapshot(SnapshotArgs),
 
     /// Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot:
@@ -148,9 +149,13 @@ pub struct WalkArgs {
     pub family: Option<AddressFamily>,
 }
 
-/// Arguments of `meshdig snapshot`.
+/// Arguments of `meshdig snapshot`: a capture, or `show` to list a snapshot.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SnapshotArgs {
+    #[command(subcommand)]
+    pub show: Option<SnapshotShow>,
+
     /// The names whose answers to record (relative names expand as in `meshdig diff`).
     #[arg(value_parser = parse_name)]
     pub names: Vec<QueryName>,
@@ -168,11 +173,31 @@ pub struct SnapshotArgs {
     pub namespace: Option<String>,
 
     /// The snapshot file to write.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: PathBuf,
+    #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+    pub output: Option<PathBuf>,
 
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+/// `meshdig snapshot show`.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotShow {
+    /// List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name
+    /// tables, and every recorded question with each source's answer.
+    Show(ShowArgs),
+}
+
+/// Arguments of `meshdig snapshot show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The snapshot file to list.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output format: a listing for people, or JSON.
+    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
+    pub output: CheckFormat,
 }
 
 /// Arguments of `meshdig audit`.

@@ -24,6 +24,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub description: Option<String>,
+    pub captured_at: Option<String>,
     pub cluster: ClusterInfo,
     pub mesh: MeshInfo,
     /// The objects of the cluster meshdig runs against.
@@ -279,7 +280,6 @@ struct RawSnapshot<'a> {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)]
     captured_at: Option<String>,
     cluster: ClusterInfo,
     #[serde(default)]
@@ -462,6 +462,7 @@ impl Snapshot {
         }
         Ok(Self {
             description: raw.description,
+            captured_at: raw.captured_at,
             cluster: raw.cluster,
             mesh: raw.mesh,
             objects,

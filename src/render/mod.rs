@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod json;
+pub mod listing;
 pub mod message;
 pub mod table;
 

@@ -14,6 +14,7 @@ mod fuzz_corpus;
 mod generated;
 mod harness;
 mod live;
+mod not_recorded;
 mod resolution;
 mod resolvconf;
 mod rules;
