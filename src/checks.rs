@@ -361,12 +361,21 @@ fn from_yaml(text: &str) -> std::result::Result<CheckFile, ParseError> {
 
 fn from_json(text: &str) -> std::result::Result<CheckFile, ParseError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let field = e.path().to_string();
-        let inner = e.into_inner();
+    let at_end = |inner: serde_json::Error| {
         let message = crate::error::plain(strip_location(&inner.to_string()));
-        ((inner.line() > 0).then_some(inner.line()), field, message)
-    })
+        (
+            (inner.line() > 0).then_some(inner.line()),
+            String::new(),
+            message,
+        )
+    };
+    let file = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let (line, _, message) = at_end(e.into_inner());
+        (line, field, message)
+    })?;
+    deserializer.end().map_err(at_end)?;
+    Ok(file)
 }
 
 /// Drops the parser's own path prefix (`expectations[0]: `); the caller names the path itself.

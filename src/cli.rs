@@ -474,22 +474,24 @@ fn parse_duration(input: &str) -> Result<Duration, String> {
         Some(at) => input.split_at(at),
         None => (input, "s"),
     };
+    let shown = crate::error::quoted(input);
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("'{input}' is not a duration; write e.g. 10s, 500ms or 1m"))?;
+        .map_err(|_| format!("'{shown}' is not a duration; write e.g. 10s, 500ms or 1m"))?;
     let seconds = match unit {
         "ms" => value / 1000.0,
         "s" => value,
         "m" => value * 60.0,
         _ => {
             return Err(format!(
-                "'{input}' has unknown unit '{unit}'; use ms, s or m"
+                "'{shown}' has unknown unit '{}'; use ms, s or m",
+                crate::error::quoted(unit)
             ));
         }
     };
-    if !(seconds > 0.0 && seconds <= 3600.0) {
+    if !(0.001..=3600.0).contains(&seconds) {
         return Err(format!(
-            "'{input}' is out of range; give a duration above 0 and up to 1h"
+            "'{shown}' is out of range; give a duration from 1ms up to 1h"
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
@@ -499,11 +501,16 @@ fn parse_duration(input: &str) -> Result<Duration, String> {
 fn parse_domain(input: &str) -> Result<String, String> {
     crate::query::check_domain(input)
         .map(|()| input.to_string())
-        .map_err(|why| format!("invalid cluster domain '{}': {why}", input.escape_debug()))
+        .map_err(|why| {
+            format!(
+                "invalid cluster domain '{}': {why}",
+                crate::error::quoted(input)
+            )
+        })
 }
 
 /// `IP`, `IP:PORT`, `[IPv6]` or `[IPv6]:PORT`; brackets must be balanced.
-fn parse_address(input: &str, default_port: u16) -> Result<SocketAddr, String> {
+pub(crate) fn parse_address(input: &str, default_port: u16) -> Result<SocketAddr, String> {
     if let Ok(addr) = input.parse::<SocketAddr>() {
         return Ok(addr);
     }
@@ -516,7 +523,7 @@ fn parse_address(input: &str, default_port: u16) -> Result<SocketAddr, String> {
         .ok_or_else(|| {
             format!(
                 "'{}' is not an IP address with an optional port (e.g. 10.96.0.10:53 or [::1]:53)",
-                input.escape_debug()
+                crate::error::quoted(input)
             )
         })
 }
@@ -531,7 +538,7 @@ fn parse_sidecar_address(input: &str) -> Result<SocketAddr, String> {
 
 /// `http://ADDR[:PORT]`, with at most a `/`: meshdig asks istiod's debug paths itself.
 fn parse_control_plane_url(input: &str) -> Result<SocketAddr, String> {
-    let shown = input.escape_debug();
+    let shown = crate::error::quoted(input);
     let rest = input
         .strip_prefix("http://")
         .ok_or_else(|| format!("'{shown}' is not an http:// URL (e.g. http://127.0.0.1:15014)"))?;

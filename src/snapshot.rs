@@ -542,7 +542,12 @@ fn typed_slice<'a, T: Deserialize<'a>>(
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let inner = e.path().to_string();
         let e = e.into_inner();
-        if e.is_syntax() || e.is_eof() {
+        // serde_json calls a number where a name is expected "expected value", a syntax error:
+        // it is one only when the text is not JSON.
+        let misnamed = e.is_syntax()
+            && e.to_string().starts_with("expected value")
+            && serde_json::from_slice::<IgnoredAny>(text).is_ok();
+        if (e.is_syntax() || e.is_eof()) && !misnamed {
             return not_json(&e);
         }
         let path = if inner == "." {
@@ -550,7 +555,12 @@ fn typed_slice<'a, T: Deserialize<'a>>(
         } else {
             format!("{base}.{}", crate::error::plain(&inner))
         };
-        Invalid::at(path, crate::error::plain(&e.to_string()))
+        let message = if misnamed {
+            "invalid type: expected one of the documented names, as a string".to_string()
+        } else {
+            crate::error::plain(&e.to_string())
+        };
+        Invalid::at(path, message)
     })?;
     deserializer.end().map_err(|e| not_json(&e))?;
     Ok(value)
@@ -649,8 +659,12 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
 /// `{"resource":{"table":…}}` (older), or a bare `{"table":…}`. Reads the body from any JSON
 /// deserializer, so that a recorded body is typed straight from its text.
 pub fn parse_ndsz<'de, D: Deserializer<'de>>(body: D) -> std::result::Result<NameTable, String> {
-    let body =
-        NdszBody::deserialize(body).map_err(|e| format!("the name table is malformed: {e}"))?;
+    let body = NdszBody::deserialize(body).map_err(|e| {
+        format!(
+            "the name table is malformed: {}",
+            crate::error::plain(&e.to_string())
+        )
+    })?;
     let table = body
         .configs
         .into_iter()

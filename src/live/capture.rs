@@ -145,7 +145,16 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
     if let Some(mut entry) = proxy_entry {
         if entry["kind"] == "sidecar" {
             match ndsz {
-                Ndsz::Body(body) => entry["ndsz"] = body,
+                // A body that is no name table is istiod's fault, not the user's: the
+                // control plane is then an unreachable source, not an invalid capture.
+                Ndsz::Body(body) => match crate::snapshot::parse_ndsz(&body) {
+                    Ok(_) => entry["ndsz"] = body,
+                    Err(why) => {
+                        entry["ndsz_error"] = Value::String(format!(
+                            "istiod's /debug/ndsz reply is no name table: {why}"
+                        ))
+                    }
+                },
                 Ndsz::Table(table) => entry["ndsz"] = json!({ "table": *table }),
                 Ndsz::Failed(why) => entry["ndsz_error"] = Value::String(why),
                 Ndsz::NotApplicable(_) => {}
