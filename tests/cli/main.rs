@@ -8,6 +8,7 @@ mod audit;
 mod bad_inputs;
 mod check;
 mod conformance;
+mod corpus;
 mod dig;
 mod fixtures;
 mod fuzz_corpus;
