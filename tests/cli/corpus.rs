@@ -99,9 +99,8 @@ struct Setup {
 impl Setup {
     fn new(case: &Case) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let healthy = fixture("bookinfo-healthy.json");
         let mut vars: Vec<(&'static str, String)> = vec![
-            ("healthy", path_str(&healthy)),
+            ("healthy", path_str(&fixture("bookinfo-healthy.json"))),
             ("fixtures", path_str(&repo().join("fixtures"))),
             ("dir", path_str(dir.path())),
             ("secret", SECRET.to_string()),
@@ -113,59 +112,10 @@ impl Setup {
                 .unwrap();
             vars.push(("plugin", path_str(&plugin)));
         }
-        let mut servers: Vec<Box<dyn std::any::Any>> = Vec::new();
-        let args = case.args.as_ref().map(|a| a.join(" ")).unwrap_or_default();
-        let needs = |var: &str| {
-            args.contains(&format!("{{{var}}}"))
-                || case
-                    .text
-                    .as_ref()
-                    .is_some_and(|t| t.contains(&format!("{{{var}}}")))
-        };
-        let fault = case.fault.as_deref().unwrap_or("silent");
-        if needs("dns") {
-            let dns = FaultyDns::start(fault);
-            vars.push(("dns", dns.addr().to_string()));
-            servers.push(Box::new(dns));
-        }
-        if needs("good-dns") {
-            let dns = FaultyDns::start("answer");
-            vars.push(("good-dns", dns.addr().to_string()));
-            servers.push(Box::new(dns));
-        }
-        if needs("http") {
-            let http = FaultyHttp::start(fault);
-            vars.push(("http", http.url()));
-            servers.push(Box::new(http));
-        }
-        if needs("istiod") {
-            let istiod = FakeIstiod::start();
-            istiod.set_ndsz(PRODUCTPAGE_PROXY_ID, 200, &json!({"table": {}}));
-            vars.push(("istiod", format!("http://{}", istiod.addr())));
-            servers.push(Box::new(istiod));
-        }
-        if needs("api") {
-            let api = FakeApi::with_objects(sample_cluster());
-            api.set_token(Some(SECRET));
-            let kubeconfig = api.kubeconfig("test", BOOKINFO);
-            vars.push(("api", kubeconfig.path_str().to_string()));
-            servers.push(Box::new(api));
-            servers.push(Box::new(kubeconfig));
-        }
-        let text = match (&case.text, &case.patch) {
-            (Some(text), _) => Some(expand(text, &vars)),
-            (None, Some([from, to])) => {
-                let healthy = std::fs::read_to_string(&healthy).unwrap();
-                let from = expand(from, &vars);
-                assert!(healthy.contains(&from), "the healthy snapshot has {from:?}");
-                Some(healthy.replacen(&from, &expand(to, &vars), 1))
-            }
-            (None, None) => None,
-        };
-        if let Some(text) = text {
-            let file = dir
-                .path()
-                .join(format!("case.{}", case.ext.as_deref().unwrap_or("json")));
+        let servers = start_servers(case, &mut vars);
+        if let Some(text) = file_text(case, &vars) {
+            let name = format!("case.{}", case.ext.as_deref().unwrap_or("json"));
+            let file = dir.path().join(name);
             std::fs::write(&file, text).unwrap();
             vars.push(("file", path_str(&file)));
         }
@@ -177,13 +127,70 @@ impl Setup {
     }
 }
 
+/// Starts the servers the case names (`{dns}`, `{good-dns}`, `{http}`, `{istiod}`, `{api}`) and
+/// adds their addresses to `vars`; they stop when the returned list is dropped.
+fn start_servers(
+    case: &Case,
+    vars: &mut Vec<(&'static str, String)>,
+) -> Vec<Box<dyn std::any::Any>> {
+    let args = case.args.as_ref().map(|a| a.join(" ")).unwrap_or_default();
+    let text = case.text.as_deref().unwrap_or_default();
+    let needs = |var: &str| {
+        let placeholder = format!("{{{var}}}");
+        args.contains(&placeholder) || text.contains(&placeholder)
+    };
+    let fault = case.fault.as_deref().unwrap_or("silent");
+    let mut servers: Vec<Box<dyn std::any::Any>> = Vec::new();
+    for (var, dns_fault) in [("dns", fault), ("good-dns", "answer")] {
+        if needs(var) {
+            let dns = FaultyDns::start(dns_fault);
+            vars.push((var, dns.addr().to_string()));
+            servers.push(Box::new(dns));
+        }
+    }
+    if needs("http") {
+        let http = FaultyHttp::start(fault);
+        vars.push(("http", http.url()));
+        servers.push(Box::new(http));
+    }
+    if needs("istiod") {
+        let istiod = FakeIstiod::start();
+        istiod.set_ndsz(PRODUCTPAGE_PROXY_ID, 200, &json!({"table": {}}));
+        vars.push(("istiod", format!("http://{}", istiod.addr())));
+        servers.push(Box::new(istiod));
+    }
+    if needs("api") {
+        let api = FakeApi::with_objects(sample_cluster());
+        api.set_token(Some(SECRET));
+        let kubeconfig = api.kubeconfig("test", BOOKINFO);
+        vars.push(("api", kubeconfig.path_str().to_string()));
+        servers.push(Box::new(api));
+        servers.push(Box::new(kubeconfig));
+    }
+    servers
+}
+
+/// The contents of the case's `{file}`: its `text`, or the healthy snapshot patched.
+fn file_text(case: &Case, vars: &[(&str, String)]) -> Option<String> {
+    match (&case.text, &case.patch) {
+        (Some(text), _) => Some(expand(text, vars)),
+        (None, Some([from, to])) => {
+            let healthy = std::fs::read_to_string(fixture("bookinfo-healthy.json")).unwrap();
+            let from = expand(from, vars);
+            assert!(healthy.contains(&from), "the healthy snapshot has {from:?}");
+            Some(healthy.replacen(&from, &expand(to, vars), 1))
+        }
+        (None, None) => None,
+    }
+}
+
 fn path_str(path: &Path) -> String {
     path.to_str().expect("a UTF-8 path").to_string()
 }
 
 /// Runs every case of `file` (with `default` as the command line of cases without `args`) at each
 /// of `verbosities`, spread over a few threads, and reports every case that fails.
-pub fn run_corpus(file: &str, default: &[&str], verbosities: &[&str]) -> usize {
+pub fn run_corpus(file: &str, default: &[&str], verbosities: &[&str]) {
     let cases = cases(file);
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
@@ -207,7 +214,6 @@ pub fn run_corpus(file: &str, default: &[&str], verbosities: &[&str]) -> usize {
         failures.len(),
         failures.join("\n\n")
     );
-    cases.len()
 }
 
 fn run_case(case: &Case, default: &[&str], verbosity: &str) -> Result<(), String> {
