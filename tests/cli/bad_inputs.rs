@@ -49,7 +49,7 @@ fn kubeconfigs_at_every_verbosity() {
         "--kubeconfig",
         "{file}",
         "--request-timeout",
-        "500ms",
+        "2s",
         "--timeout",
         "500ms",
     ];
