@@ -251,6 +251,13 @@ fn span_end(inner: &str, quote: char) -> Option<usize> {
     None
 }
 
+/// A message a file recorded (a snapshot's `error`, `ndsz_error`, `object_errors`) as reports show
+/// it: at most 500 characters, so that a hostile file cannot make every table row and finding
+/// megabytes long. Control characters are escaped on output ([`crate::render::terminal_safe`]).
+pub fn recorded_message(text: &str) -> String {
+    cut(text, 500)
+}
+
 /// `text` cut after `shown` characters, saying how long it was.
 fn cut(text: &str, shown: usize) -> String {
     match text.char_indices().nth(shown) {

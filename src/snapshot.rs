@@ -460,6 +460,18 @@ impl Snapshot {
         for (i, answer) in raw.answers.iter().enumerate() {
             validate_answer(answer).map_err(|m| Invalid::at(format!("$.answers[{i}]"), m))?;
         }
+        let shorten = |text: &mut String| *text = crate::error::recorded_message(text);
+        let mut answers = raw.answers;
+        answers
+            .iter_mut()
+            .filter_map(|a| a.error.as_mut())
+            .for_each(shorten);
+        proxies
+            .iter_mut()
+            .filter_map(|p| p.ndsz_error.as_mut())
+            .for_each(shorten);
+        let mut object_errors = raw.object_errors;
+        object_errors.iter_mut().for_each(shorten);
         Ok(Self {
             description: raw.description,
             captured_at: raw.captured_at,
@@ -467,11 +479,11 @@ impl Snapshot {
             mesh: raw.mesh,
             objects,
             remote_clusters,
-            answer_index: index_answers(&raw.answers),
+            answer_index: index_answers(&answers),
             proxy_tables,
             proxies,
-            answers: raw.answers,
-            object_errors: raw.object_errors,
+            answers,
+            object_errors,
             unread_namespaces: raw.unread_namespaces,
         })
     }

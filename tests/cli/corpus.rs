@@ -23,6 +23,10 @@ pub const SECRET: &str = "MESHDIG-TEST-SECRET-7f3a9c";
 /// No case may take longer than this (every one runs with short time-outs).
 const WALL_TIME: Duration = Duration::from_secs(12);
 
+/// How many cases run at once: most of a case's time is spent waiting (for a process to start,
+/// a time-out to pass), so more than the cores.
+const WORKERS: usize = 8;
+
 /// The longest error line meshdig may print (its own bound plus the prefix and help pointer).
 const MAX_LINE: usize = 1200;
 
@@ -189,13 +193,13 @@ fn path_str(path: &Path) -> String {
 }
 
 /// Runs every case of `file` (with `default` as the command line of cases without `args`) at each
-/// of `verbosities`, spread over a few threads, and reports every case that fails.
+/// of `verbosities`, spread over [`WORKERS`] threads, and reports every case that fails.
 pub fn run_corpus(file: &str, default: &[&str], verbosities: &[&str]) {
     let cases = cases(file);
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..4 {
+        for _ in 0..WORKERS {
             scope.spawn(|| {
                 while let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
                     for verbosity in verbosities {
