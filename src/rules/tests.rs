@@ -153,7 +153,7 @@ fn healthy() -> Snapshot {
 }
 
 #[test]
-fn unreachable_names_each_source_that_could_not_be_asked() {
+fn unreachable_names_each_source_that_could_not_be_asked_or_was_not_recorded() {
     let codes = rule_codes(
         "unreachable",
         &healthy(),
@@ -162,6 +162,14 @@ fn unreachable_names_each_source_that_could_not_be_asked() {
         answered(a(CART, "10.96.0.20", 30)),
     );
     assert_eq!(codes, [Code::SourceUnreachable]);
+    let unrecorded = rule_codes(
+        "unreachable",
+        &healthy(),
+        CART,
+        Outcome::NotRecorded("not recorded in the snapshot".into()),
+        answered(a(CART, "10.96.0.20", 30)),
+    );
+    assert_eq!(unrecorded, [Code::NotRecorded]);
     let none = rule_codes(
         "unreachable",
         &healthy(),
