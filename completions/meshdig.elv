@@ -26,7 +26,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand diff 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
-            cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
+            cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report. `meshdig snapshot show FILE` lists what a snapshot holds'
             cand check 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
             cand resolvconf 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot'
             cand audit 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
@@ -88,6 +88,27 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand show 'List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name tables, and every recorded question with each source''s answer'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'meshdig;snapshot;show'= {
+            cand -o 'Output format: a listing for people, or JSON'
+            cand --output 'Output format: a listing for people, or JSON'
+            cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'meshdig;snapshot;help'= {
+            cand show 'List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name tables, and every recorded question with each source''s answer'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'meshdig;snapshot;help;show'= {
+        }
+        &'meshdig;snapshot;help;help'= {
         }
         &'meshdig;check'= {
             cand -f 'The expectations: YAML, or JSON when the name ends in .json (docs/check.md)'
@@ -210,7 +231,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
         }
         &'meshdig;help'= {
             cand diff 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
-            cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
+            cand snapshot 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report. `meshdig snapshot show FILE` lists what a snapshot holds'
             cand check 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
             cand resolvconf 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot'
             cand audit 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
@@ -221,6 +242,9 @@ set edit:completion:arg-completer[meshdig] = {|@words|
         &'meshdig;help;diff'= {
         }
         &'meshdig;help;snapshot'= {
+            cand show 'List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name tables, and every recorded question with each source''s answer'
+        }
+        &'meshdig;help;snapshot;show'= {
         }
         &'meshdig;help;check'= {
         }

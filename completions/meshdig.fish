@@ -31,7 +31,7 @@ complete -c meshdig -n "__fish_meshdig_needs_command" -s v -l verbose -d 'Log wh
 complete -c meshdig -n "__fish_meshdig_needs_command" -s h -l help -d 'Print help'
 complete -c meshdig -n "__fish_meshdig_needs_command" -s V -l version -d 'Print version'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "diff" -d 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
-complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
+complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report. `meshdig snapshot show FILE` lists what a snapshot holds'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "check" -d 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "resolvconf" -d 'Print a pod\'s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node\'s search domains, the kubelet\'s limits), from a live cluster or a snapshot'
 complete -c meshdig -n "__fish_meshdig_needs_command" -f -a "audit" -d 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
@@ -66,26 +66,38 @@ never\t''"
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshdig -n "__fish_meshdig_using_subcommand diff" -s V -l version -d 'Print version'
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s t -l type -d 'The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address]' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l from -d 'The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s n -l namespace -d 'The namespace of --from, and of relative names [default: the context\'s namespace]' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s o -l output -d 'The snapshot file to write' -r -F
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l context -d 'The kubeconfig context to use [default: the current context]' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l timeout -d 'Bound on each DNS layer\'s answer and on the control plane\'s reply' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l cluster-domain -d 'The cluster DNS domain' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l concurrency -d 'How many questions are asked of the layers at once (at most this many in flight on each port-forward or socket)' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l qps -d 'At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on production DNS; raise it for a large audit of a lab cluster' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l sidecar -d 'Ask the pod\'s mesh DNS proxy at this address (the mesh\'s port unless given, e.g. 15053 for Istio\'s sidecar) instead of through a port-forward' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l control-plane -d 'Read the mesh control plane\'s debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the mesh\'s port unless given, e.g. 15014 for istiod) instead of through port-forwards' -r
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -s t -l type -d 'The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l from -d 'The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -s n -l namespace -d 'The namespace of --from, and of relative names [default: the context\'s namespace]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -s o -l output -d 'The snapshot file to write' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l kubeconfig -d 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod\'s service account]' -r -F
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l context -d 'The kubeconfig context to use [default: the current context]' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l request-timeout -d 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l timeout -d 'Bound on each DNS layer\'s answer and on the control plane\'s reply' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l cluster-domain -d 'The cluster DNS domain' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l concurrency -d 'How many questions are asked of the layers at once (at most this many in flight on each port-forward or socket)' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l qps -d 'At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on production DNS; raise it for a large audit of a lab cluster' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l kube-dns -d 'Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l sidecar -d 'Ask the pod\'s mesh DNS proxy at this address (the mesh\'s port unless given, e.g. 15053 for Istio\'s sidecar) instead of through a port-forward' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l control-plane -d 'Read the mesh control plane\'s debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the mesh\'s port unless given, e.g. 15014 for istiod) instead of through port-forwards' -r
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s h -l help -d 'Print help'
-complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot" -s V -l version -d 'Print version'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -s V -l version -d 'Print version'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -a "show" -d 'List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name tables, and every recorded question with each source\'s answer'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and not __fish_seen_subcommand_from show help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format: a listing for people, or JSON' -r -f -a "text\t''
+json\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and __fish_seen_subcommand_from show" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "show" -d 'List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name tables, and every recorded question with each source\'s answer'
+complete -c meshdig -n "__fish_meshdig_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -s f -l file -d 'The expectations: YAML, or JSON when the name ends in .json (docs/check.md)' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -l snapshot -d 'Check this snapshot instead of a live cluster' -r -F
 complete -c meshdig -n "__fish_meshdig_using_subcommand check" -s n -l namespace -d 'The namespace of expectations that name none [default: the file\'s defaults, then the context\'s]' -r
@@ -192,10 +204,11 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s v -l verbos
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c meshdig -n "__fish_meshdig_using_subcommand generate" -s V -l version -d 'Print version'
 complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "diff" -d 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference'
-complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "snapshot" -d 'Capture a live cluster (objects, mesh settings, name table, every layer\'s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report. `meshdig snapshot show FILE` lists what a snapshot holds'
 complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "check" -d 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI'
 complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "resolvconf" -d 'Print a pod\'s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node\'s search domains, the kubelet\'s limits), from a live cluster or a snapshot'
 complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "audit" -d 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
 complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "dig" -d 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
 complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the project\'s own checks)'
 complete -c meshdig -n "__fish_meshdig_using_subcommand help; and not __fish_seen_subcommand_from diff snapshot check resolvconf audit dig generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c meshdig -n "__fish_meshdig_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "show" -d 'List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name tables, and every recorded question with each source\'s answer'

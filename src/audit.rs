@@ -70,6 +70,9 @@ pub struct AuditReport {
     pub interrupted: bool,
     /// The names the snapshot holds no answers for, which were not diffed.
     pub not_recorded: Vec<String>,
+    /// Why objects could not be read (the snapshot's `object_errors`): the names they hold were
+    /// not found, so not diffed.
+    pub object_errors: Vec<String>,
 }
 
 /// How many names ended in each verdict.

@@ -27,12 +27,23 @@ pub struct CheckFile {
     #[serde(default)]
     pub defaults: Defaults,
     pub expectations: Vec<Expectation>,
+    /// Where the file was read from and its text, to name the line of a field in later errors.
+    #[serde(skip)]
+    origin: Origin,
+}
+
+/// A check file's name and text.
+#[derive(Debug, Default)]
+struct Origin {
+    path: PathBuf,
+    text: String,
 }
 
 /// Inherited values.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
+    #[serde(default, deserialize_with = "workload_spec")]
     pub from: Option<String>,
     pub namespace: Option<String>,
 }
@@ -58,6 +69,7 @@ pub struct Expectation {
     pub name: QueryName,
     #[serde(default, rename = "type", deserialize_with = "query_type")]
     pub rtype: Option<QueryType>,
+    #[serde(default, deserialize_with = "workload_spec")]
     pub from: Option<String>,
     pub namespace: Option<String>,
     /// Free text shown in reports.
@@ -113,6 +125,14 @@ fn query_name<'de, D: Deserializer<'de>>(
     QueryName::parse(&text).map_err(serde::de::Error::custom)
 }
 
+fn workload_spec<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    crate::workload::parse_spec(&text).map_err(serde::de::Error::custom)?;
+    Ok(Some(text))
+}
+
 fn query_type<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> std::result::Result<Option<QueryType>, D::Error> {
@@ -144,7 +164,7 @@ pub async fn load(path: &Path) -> Result<CheckFile> {
     let cannot = |e: &dyn std::fmt::Display| {
         Error::CheckFile(format!(
             "cannot read {}: {e}",
-            crate::error::quoted(&path.display().to_string())
+            crate::error::shown_path(path)
         ))
     };
     let bytes = crate::input::read_bounded(path, crate::input::MAX_INPUT_BYTES)
@@ -157,37 +177,36 @@ pub async fn load(path: &Path) -> Result<CheckFile> {
 /// Parses and validates check-file `text` read from `path`, which names the file in errors and
 /// chooses the format: JSON when it ends in `.json`, YAML otherwise.
 pub fn parse(text: &str, path: &Path) -> Result<CheckFile> {
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let parsed = if is_json {
+    let parsed = if is_json(path) {
         from_json(text)
     } else {
         from_yaml(text)
     };
-    let file = parsed.map_err(|(line, field, message)| {
+    let shown = crate::error::shown_path(path);
+    let mut file = parsed.map_err(|(line, field, message)| {
         let at = line.map_or(String::new(), |l| format!(":{l}"));
-        let field = if field.is_empty() || field == "." {
+        let field = if field.is_empty() || field == "." || field == "?" {
             String::new()
         } else {
-            format!(" at {field}")
+            format!(" at {}", crate::error::plain(&field))
         };
-        Error::CheckFile(format!(
-            "{}{at}{field}: {message}",
-            PathBuf::from(path).display()
-        ))
+        Error::CheckFile(format!("{shown}{at}{field}: {message}"))
     })?;
+    file.origin = Origin {
+        path: path.to_path_buf(),
+        text: text.to_string(),
+    };
     if file.version != CHECK_FILE_VERSION {
         return Err(Error::CheckFile(format!(
             "{}: version {} is not supported; this meshdig reads check files of version {CHECK_FILE_VERSION}",
-            path.display(),
+            file.place(&[Step::Key("version")]),
             file.version
         )));
     }
     if file.expectations.is_empty() {
         return Err(Error::CheckFile(format!(
             "{}: `expectations` is empty; add at least one",
-            path.display()
+            file.place(&[Step::Key("expectations")])
         )));
     }
     if let Some(index) = file
@@ -196,8 +215,8 @@ pub fn parse(text: &str, path: &Path) -> Result<CheckFile> {
         .position(|e| !e.asserts_something())
     {
         return Err(Error::CheckFile(format!(
-            "{} at expectations[{index}]: the expectation asserts nothing; add resolves, rcode, layers_agree, addresses, addresses_in, no_findings, max_severity or max_rtt_ms",
-            path.display()
+            "{}: the expectation asserts nothing; add resolves, rcode, layers_agree, addresses, addresses_in, no_findings, max_severity or max_rtt_ms",
+            file.place(&[Step::Key("expectations"), Step::Index(index)])
         )));
     }
     if let Some((index, max)) = file.expectations.iter().enumerate().find_map(|(i, e)| {
@@ -206,11 +225,149 @@ pub fn parse(text: &str, path: &Path) -> Result<CheckFile> {
             .map(|m| (i, m))
     }) {
         return Err(Error::CheckFile(format!(
-            "{} at expectations[{index}].max_rtt_ms: {max} is not a positive number of milliseconds",
-            path.display()
+            "{}: {max} is not a positive number of milliseconds",
+            file.place(&[
+                Step::Key("expectations"),
+                Step::Index(index),
+                Step::Key("max_rtt_ms")
+            ])
         )));
     }
     Ok(file)
+}
+
+impl CheckFile {
+    /// `FILE:LINE at FIELD`: where the value at `path` is written (the line when it can be found).
+    fn place(&self, path: &[Step<'_>]) -> String {
+        let line = line_of(&self.origin.text, is_json(&self.origin.path), path)
+            .map_or(String::new(), |l| format!(":{l}"));
+        let field = path
+            .iter()
+            .map(|step| match step {
+                Step::Key(key) => format!(".{key}"),
+                Step::Index(i) => format!("[{i}]"),
+            })
+            .collect::<String>();
+        format!(
+            "{}{line} at {}",
+            crate::error::shown_path(&self.origin.path),
+            field.trim_start_matches('.')
+        )
+    }
+
+    /// An error about the workload expectation `index` asks from, said of the file's `from`
+    /// field (the expectation's own, or the defaults') instead of the `--from` flag.
+    pub fn blame(&self, index: usize, error: Error) -> Error {
+        let Error::UnknownWorkload(what) = error else {
+            return error;
+        };
+        let place = match self.expectations.get(index).and_then(|e| e.from.as_ref()) {
+            Some(_) => self.place(&[
+                Step::Key("expectations"),
+                Step::Index(index),
+                Step::Key("from"),
+            ]),
+            None => self.place(&[Step::Key("defaults"), Step::Key("from")]),
+        };
+        Error::CheckFile(format!("{place}: {what}; fix `from` or `namespace` there"))
+    }
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// One step of a path into a check file: a key of a map or an index of a list.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The line of the value at `path` in check-file `text`: the file is read again, the read fails
+/// on purpose at that value, and the parser's error says where it was.
+fn line_of(text: &str, json: bool, path: &[Step<'_>]) -> Option<usize> {
+    use serde::de::DeserializeSeed;
+    if json {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let error = Locate(path).deserialize(&mut deserializer).err()?;
+        error.to_string().contains(LOCATED).then(|| error.line())
+    } else {
+        let error = Locate(path)
+            .deserialize(serde_yaml_ng::Deserializer::from_str(text))
+            .err()?;
+        let line = error.location().map(|l| l.line());
+        line.filter(|_| error.to_string().contains(LOCATED))
+    }
+}
+
+/// What [`Here`] expects: the error that names it is the one at the target.
+const LOCATED: &str = "the located value";
+
+/// Walks down `path` and fails at the value it names; everything else is skipped.
+struct Locate<'p>(&'p [Step<'p>]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Locate<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<(), D::Error> {
+        if self.0.is_empty() {
+            return deserializer.deserialize_any(Here);
+        }
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// Refuses whatever value it is given, so that the parser's error points at that value.
+struct Here;
+
+impl serde::de::Visitor<'_> for Here {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(LOCATED)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Locate<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map or a list")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match self.0.first() {
+                Some(Step::Key(wanted)) if *wanted == key => {
+                    map.next_value_seed(Locate(&self.0[1..]))?
+                }
+                _ => map.next_value::<serde::de::IgnoredAny>().map(drop)?,
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        let mut index = 0;
+        loop {
+            let found = match self.0.first() {
+                Some(Step::Index(wanted)) if *wanted == index => {
+                    seq.next_element_seed(Locate(&self.0[1..]))?
+                }
+                _ => seq.next_element::<serde::de::IgnoredAny>()?.map(drop),
+            };
+            if found.is_none() {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
 }
 
 type ParseError = (Option<usize>, String, String);
@@ -220,31 +377,35 @@ fn from_yaml(text: &str) -> std::result::Result<CheckFile, ParseError> {
         let field = e.path().to_string();
         let inner = e.into_inner();
         let line = inner.location().map(|l| l.line());
-        let message = strip_location(&inner.to_string());
+        let message = crate::error::plain(strip_location(&inner.to_string()));
         (line, field, message)
     })
 }
 
 fn from_json(text: &str) -> std::result::Result<CheckFile, ParseError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    let at_end = |inner: serde_json::Error| {
+        let message = crate::error::plain(strip_location(&inner.to_string()));
+        (
+            (inner.line() > 0).then_some(inner.line()),
+            String::new(),
+            message,
+        )
+    };
+    let file = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let field = e.path().to_string();
-        let inner = e.into_inner();
-        let message = strip_location(&inner.to_string());
-        ((inner.line() > 0).then_some(inner.line()), field, message)
-    })
+        let (line, _, message) = at_end(e.into_inner());
+        (line, field, message)
+    })?;
+    deserializer.end().map_err(at_end)?;
+    Ok(file)
 }
 
-/// Drops the parser's own path prefix (`expectations[0]: `) and "at line L column C" suffix; the
-/// caller names the path and the line itself.
-fn strip_location(message: &str) -> String {
-    let message = match message.split_once(": ") {
+/// Drops the parser's own path prefix (`expectations[0]: `); the caller names the path itself.
+fn strip_location(message: &str) -> &str {
+    match message.split_once(": ") {
         Some((path, rest)) if !path.contains(' ') => rest,
         _ => message,
-    };
-    match message.find(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message.to_string(),
     }
 }
 
@@ -300,6 +461,12 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
                     reasons: vec![format!("{kind} could not be asked: {why}")],
                 };
             }
+            Outcome::NotRecorded(why) => {
+                return Evaluation {
+                    status: Status::Error,
+                    reasons: vec![format!("{kind}: {why}")],
+                };
+            }
             Outcome::NotApplicable(why) => {
                 failures.push(format!("{kind} gave no answer to check: {why}"))
             }
@@ -324,7 +491,7 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
         report
             .findings
             .iter()
-            .filter(|f| f.code != Code::SOURCE_UNREACHABLE)
+            .filter(|f| f.code != Code::SOURCE_UNREACHABLE && f.code != Code::NOT_RECORDED)
     };
     for code in &expectation.no_findings {
         if let Some(finding) = judged().find(|f| f.code == *code) {
@@ -355,7 +522,7 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
     let unreachable: Vec<&SourceResult> = report
         .sources
         .iter()
-        .filter(|s| matches!(s.outcome, Outcome::Error(_)))
+        .filter(|s| matches!(s.outcome, Outcome::Error(_) | Outcome::NotRecorded(_)))
         .collect();
     // Agreement and the absence of findings are judged over every layer.
     let over_all_layers = expectation.layers_agree.is_some()
@@ -376,8 +543,12 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
         Status::Error
     } else if over_all_layers && !unreachable.is_empty() {
         failures.extend(unreachable.iter().map(|s| {
+            let why = match s.outcome {
+                Outcome::NotRecorded(_) => "was not recorded in the snapshot",
+                _ => "could not be asked",
+            };
             format!(
-                "{} could not be asked, so the layers' agreement and findings cannot be judged",
+                "{} {why}, so the layers' agreement and findings cannot be judged",
                 s.source
             )
         }));

@@ -48,7 +48,8 @@ pub enum Command {
     Diff(DiffArgs),
 
     /// Capture a live cluster (objects, mesh settings, name table, every layer's answers) into a
-    /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report.
+    /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug
+    /// report. `meshdig snapshot show FILE` lists what a snapshot holds.
     Snapshot(SnapshotArgs),
 
     /// Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot:
@@ -112,7 +113,7 @@ pub struct DiffArgs {
     pub rtype: Option<QueryType>,
 
     /// The pod the question is asked from: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from, and of relative names [default: the context's namespace, or
@@ -149,9 +150,13 @@ pub struct WalkArgs {
     pub family: Option<AddressFamily>,
 }
 
-/// Arguments of `meshdig snapshot`.
+/// Arguments of `meshdig snapshot`: a capture, or `show` to list a snapshot.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SnapshotArgs {
+    #[command(subcommand)]
+    pub show: Option<SnapshotShow>,
+
     /// The names whose answers to record (relative names expand as in `meshdig diff`).
     #[arg(value_parser = parse_name)]
     pub names: Vec<QueryName>,
@@ -161,7 +166,7 @@ pub struct SnapshotArgs {
     pub types: Vec<QueryType>,
 
     /// The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from, and of relative names [default: the context's namespace].
@@ -169,11 +174,31 @@ pub struct SnapshotArgs {
     pub namespace: Option<String>,
 
     /// The snapshot file to write.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: PathBuf,
+    #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+    pub output: Option<PathBuf>,
 
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+/// `meshdig snapshot show`.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotShow {
+    /// List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name
+    /// tables, and every recorded question with each source's answer.
+    Show(ShowArgs),
+}
+
+/// Arguments of `meshdig snapshot show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The snapshot file to list.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output format: a listing for people, or JSON.
+    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
+    pub output: CheckFormat,
 }
 
 /// Arguments of `meshdig audit`.
@@ -188,7 +213,7 @@ pub struct AuditArgs {
     pub all_namespaces: bool,
 
     /// The workload whose view is audited: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: Option<String>,
 
     /// Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart.
@@ -215,7 +240,7 @@ pub struct AuditArgs {
 #[derive(Debug, Args)]
 pub struct ResolvconfArgs {
     /// The pod: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: String,
 
     /// The pod's namespace [default: the context's namespace, or "default" with --snapshot].
@@ -297,7 +322,7 @@ pub struct DigArgs {
     pub words: Vec<String>,
 
     /// The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from [default: the context's namespace].
@@ -455,6 +480,11 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `pod/NAME`, `deploy/NAME` or a bare pod name (whether it exists is known only later).
+fn parse_from(input: &str) -> Result<String, String> {
+    crate::workload::parse_spec(input).map(|_| input.to_string())
+}
+
 fn parse_name(input: &str) -> Result<QueryName, String> {
     QueryName::parse(input).map_err(|e| e.to_string())
 }
@@ -471,22 +501,24 @@ fn parse_duration(input: &str) -> Result<Duration, String> {
         Some(at) => input.split_at(at),
         None => (input, "s"),
     };
+    let shown = crate::error::quoted(input);
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("'{input}' is not a duration; write e.g. 10s, 500ms or 1m"))?;
+        .map_err(|_| format!("'{shown}' is not a duration; write e.g. 10s, 500ms or 1m"))?;
     let seconds = match unit {
         "ms" => value / 1000.0,
         "s" => value,
         "m" => value * 60.0,
         _ => {
             return Err(format!(
-                "'{input}' has unknown unit '{unit}'; use ms, s or m"
+                "'{shown}' has unknown unit '{}'; use ms, s or m",
+                crate::error::quoted(unit)
             ));
         }
     };
-    if !(seconds > 0.0 && seconds <= 3600.0) {
+    if !(0.001..=3600.0).contains(&seconds) {
         return Err(format!(
-            "'{input}' is out of range; give a duration above 0 and up to 1h"
+            "'{shown}' is out of range; give a duration from 1ms up to 1h"
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
@@ -511,11 +543,16 @@ fn parse_qps(input: &str) -> Result<NonZeroU32, String> {
 fn parse_domain(input: &str) -> Result<String, String> {
     crate::query::check_domain(input)
         .map(|()| input.to_string())
-        .map_err(|why| format!("invalid cluster domain '{}': {why}", input.escape_debug()))
+        .map_err(|why| {
+            format!(
+                "invalid cluster domain '{}': {why}",
+                crate::error::quoted(input)
+            )
+        })
 }
 
 /// `IP`, `IP:PORT`, `[IPv6]` or `[IPv6]:PORT`; brackets must be balanced.
-fn parse_given_address(input: &str) -> Result<GivenAddress, String> {
+pub(crate) fn parse_given_address(input: &str) -> Result<GivenAddress, String> {
     if let Ok(addr) = input.parse::<SocketAddr>() {
         return Ok(GivenAddress {
             ip: addr.ip(),
@@ -531,7 +568,7 @@ fn parse_given_address(input: &str) -> Result<GivenAddress, String> {
         .ok_or_else(|| {
             format!(
                 "'{}' is not an IP address with an optional port (e.g. 10.96.0.10:53 or [::1]:53)",
-                input.escape_debug()
+                crate::error::quoted(input)
             )
         })
 }
@@ -542,7 +579,7 @@ fn parse_dns_address(input: &str) -> Result<SocketAddr, String> {
 
 /// `http://ADDR[:PORT]`, with at most a `/`: meshdig asks the control plane's debug paths itself.
 fn parse_control_plane_url(input: &str) -> Result<GivenAddress, String> {
-    let shown = input.escape_debug();
+    let shown = crate::error::quoted(input);
     let rest = input
         .strip_prefix("http://")
         .ok_or_else(|| format!("'{shown}' is not an http:// URL (e.g. http://127.0.0.1:15014)"))?;

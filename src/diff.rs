@@ -198,7 +198,7 @@ fn verdict(sources: &[SourceResult], findings: &[crate::finding::Finding], zone:
         Verdict::Discrepancy
     } else if sources
         .iter()
-        .any(|s| matches!(s.outcome, Outcome::Error(_)))
+        .any(|s| matches!(s.outcome, Outcome::Error(_) | Outcome::NotRecorded(_)))
     {
         Verdict::Incomplete
     } else if worst == Some(Severity::Warning) || !answers_agree(sources, zone) {

@@ -49,6 +49,8 @@ impl Code {
 
     /// A layer could not be asked.
     pub const SOURCE_UNREACHABLE: Self = Self::new("source-unreachable");
+    /// A snapshot holds no answer of a layer to the question.
+    pub const NOT_RECORDED: Self = Self::new("not-recorded");
     /// A difference no rule accounts for.
     pub const UNEXPLAINED_DIFFERENCE: Self = Self::new("unexplained-difference");
     /// kube-dns answers behind the objects.

@@ -82,7 +82,11 @@ pub fn run(argv: Vec<OsString>) -> u8 {
     match outcome {
         Some(Ok(code)) => code.code(),
         Some(Err(err)) => {
-            let _ = writeln!(std::io::stderr(), "{display}: {err}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "{display}: {}",
+                error::one_line(&err.to_string())
+            );
             err.exit_code().code()
         }
         None => {
@@ -139,9 +143,10 @@ fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u
         let arg = err
             .get(clap::error::ContextKind::InvalidArg)
             .map_or_else(String::new, |a| format!("{a}: "));
+        let line = error::one_line(&format!("{arg}{source}"));
         let _ = writeln!(
             std::io::stderr(),
-            "{display}: {arg}{source} (see '{}')",
+            "{display}: {line} (see '{}')",
             help_command(display, subcommand)
         );
         return ExitCode::Usage.code();
@@ -162,6 +167,7 @@ fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u
         message.push_str(&details.join("; "));
     }
     let help = help_command(display, subcommand);
+    let message = error::one_line(&message);
     let _ = writeln!(std::io::stderr(), "{display}: {message} (see '{help}')");
     ExitCode::Usage.code()
 }

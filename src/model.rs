@@ -306,6 +306,9 @@ pub enum Outcome {
     Error(String),
     /// The source has no say for this question (no proxy, name not in the table, …); the text says why.
     NotApplicable(String),
+    /// A snapshot holds no answer of the source to this question: nothing was asked, so nothing is
+    /// known (never a pass); the text says how to record it.
+    NotRecorded(String),
 }
 
 /// One source's result in a report.

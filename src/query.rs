@@ -180,12 +180,20 @@ fn check_labels(ascii: &str) -> std::result::Result<(), String> {
         // input it cannot send is refused here, as an input error.
         if label.starts_with('-') {
             return Err(format!(
-                "label {position} ('{label}') starts with '-'; a host name label starts with a letter or digit"
+                "label {position} ('{}') starts with '-'; a host name label starts with a letter or digit",
+                crate::error::quoted(label)
+            ));
+        }
+        if label.ends_with('-') {
+            return Err(format!(
+                "label {position} ('{}') ends with '-'; a host name label ends with a letter or digit",
+                crate::error::quoted(label)
             ));
         }
         if label.contains('*') && label != "*" {
             return Err(format!(
-                "label {position} ('{label}') mixes '*' with other characters; a wildcard label is '*' alone"
+                "label {position} ('{}') mixes '*' with other characters; a wildcard label is '*' alone",
+                crate::error::quoted(label)
             ));
         }
     }
@@ -222,7 +230,7 @@ impl FromStr for QueryType {
 
     fn from_str(s: &str) -> Result<Self> {
         match RecordType::from_str(&s.to_ascii_uppercase()) {
-            Ok(RecordType::Unknown(_)) | Err(_) => Err(Error::UnknownType(s.to_string())),
+            Ok(RecordType::Unknown(_)) | Err(_) => Err(Error::UnknownType(crate::error::quoted(s))),
             Ok(rtype) => Ok(Self(rtype)),
         }
     }

@@ -24,6 +24,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub description: Option<String>,
+    pub captured_at: Option<String>,
     pub cluster: ClusterInfo,
     pub mesh: MeshInfo,
     /// The objects of the cluster meshdig runs against.
@@ -310,7 +311,6 @@ struct RawSnapshot<'a> {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)]
     captured_at: Option<String>,
     cluster: ClusterInfo,
     #[serde(default)]
@@ -373,13 +373,25 @@ struct Invalid {
 }
 
 impl Invalid {
+    /// The failure at `json_path`; a path longer than a message can show is cut.
     fn at(json_path: impl Into<String>, message: impl Into<String>) -> Self {
+        let json_path: String = json_path.into();
+        let json_path = match json_path.char_indices().nth(MAX_SHOWN_PATH) {
+            Some((at, _)) => format!("{}…", &json_path[..at]),
+            None => json_path,
+        };
         Self {
-            json_path: json_path.into(),
+            json_path,
             message: message.into(),
         }
     }
 }
+
+/// The longest JSON path an error shows.
+const MAX_SHOWN_PATH: usize = 200;
+
+/// How deep `List` objects may nest: `kubectl get -o json` nests one, pasted files a few.
+const MAX_LIST_DEPTH: usize = 16;
 
 impl Snapshot {
     /// Reads and validates the snapshot at `path`, bounded in size
@@ -438,7 +450,10 @@ impl Snapshot {
             Err(_) => {
                 return Err(Invalid::at(
                     "$.schema_version",
-                    format!("expected the integer {SCHEMA_VERSION}, found {version}"),
+                    format!(
+                        "expected the integer {SCHEMA_VERSION}, found {}",
+                        crate::error::plain(version.get())
+                    ),
                 ));
             }
         }
@@ -464,17 +479,31 @@ impl Snapshot {
         for (i, answer) in raw.answers.iter().enumerate() {
             validate_answer(answer).map_err(|m| Invalid::at(format!("$.answers[{i}]"), m))?;
         }
+        let shorten = |text: &mut String| *text = crate::error::recorded_message(text);
+        let mut proxies = raw.proxies;
+        let mut answers = raw.answers;
+        answers
+            .iter_mut()
+            .filter_map(|a| a.error.as_mut())
+            .for_each(shorten);
+        proxies
+            .iter_mut()
+            .filter_map(|p| p.ndsz_error.as_mut())
+            .for_each(shorten);
+        let mut object_errors = raw.object_errors;
+        object_errors.iter_mut().for_each(shorten);
         Ok(Self {
             description: raw.description,
+            captured_at: raw.captured_at,
             cluster: raw.cluster,
             mesh: raw.mesh,
             objects,
             remote_clusters,
-            answer_index: index_answers(&raw.answers),
+            answer_index: index_answers(&answers),
             proxy_tables: HashMap::new(),
-            proxies: raw.proxies,
-            answers: raw.answers,
-            object_errors: raw.object_errors,
+            proxies,
+            answers,
+            object_errors,
             unread_namespaces: raw.unread_namespaces,
         })
     }
@@ -551,15 +580,25 @@ fn typed_slice<'a, T: Deserialize<'a>>(
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let inner = e.path().to_string();
         let e = e.into_inner();
-        if e.is_syntax() || e.is_eof() {
+        // serde_json calls a number where a name is expected "expected value", a syntax error:
+        // it is one only when the text is not JSON.
+        let misnamed = e.is_syntax()
+            && e.to_string().starts_with("expected value")
+            && serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok();
+        if (e.is_syntax() || e.is_eof()) && !misnamed {
             return not_json(&e);
         }
         let path = if inner == "." {
             base.to_string()
         } else {
-            format!("{base}.{inner}")
+            format!("{base}.{}", crate::error::plain(&inner))
         };
-        Invalid::at(path, e.to_string())
+        let message = if misnamed {
+            "invalid type: expected one of the documented names, as a string".to_string()
+        } else {
+            crate::error::plain(&e.to_string())
+        };
+        Invalid::at(path, message)
     })?;
     deserializer.end().map_err(|e| not_json(&e))?;
     Ok(value)
@@ -599,15 +638,15 @@ pub fn typed_object<T: serde::de::DeserializeOwned>(
 ///
 /// Kinds are read first, so that each list is allocated once at its final size.
 fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Objects, Invalid> {
-    let mut queue: Vec<(String, &RawValue)> = values
+    let mut queue: Vec<(String, &RawValue, usize)> = values
         .into_iter()
         .enumerate()
-        .map(|(i, v)| (format!("{base}[{i}]"), v))
+        .map(|(i, v)| (format!("{base}[{i}]"), v, 0))
         .collect();
     queue.reverse();
     let mut known = Vec::new();
     let mut others = Vec::new();
-    while let Some((path, raw)) = queue.pop() {
+    while let Some((path, raw, depth)) = queue.pop() {
         let no_kind = || Invalid::at(&path, "expected a Kubernetes object with a string `kind`");
         let probe: KindProbe = typed(raw, &path).map_err(|_| no_kind())?;
         let kind: String = probe
@@ -623,8 +662,16 @@ fn parse_objects(values: Vec<&RawValue>, base: &str) -> std::result::Result<Obje
                 let items = probe
                     .items
                     .ok_or_else(|| Invalid::at(&path, "expected `items` in a List"))?;
+                if depth == MAX_LIST_DEPTH {
+                    return Err(Invalid::at(
+                        &path,
+                        format!(
+                            "Lists nest more than {MAX_LIST_DEPTH} deep; flatten them (kubectl get -o json nests one)"
+                        ),
+                    ));
+                }
                 for (i, item) in items.into_iter().enumerate().rev() {
-                    queue.push((format!("{path}.items[{i}]"), item));
+                    queue.push((format!("{path}.items[{i}]"), item, depth + 1));
                 }
                 continue;
             }

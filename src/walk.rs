@@ -210,7 +210,7 @@ fn layer_walk(
         let (reply, brief) = match outcome {
             Some(Outcome::Answered(answer)) => (Reply::of(answer, rtype), answer.brief()),
             Some(Outcome::Error(why)) => (Reply::Timeout, format!("error: {why}")),
-            Some(Outcome::NotApplicable(_)) | None => {
+            Some(Outcome::NotApplicable(_) | Outcome::NotRecorded(_)) | None => {
                 if !missing.iter().any(|m| m == candidate) {
                     missing.push(candidate.to_string());
                 }

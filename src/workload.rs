@@ -136,6 +136,47 @@ impl KubeletDns {
     }
 }
 
+/// The kinds of workload `--from` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    Pod,
+    Deployment,
+}
+
+impl WorkloadKind {
+    /// The word messages use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pod => "pod",
+            Self::Deployment => "deployment",
+        }
+    }
+}
+
+/// The kind and name of a workload as `--from` (or a check file's `from`) gives it: `pod/NAME`,
+/// `deploy/NAME` or a bare pod name; the error says what is wrong with it.
+pub fn parse_spec(spec: &str) -> std::result::Result<(WorkloadKind, &str), String> {
+    let (kind, name) = spec.split_once('/').unwrap_or(("pod", spec));
+    let kind = match kind {
+        "pod" | "pods" | "po" => WorkloadKind::Pod,
+        "deploy" | "deployment" | "deployments" => WorkloadKind::Deployment,
+        other => {
+            return Err(format!(
+                "unsupported workload kind '{}' in '{}'; use pod/NAME, deploy/NAME or a pod name",
+                crate::error::quoted(other),
+                crate::error::quoted(spec)
+            ));
+        }
+    };
+    if name.is_empty() {
+        return Err(format!(
+            "'{}' names no workload; use pod/NAME, deploy/NAME or a pod name",
+            crate::error::quoted(spec)
+        ));
+    }
+    Ok((kind, name))
+}
+
 /// Finds the pod `spec` names (`pod/NAME`, `deploy/NAME`, or a bare pod name) in `namespace`.
 pub fn resolve<'a>(objects: &'a Objects, namespace: &str, spec: &str) -> Result<&'a DnsPod> {
     let in_ns = || {
@@ -144,27 +185,38 @@ pub fn resolve<'a>(objects: &'a Objects, namespace: &str, spec: &str) -> Result<
             .iter()
             .filter(move |p| ns_name(&p.metadata).0 == namespace)
     };
-    let (kind, name) = spec.split_once('/').unwrap_or(("pod", spec));
+    let (kind, name) = parse_spec(spec).map_err(Error::UnknownWorkload)?;
     let found = match kind {
-        "pod" | "pods" | "po" => objects.pod(namespace, name),
-        "deploy" | "deployment" | "deployments" => in_ns().find(|p| owned_by_deployment(p, name)),
-        other => {
-            return Err(Error::UnknownWorkload(format!(
-                "unsupported workload kind '{other}' in --from {spec}; use pod/NAME, deploy/NAME or a pod name"
-            )));
-        }
+        WorkloadKind::Pod => objects.pod(namespace, name),
+        WorkloadKind::Deployment => in_ns().find(|p| owned_by_deployment(p, name)),
     };
     found.ok_or_else(|| {
         let known: Vec<&str> = in_ns().map(|p| ns_name(&p.metadata).1).collect();
         Error::UnknownWorkload(format!(
-            "no {kind} '{name}' in namespace '{namespace}'{}; check --from and -n",
+            "no {} '{}' in namespace '{}'{}",
+            kind.as_str(),
+            crate::error::quoted(name),
+            crate::error::quoted(namespace),
             if known.is_empty() {
                 String::new()
             } else {
-                format!(" (pods there: {})", known.join(", "))
+                format!(" (pods there: {})", some_of(&known))
             }
         ))
     })
+}
+
+/// Up to 8 of `names`, and how many more there are.
+fn some_of(names: &[&str]) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(8)
+        .map(|n| crate::error::quoted(n))
+        .collect();
+    match names.len().saturating_sub(shown.len()) {
+        0 => shown.join(", "),
+        more => format!("{}, and {more} more", shown.join(", ")),
+    }
 }
 
 /// True when the pod belongs to a ReplicaSet of Deployment `name` (`<name>-<hash>`).

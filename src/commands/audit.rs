@@ -61,7 +61,8 @@ pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
         walk: args.walk,
         cache: &cache,
     };
-    let report = plan.audit(&names, interrupted).await?;
+    let mut report = plan.audit(&names, interrupted).await?;
+    report.object_errors.clone_from(&snapshot.object_errors);
     let text = match args.output {
         CheckFormat::Text => render::text(&report),
         CheckFormat::Json => render::json(&report),

@@ -28,7 +28,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
         Some(path) => {
             let snapshot = crate::engine::load_snapshot(path).await?;
             let cache = DiffCache::default();
-            for expectation in &file.expectations {
+            for (index, expectation) in file.expectations.iter().enumerate() {
                 let report = diff_snapshot(
                     &snapshot,
                     &asker_of(expectation),
@@ -38,7 +38,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     args.walk.family,
                     &cache,
                 )
-                .await?;
+                .await
+                .map_err(|e| file.blame(index, e))?;
                 results.push(judged(expectation, report));
             }
         }
@@ -64,6 +65,12 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
             let mut by_index = Vec::new();
             // Every capture shares each DNS server's pacing (--qps).
             let pacers = Pacers::new(args.live.qps);
+            let index_of = |expectation: &checks::Expectation| {
+                file.expectations
+                    .iter()
+                    .position(|e| std::ptr::eq(e, expectation))
+                    .unwrap_or_default()
+            };
             for ((from, namespace), expectations) in groups {
                 let questions: Vec<_> = expectations
                     .iter()
@@ -77,7 +84,8 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                     &questions,
                     false,
                 )
-                .await?;
+                .await
+                .map_err(|e| file.blame(index_of(expectations[0]), e))?;
                 // What a diff caches holds for one capture only.
                 let cache = DiffCache::default();
                 for expectation in expectations {
@@ -91,12 +99,7 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
                         &cache,
                     )
                     .await?;
-                    let index = file
-                        .expectations
-                        .iter()
-                        .position(|e| std::ptr::eq(e, expectation))
-                        .unwrap_or_default();
-                    by_index.push((index, judged(expectation, report)));
+                    by_index.push((index_of(expectation), judged(expectation, report)));
                 }
             }
             by_index.sort_by_key(|(index, _)| *index);

@@ -209,20 +209,13 @@ fn parse_source(spec: &str, word: &str) -> Result<Source> {
         "kube-dns" => Ok(Source::KubeDns),
         "sidecar" => Ok(Source::Sidecar),
         "control-plane" => Ok(Source::ControlPlane),
-        _ => spec
-            .parse::<SocketAddr>()
-            .ok()
-            .or_else(|| {
-                spec.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<IpAddr>()
-                    .ok()
-                    .map(|ip| SocketAddr::new(ip, 53))
-            })
+        _ => crate::cli::parse_given_address(spec)
+            .map(|a| a.or_port(53))
             .map(Source::Address)
-            .ok_or_else(|| {
+            .map_err(|_| {
                 usage(format!(
-                    "unknown source '{word}': write {SOURCES} (e.g. @10.96.0.10 or @[::1]:5353)"
+                    "unknown source '{}': write {SOURCES} (e.g. @10.96.0.10 or @[::1]:5353)",
+                    crate::error::quoted(word)
                 ))
             }),
     }

@@ -63,8 +63,11 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Writes `text` to standard output; a reader that went away (`| head`) is not an error.
+/// Writes `text` to standard output, made terminal-safe ([`crate::render::terminal_safe`]); a
+/// reader that went away (`| head`) is not an error.
 pub fn emit(text: &str) -> Result<()> {
+    let color = colored::control::SHOULD_COLORIZE.should_colorize();
+    let text = crate::render::terminal_safe(text, color);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

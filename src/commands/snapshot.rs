@@ -1,14 +1,22 @@
-//! `meshdig snapshot`: capture a live cluster into a snapshot file for offline replay.
+//! `meshdig snapshot`: capture a live cluster into a snapshot file for offline replay, or list
+//! what a snapshot holds (`meshdig snapshot show`).
 
 use std::io::Write as _;
 
-use crate::cli::SnapshotArgs;
+use crate::cli::{CheckFormat, ShowArgs, SnapshotArgs, SnapshotShow};
 use crate::engine::capture_document;
 use crate::error::{Error, ExitCode, Result};
 use crate::pace::Pacers;
+use crate::render::listing;
 
-/// Captures the named questions and writes the snapshot file.
+/// Captures the named questions and writes the snapshot file, or lists one.
 pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
+    if let Some(SnapshotShow::Show(show)) = &args.show {
+        return show_file(show).await;
+    }
+    let output = args.output.as_ref().ok_or_else(|| {
+        Error::Usage("the snapshot file to write is needed: add -o FILE".to_string())
+    })?;
     let questions: Vec<_> = args
         .names
         .iter()
@@ -32,8 +40,8 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
     .await?;
     let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
     text.push('\n');
-    std::fs::write(&args.output, text).map_err(|source| Error::Write {
-        path: args.output.clone(),
+    std::fs::write(output, text).map_err(|source| Error::Write {
+        path: output.clone(),
         source,
     })?;
     let count = |key: &str| document[key].as_array().map_or(0, Vec::len);
@@ -44,11 +52,23 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
     let _ = writeln!(
         std::io::stderr(),
         "wrote {}: {} objects, {} answers; replay with: meshdig diff NAME{from} -n {} --snapshot {}",
-        args.output.display(),
+        crate::error::shown_path(output),
         count("objects"),
         count("answers"),
-        asker.namespace,
-        args.output.display()
+        crate::error::quoted(&asker.namespace),
+        crate::error::shown_path(output)
     );
+    Ok(ExitCode::Agree)
+}
+
+/// Lists what the snapshot `show.file` holds.
+async fn show_file(show: &ShowArgs) -> Result<ExitCode> {
+    let snapshot = crate::engine::load_snapshot(&show.file).await?;
+    let listed = listing::Listing::of(&snapshot);
+    let text = match show.output {
+        CheckFormat::Text => listing::text(&listed),
+        CheckFormat::Json => listing::json(&listed),
+    };
+    super::emit(&text)?;
     Ok(ExitCode::Agree)
 }

@@ -248,10 +248,11 @@ impl Reader {
                 ApiError::NotServed(kind.qualified())
             }
             kube::Error::Api(status) => ApiError::Other(format!(
-                "{verb} {}: {} ({})",
+                "the Kubernetes API {} answered {verb} {} with {} ({})",
+                self.kube.server,
                 kind.qualified(),
-                crate::error::quoted(&status.message),
-                status.code
+                status.code,
+                crate::error::quoted(&status.message)
             )),
             // A credential plugin's error can carry its output, and so the credential.
             kube::Error::Auth(e) => ApiError::Unreachable(format!(

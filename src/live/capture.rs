@@ -24,7 +24,7 @@ use crate::snapshot::{SCHEMA_VERSION, UnreadNamespace};
 use crate::sources::live::{ControlPlaneEndpoint, DnsEndpoint, LiveControlPlane, LiveResolver};
 use crate::sources::{ControlPlane, Question, Resolver, TableReply, TableRequest};
 use crate::walk;
-use crate::workload::{self, KubeletDns, Workload, namespaces_named};
+use crate::workload::{self, KubeletDns, Workload, WorkloadKind, namespaces_named};
 
 /// Where the live sources are, when the user names them instead of letting meshdig find them.
 #[derive(Debug, Clone)]
@@ -151,7 +151,19 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
     let mut proxies = Vec::new();
     if let Some(mut entry) = detected.map(|d| d.entry) {
         match table {
-            TableReply::Body(body) => entry["ndsz"] = body,
+            // A body that is no name table is the control plane's fault, not the user's: the
+            // control plane is then an unreachable source, not an invalid capture.
+            TableReply::Body(body) => match table_request
+                .as_ref()
+                .map(|r| r.tables.parse(&body.to_string()))
+            {
+                Some(Err(why)) => {
+                    let source = table_request.as_ref().map_or("", |r| r.tables.source());
+                    entry["ndsz_error"] =
+                        Value::String(format!("the {source} reply is no name table: {why}"));
+                }
+                _ => entry["ndsz"] = body,
+            },
             TableReply::Table(table) => entry["ndsz"] = json!({ "table": *table }),
             TableReply::Failed(why) => entry["ndsz_error"] = Value::String(why),
             TableReply::NotApplicable(_) => {}
@@ -260,20 +272,22 @@ fn questions_to_ask(
 
 /// Finds the pod `spec` names: `pod/NAME` or a bare name, or a ready pod of `deploy/NAME`.
 pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Pod> {
-    let (kind, name) = spec.split_once('/').unwrap_or(("pod", spec));
+    let (kind, name) = workload::parse_spec(spec).map_err(Error::UnknownWorkload)?;
     let fatal = |e: ApiError| Error::Cluster(e.to_string());
     let not_found = |what: &str| {
         Error::UnknownWorkload(format!(
-            "no {what} '{name}' in namespace '{namespace}'; check --from and -n"
+            "no {what} '{}' in namespace '{}'",
+            crate::error::quoted(name),
+            crate::error::quoted(namespace)
         ))
     };
     let value = match kind {
-        "pod" | "pods" | "po" => reader
+        WorkloadKind::Pod => reader
             .get(&Kind::POD, namespace, name)
             .await
             .map_err(fatal)?
             .ok_or_else(|| not_found("pod"))?,
-        "deploy" | "deployment" | "deployments" => {
+        WorkloadKind::Deployment => {
             let deployment = reader
                 .get(&Kind::DEPLOYMENT, namespace, name)
                 .await
@@ -291,7 +305,8 @@ pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Po
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| {
                     Error::UnknownWorkload(format!(
-                        "deployment '{name}' has no spec.selector.matchLabels"
+                        "deployment '{}' has no spec.selector.matchLabels",
+                        crate::error::quoted(name)
                     ))
                 })?;
             let pods = reader
@@ -308,15 +323,12 @@ pub async fn find_pod(reader: &Reader, namespace: &str, spec: &str) -> Result<Po
                 .or_else(|| pods.first())
                 .ok_or_else(|| {
                     Error::UnknownWorkload(format!(
-                        "deployment '{name}' in namespace '{namespace}' has no pods"
+                        "deployment '{}' in namespace '{}' has no pods",
+                        crate::error::quoted(name),
+                        crate::error::quoted(namespace)
                     ))
                 })?;
             return Ok(chosen.clone());
-        }
-        other => {
-            return Err(Error::UnknownWorkload(format!(
-                "unsupported workload kind '{other}' in --from {spec}; use pod/NAME, deploy/NAME or a pod name"
-            )));
         }
     };
     serde_json::from_value(value)
@@ -457,7 +469,7 @@ fn answer_entry(result: &SourceResult, question: &Question<'_>, from: Option<&Wo
             entry.insert("flags".into(), json!({ "aa": answer.authoritative }));
             entry.insert("records".into(), json!(answer.records));
         }
-        Outcome::Error(why) | Outcome::NotApplicable(why) => {
+        Outcome::Error(why) | Outcome::NotApplicable(why) | Outcome::NotRecorded(why) => {
             entry.insert("error".into(), json!(why));
         }
     }

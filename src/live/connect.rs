@@ -38,6 +38,7 @@ pub async fn connect(settings: &KubeSettings) -> Result<Kube> {
         ..KubeConfigOptions::default()
     };
     let mut config = client_config(settings, &options).await?;
+    refuse_unsendable(&config)?;
     config.connect_timeout = Some(settings.request_timeout);
     config.read_timeout = Some(settings.request_timeout);
     config.write_timeout = Some(settings.request_timeout);
@@ -103,10 +104,17 @@ async fn build_client(config: Config, server: &str, timeout: Duration) -> Result
     }
     match built {
         Ok(Ok(Ok(client))) => Ok(client),
-        Ok(Ok(Err(e))) => Err(Error::Kubeconfig(format!(
-            "cannot build a client for {server}: {} (details are not shown: they can hold credentials)",
-            redacted(&e.to_string())
-        ))),
+        Ok(Ok(Err(e))) => {
+            let why = redacted(&e.to_string());
+            Err(Error::Kubeconfig(match exec_status(&why) {
+                Some(status) => format!(
+                    "the kubeconfig's exec credential plugin failed ({status}); run it yourself to see why (its output is not shown: it can hold credentials)"
+                ),
+                None => format!(
+                    "cannot build a client for {server}: {why} (details are not shown: they can hold credentials)"
+                ),
+            }))
+        }
         Ok(Err(e)) => Err(Error::Kubeconfig(format!(
             "cannot build a client for {server}: {e}"
         ))),
@@ -115,6 +123,58 @@ async fn build_client(config: Config, server: &str, timeout: Duration) -> Result
             crate::sources::dns::human(timeout)
         ))),
     }
+}
+
+/// Refuses credentials the HTTP client cannot send (it would panic building the header): a token,
+/// user name or password with control characters or newlines, and credentials written into the
+/// server URL, which no Kubernetes client sends. The message names the field, never its value.
+fn refuse_unsendable(config: &Config) -> Result<()> {
+    use secrecy::ExposeSecret;
+    let scheme = config.cluster_url.scheme_str().unwrap_or_default();
+    if !matches!(scheme, "https" | "http") {
+        return Err(Error::Kubeconfig(format!(
+            "the cluster's server URL is not https:// (it is '{}://…'); give the API server's https:// URL",
+            quoted(scheme)
+        )));
+    }
+    if config
+        .cluster_url
+        .authority()
+        .is_some_and(|a| a.as_str().contains('@'))
+    {
+        return Err(Error::Kubeconfig(
+            "the cluster's server URL holds credentials (user:password@host); Kubernetes clients do not send them: put them in the kubeconfig's user entry".to_string(),
+        ));
+    }
+    let auth = &config.auth_info;
+    let fields = [
+        (
+            "token",
+            auth.token.as_ref().map(|t| t.expose_secret().to_string()),
+        ),
+        ("username", auth.username.clone()),
+        (
+            "password",
+            auth.password
+                .as_ref()
+                .map(|p| p.expose_secret().to_string()),
+        ),
+    ];
+    for (field, value) in fields {
+        if value.is_some_and(|v| v.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)) {
+            return Err(Error::Kubeconfig(format!(
+                "the kubeconfig user's {field} holds control characters or a line break, which an HTTP header cannot carry (its value is not shown); copy it again without them"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `exit status: N` of kube's message for an exec plugin that failed, whose rest is a Rust dump of
+/// the process output.
+fn exec_status(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("failed with status ")?;
+    rest.split_once(": Output").map(|(status, _)| status)
 }
 
 /// The kubeconfig kubectl would read: the files of `KUBECONFIG` that exist, merged in order (kubectl

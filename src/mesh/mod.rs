@@ -50,17 +50,21 @@ pub trait Mesh: Send + Sync {
     fn settings(&self, control_plane: &[Pod]) -> Value;
     /// Reads and checks the mesh's settings in the snapshot's `mesh` section (for the first mesh of
     /// each family); on error, where and what is wrong.
-    fn read_settings(&self, mesh: &mut MeshInfo) -> std::result::Result<(), (String, String)> {
-        no_settings(&mesh.settings).map_err(|m| ("$.mesh".to_string(), m))
+    fn read_settings(&self, mesh: &mut MeshInfo) -> std::result::Result<(), SettingsError> {
+        no_settings(&mesh.settings)
     }
-    /// Reads and checks the mesh's settings for one proxy (`proxies[]`); on error, what is wrong.
-    fn read_proxy(&self, proxy: &mut ProxyInfo) -> std::result::Result<(), String> {
+    /// Reads and checks the mesh's settings for one proxy (`proxies[]`).
+    fn read_proxy(&self, proxy: &mut ProxyInfo) -> std::result::Result<(), SettingsError> {
         no_settings(&proxy.settings)
     }
     /// Types the mesh's own objects among `objects`' raw ones and stores them
     /// ([`Objects::set_mesh`]); on error, where in the snapshot and what is wrong.
     fn claim_objects(&self, _objects: &mut Objects) -> std::result::Result<(), (String, String)> {
         Ok(())
+    }
+    /// How many of the mesh's own objects of each kind `objects` holds.
+    fn count_objects(&self, _objects: &Objects) -> Vec<(&'static str, usize)> {
+        Vec::new()
     }
     /// The names of the mesh's own objects an audit asks (`host.` of each ServiceEntry), with the
     /// namespace each lives in.
@@ -198,7 +202,7 @@ pub fn prepare(mut snapshot: Snapshot, origin: &std::path::Path) -> Result<Snaps
         json_path,
         message,
     };
-    read_settings(&mut snapshot.mesh).map_err(invalid)?;
+    read_settings(&mut snapshot.mesh).map_err(|e| invalid(e.at("$.mesh")))?;
     claim_objects(&mut snapshot.objects).map_err(invalid)?;
     for remote in &mut snapshot.remote_clusters {
         claim_objects(&mut remote.objects).map_err(invalid)?;
@@ -208,12 +212,18 @@ pub fn prepare(mut snapshot: Snapshot, origin: &std::path::Path) -> Result<Snaps
     for (i, proxy) in snapshot.proxies.iter_mut().enumerate() {
         let at = |field: &str, message: String| (format!("$.proxies[{i}]{field}"), message);
         let Some(mesh) = of_proxy(&family, &proxy.kind) else {
-            if proxy.kind == NONE && proxy.settings.written.is_empty() {
-                continue;
+            if proxy.kind != NONE {
+                return Err(invalid(at(".kind", unknown_proxy(&family, &proxy.kind))));
             }
-            return Err(invalid(at(".kind", unknown_proxy(&family, &proxy.kind))));
+            if proxy.ndsz.is_some() {
+                let why = "a proxy of kind none has no name table; give its `kind`";
+                return Err(invalid(at(".ndsz", why.to_string())));
+            }
+            no_settings(&proxy.settings).map_err(|e| invalid(e.at(&format!("$.proxies[{i}]"))))?;
+            continue;
         };
-        mesh.read_proxy(proxy).map_err(|m| invalid(at("", m)))?;
+        mesh.read_proxy(proxy)
+            .map_err(|e| invalid(e.at(&format!("$.proxies[{i}]"))))?;
         if let Some(table) = read_table(mesh, proxy).map_err(|m| invalid(at(".ndsz", m)))? {
             tables.push((proxy.namespace.clone(), proxy.pod.clone(), table));
         }
@@ -225,31 +235,53 @@ pub fn prepare(mut snapshot: Snapshot, origin: &std::path::Path) -> Result<Snaps
 }
 
 /// Checks the mesh family and has its first mesh read the mesh's settings.
-fn read_settings(mesh: &mut MeshInfo) -> std::result::Result<(), (String, String)> {
+fn read_settings(mesh: &mut MeshInfo) -> std::result::Result<(), SettingsError> {
     let family = mesh.kind.clone();
     match MESHES.iter().find(|m| m.family() == family) {
         Some(first) => first.read_settings(mesh),
-        None if family == NONE => no_settings(&mesh.settings).map_err(|m| ("$.mesh".into(), m)),
+        None if family == NONE => no_settings(&mesh.settings),
         None => {
             let mut families: Vec<&str> = MESHES.iter().map(|m| m.family()).collect();
             families.dedup();
-            Err((
-                "$.mesh.kind".into(),
-                format!(
+            Err(SettingsError {
+                field: "kind".into(),
+                message: format!(
                     "unknown mesh {}; expected none or one of {}",
                     crate::error::quoted(&family),
                     families.join(", ")
                 ),
-            ))
+            })
         }
     }
 }
 
+/// What is wrong with a mesh's fields in a snapshot section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    /// The field's path inside the section (`autoallocate_prefixes[0]`); empty for the section.
+    pub field: String,
+    pub message: String,
+}
+
+impl SettingsError {
+    /// The JSON path of the field in the section at `section`, and the message.
+    fn at(self, section: &str) -> (String, String) {
+        let path = match self.field.as_str() {
+            "" | "." => section.to_string(),
+            field => format!("{section}.{field}"),
+        };
+        (path, self.message)
+    }
+}
+
 /// Refuses settings a mesh does not read.
-pub fn no_settings(settings: &MeshSettings) -> std::result::Result<(), String> {
+pub fn no_settings(settings: &MeshSettings) -> std::result::Result<(), SettingsError> {
     match settings.written.keys().next() {
         None => Ok(()),
-        Some(field) => Err(format!("unknown field {}", crate::error::quoted(field))),
+        Some(field) => Err(SettingsError {
+            field: field.clone(),
+            message: "unknown field: no mesh of this kind reads it".to_string(),
+        }),
     }
 }
 

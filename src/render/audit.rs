@@ -68,10 +68,18 @@ pub fn text(report: &AuditReport) -> String {
             shorten(&report.not_recorded)
         );
     }
+    for error in &report.object_errors {
+        let _ = writeln!(out, "objects not read: {error}");
+    }
     if t.names == 0 && !report.interrupted {
+        let why = if report.object_errors.is_empty() {
+            "capture the names with `meshdig snapshot`, or audit live"
+        } else {
+            "the objects that name them could not be read"
+        };
         let _ = writeln!(
             out,
-            "nothing was diffed, so nothing is vouched for (exit 3): capture the names with `meshdig snapshot`, or audit live"
+            "nothing was diffed, so nothing is vouched for (exit 3): {why}"
         );
     }
     out
@@ -136,6 +144,7 @@ pub fn json(report: &AuditReport) -> String {
         "by_code": by_code,
         "problems": problems,
         "not_recorded": report.not_recorded,
+        "object_errors": report.object_errors,
         "interrupted": report.interrupted,
         "exit_code": report.exit_code().code(),
     });

@@ -54,6 +54,7 @@ enum Status {
     Answered,
     Error,
     NotApplicable,
+    NotRecorded,
 }
 
 #[derive(Serialize)]
@@ -76,6 +77,7 @@ impl<'a> Source<'a> {
             Outcome::Answered(answer) => (Status::Answered, Some(answer), None, None),
             Outcome::Error(why) => (Status::Error, None, Some(why.as_str()), None),
             Outcome::NotApplicable(why) => (Status::NotApplicable, None, None, Some(why.as_str())),
+            Outcome::NotRecorded(why) => (Status::NotRecorded, None, None, Some(why.as_str())),
         };
         Self {
             source: result.source.as_str(),

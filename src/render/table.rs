@@ -248,6 +248,14 @@ fn row(source: &SourceResult, wide: bool) -> Vec<Cell> {
             dash(),
             dash(),
         ]),
+        Outcome::NotRecorded(why) => cells.extend([
+            Cell::new("not recorded").fg(Color::Yellow),
+            dash(),
+            Cell::new(why),
+            dash(),
+            dash(),
+            dash(),
+        ]),
         Outcome::NotApplicable(why) => cells.extend([
             Cell::new("n/a").fg(Color::DarkGrey),
             dash(),

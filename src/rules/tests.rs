@@ -7,7 +7,7 @@ use super::*;
 use crate::model::{Outcome, Record};
 
 #[test]
-fn unreachable_names_each_source_that_could_not_be_asked() {
+fn unreachable_names_each_source_that_could_not_be_asked_or_was_not_recorded() {
     let codes = rule_codes(
         "unreachable",
         &healthy(),
@@ -16,6 +16,14 @@ fn unreachable_names_each_source_that_could_not_be_asked() {
         answered(a(CART, "10.96.0.20", 30)),
     );
     assert_eq!(codes, [Code::SOURCE_UNREACHABLE]);
+    let unrecorded = rule_codes(
+        "unreachable",
+        &healthy(),
+        CART,
+        Outcome::NotRecorded("not recorded in the snapshot".into()),
+        answered(a(CART, "10.96.0.20", 30)),
+    );
+    assert_eq!(unrecorded, [Code::NOT_RECORDED]);
     let none = rule_codes(
         "unreachable",
         &healthy(),

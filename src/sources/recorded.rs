@@ -27,14 +27,7 @@ impl Resolver for RecordedResolver<'_> {
             self.snapshot
                 .recorded(self.kind, question.fqdn, &rtype, from.as_ref())
         else {
-            return SourceResult::new(
-                self.kind,
-                Outcome::Error(format!(
-                    "the snapshot holds no {} answer for {} {rtype}; capture it with this question",
-                    self.kind, question.fqdn
-                )),
-                None,
-            );
+            return SourceResult::new(self.kind, not_recorded(self.kind, question, &rtype), None);
         };
         let outcome = match recorded.outcome() {
             Ok(answer) => Outcome::Answered(answer),
@@ -60,6 +53,17 @@ fn no_proxy_to_ask(from: Option<&Workload>) -> Option<String> {
         DnsPath::NoMesh => Some("the pod has no mesh proxy".to_string()),
         DnsPath::NoDnsProxy { why, .. } | DnsPath::NotCaptured { why, .. } => Some(why.to_string()),
     }
+}
+
+/// Why a question has no recorded answer, and the command that records it.
+fn not_recorded(kind: Layer, question: &Question<'_>, rtype: &str) -> Outcome {
+    let from = question.from.map_or(String::new(), |w| {
+        format!(" --from pod/{} -n {}", w.pod, w.namespace)
+    });
+    Outcome::NotRecorded(format!(
+        "not recorded in the snapshot: it holds no {kind} answer for {} {rtype}; record it with `meshdig snapshot {} -t {rtype}{from} -o FILE` (`meshdig snapshot show FILE` lists what a snapshot holds)",
+        question.fqdn, question.fqdn
+    ))
 }
 
 /// A control plane whose name tables come from a snapshot's `proxies[].ndsz`.

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
 use super::istio_sidecar::IstioSidecar;
-use super::{CapturePlan, Mesh};
+use super::{CapturePlan, Mesh, SettingsError};
 use crate::snapshot::{MeshInfo, ProxyInfo};
 use crate::workload::DnsPath;
 
@@ -75,7 +75,7 @@ impl Mesh for IstioAmbient {
         IstioSidecar.settings(control_plane)
     }
 
-    fn read_settings(&self, mesh: &mut MeshInfo) -> Result<(), (String, String)> {
+    fn read_settings(&self, mesh: &mut MeshInfo) -> Result<(), SettingsError> {
         IstioSidecar.read_settings(mesh)
     }
 }

@@ -11,11 +11,14 @@ pub(super) fn ndsz_path(proxy_id: &str) -> String {
 /// What istiod's reply to `GET path` says ([`crate::mesh::Mesh::table_reply`]).
 pub(super) fn interpret(status: u16, body: &[u8], path: &str) -> TableFetch {
     let text = String::from_utf8_lossy(body);
-    let text = text.trim();
+    let text = crate::error::quoted(text.trim());
     match status {
         200 => match serde_json::from_slice(body) {
             Ok(value) => TableFetch::Table(value),
-            Err(e) => TableFetch::Failed(format!("{path} returned 200 but not JSON ({e})")),
+            Err(e) => TableFetch::Failed(format!(
+                "{path} returned 200 but not JSON ({}); is istiod's monitoring port 15014 what answers there?",
+                crate::error::plain(&e.to_string())
+            )),
         },
         404 => TableFetch::NotHere,
         401 | 403 => TableFetch::Failed(format!(

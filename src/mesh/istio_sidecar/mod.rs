@@ -25,7 +25,8 @@ use std::sync::Arc;
 use hickory_proto::rr::RecordType;
 
 use super::{
-    CapturePlan, ControlPlanePods, DnsProxy, Mesh, MeshObjects, NameTables, TableAnswer, TableFetch,
+    CapturePlan, ControlPlanePods, DnsProxy, Mesh, MeshObjects, NameTables, SettingsError,
+    TableAnswer, TableFetch,
 };
 use crate::derive::{Derived, ProxyPrediction};
 use crate::model::Answer;
@@ -121,16 +122,24 @@ impl Mesh for IstioSidecar {
         detect::mesh_entry(control_plane)
     }
 
-    fn read_settings(&self, mesh: &mut MeshInfo) -> Result<(), (String, String)> {
+    fn read_settings(&self, mesh: &mut MeshInfo) -> Result<(), SettingsError> {
         IstioSettings::read(mesh)
     }
 
-    fn read_proxy(&self, proxy: &mut ProxyInfo) -> Result<(), String> {
+    fn read_proxy(&self, proxy: &mut ProxyInfo) -> Result<(), SettingsError> {
         SidecarSettings::read(proxy)
     }
 
     fn claim_objects(&self, objects: &mut Objects) -> Result<(), (String, String)> {
         IstioObjects::claim(objects)
+    }
+
+    fn count_objects(&self, objects: &Objects) -> Vec<(&'static str, usize)> {
+        let own = IstioObjects::of(objects);
+        vec![
+            ("ServiceEntry", own.service_entries.len()),
+            ("Sidecar", own.sidecars.len()),
+        ]
     }
 
     fn audit_names(&self, objects: &Objects) -> Vec<(String, String)> {

@@ -10,8 +10,12 @@ use crate::name_table::NameTable;
 /// `{"resource":{"table":…}}` (older), or a bare `{"table":…}`. Reads the body from any JSON
 /// deserializer, so that a recorded body is typed straight from its text.
 pub(super) fn parse_ndsz<'de, D: Deserializer<'de>>(body: D) -> Result<NameTable, String> {
-    let body =
-        NdszBody::deserialize(body).map_err(|e| format!("the name table is malformed: {e}"))?;
+    let body = NdszBody::deserialize(body).map_err(|e| {
+        format!(
+            "the name table is malformed: {}",
+            crate::error::plain(&e.to_string())
+        )
+    })?;
     let table = body
         .configs
         .into_iter()

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use ipnet::IpNet;
 use serde::Deserialize;
 
+use crate::mesh::SettingsError;
 use crate::snapshot::{MeshInfo, MeshSettings, ProxyInfo};
 
 /// istiod's settings that change DNS answers.
@@ -52,8 +53,8 @@ impl IstioSettings {
     }
 
     /// Reads and keeps `mesh`'s Istio settings.
-    pub(super) fn read(mesh: &mut MeshInfo) -> Result<(), (String, String)> {
-        let settings: Self = typed(&mesh.settings).map_err(|e| ("$.mesh".to_string(), e))?;
+    pub(super) fn read(mesh: &mut MeshInfo) -> Result<(), SettingsError> {
+        let settings: Self = typed(&mesh.settings)?;
         mesh.settings.set_typed(settings);
         Ok(())
     }
@@ -87,14 +88,18 @@ impl SidecarSettings {
     }
 
     /// Reads and keeps `proxy`'s sidecar settings; an error names the field.
-    pub(super) fn read(proxy: &mut ProxyInfo) -> Result<(), String> {
+    pub(super) fn read(proxy: &mut ProxyInfo) -> Result<(), SettingsError> {
         let settings: Self = typed(&proxy.settings)?;
         proxy.settings.set_typed(settings);
         Ok(())
     }
 }
 
-/// `settings` as written, typed as `T`.
-fn typed<T: serde::de::DeserializeOwned>(settings: &MeshSettings) -> Result<T, String> {
-    T::deserialize(serde_json::Value::Object(settings.written.clone())).map_err(|e| e.to_string())
+/// `settings` as written, typed as `T`; an error names the field.
+fn typed<T: serde::de::DeserializeOwned>(settings: &MeshSettings) -> Result<T, SettingsError> {
+    let written = serde_json::Value::Object(settings.written.clone());
+    serde_path_to_error::deserialize(written).map_err(|e| SettingsError {
+        field: e.path().to_string(),
+        message: crate::error::plain(&e.inner().to_string()),
+    })
 }

@@ -8,6 +8,7 @@ pub mod dns_servers;
 pub mod dns_wire;
 pub mod fake_api;
 pub mod fake_istiod;
+pub mod faults;
 pub mod kubeconfig;
 mod portforward;
 pub mod sample;
