@@ -439,60 +439,75 @@ pub struct Evaluation {
 
 /// Judges `report` against `expectation`.
 pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
+    let mut failures = match answer_failures(expectation, report) {
+        Ok(failures) => failures,
+        Err(error) => return error,
+    };
+    failures.extend(agreement_failures(expectation, report));
+    failures.extend(finding_failures(expectation, report));
+    failures.extend(rtt_failures(expectation, report));
+    let status = status_of(expectation, report, &mut failures);
+    Evaluation {
+        status,
+        reasons: failures,
+    }
+}
+
+/// What the expectation's answer assertions find wrong with its layer's answer; an evaluation of
+/// its own when the layer could not be asked or was not recorded.
+fn answer_failures(expectation: &Expectation, report: &Report) -> Result<Vec<String>, Evaluation> {
     let mut failures = Vec::new();
     let needs_answer = expectation.resolves.is_some()
         || expectation.rcode.is_some()
         || expectation.addresses.is_some()
         || expectation.addresses_in.is_some();
-    if needs_answer {
-        let kind = layer_source(expectation.layer, report);
-        let source = report
-            .sources
-            .iter()
-            .find(|s| s.source == kind)
-            .expect("every report has all four sources");
-        match &source.outcome {
-            Outcome::Answered(answer) => {
-                check_answer(expectation, kind, answer, report, &mut failures)
-            }
-            Outcome::Error(why) => {
-                return Evaluation {
-                    status: Status::Error,
-                    reasons: vec![format!("{kind} could not be asked: {why}")],
-                };
-            }
-            Outcome::NotRecorded(why) => {
-                return Evaluation {
-                    status: Status::Error,
-                    reasons: vec![format!("{kind}: {why}")],
-                };
-            }
-            Outcome::NotApplicable(why) => {
-                failures.push(format!("{kind} gave no answer to check: {why}"))
-            }
+    if !needs_answer {
+        return Ok(failures);
+    }
+    let kind = layer_source(expectation.layer, report);
+    let error = |reason: String| Evaluation {
+        status: Status::Error,
+        reasons: vec![reason],
+    };
+    let Some(source) = report.sources.iter().find(|s| s.source == kind) else {
+        return Err(error(format!("the report holds no {kind} layer")));
+    };
+    match &source.outcome {
+        Outcome::Answered(answer) => check_answer(expectation, kind, answer, report, &mut failures),
+        Outcome::Error(why) => return Err(error(format!("{kind} could not be asked: {why}"))),
+        Outcome::NotRecorded(why) => return Err(error(format!("{kind}: {why}"))),
+        Outcome::NotApplicable(why) => {
+            failures.push(format!("{kind} gave no answer to check: {why}"));
         }
     }
-    let answered = report.answered_layers();
-    if let Some(agree) = expectation.layers_agree
-        && report.verdict != Verdict::Incomplete
-        && answered.len() >= 2
-    {
-        let consistent = report.verdict == Verdict::Consistent;
-        if consistent != agree {
-            failures.push(format!(
-                "expected the layers to {}agree, but the verdict is {}",
-                if agree { "" } else { "dis" },
-                report.verdict
-            ));
-        }
+    Ok(failures)
+}
+
+/// Whether the layers agree as `layers_agree` says, when at least two answered.
+fn agreement_failures(expectation: &Expectation, report: &Report) -> Option<String> {
+    let agree = expectation.layers_agree?;
+    if report.verdict == Verdict::Incomplete || report.answered_layers().len() < 2 {
+        return None;
     }
-    // A source that could not be asked is not a finding about DNS: it makes the check incomplete.
+    ((report.verdict == Verdict::Consistent) != agree).then(|| {
+        format!(
+            "expected the layers to {}agree, but the verdict is {}",
+            if agree { "" } else { "dis" },
+            report.verdict
+        )
+    })
+}
+
+/// Findings `no_findings` forbids and those over `max_severity`. A source that could not be asked
+/// (or was not recorded) is not a finding about DNS: it makes the check incomplete instead.
+fn finding_failures(expectation: &Expectation, report: &Report) -> Vec<String> {
     let judged = || {
         report
             .findings
             .iter()
             .filter(|f| f.code != Code::SOURCE_UNREACHABLE && f.code != Code::NOT_RECORDED)
     };
+    let mut failures = Vec::new();
     for code in &expectation.no_findings {
         if let Some(finding) = judged().find(|f| f.code == *code) {
             failures.push(format!("finding {code} is present: {}", finding.summary));
@@ -506,18 +521,46 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
             ));
         }
     }
-    if let Some(max) = expectation.max_rtt_ms {
-        for source in report
-            .sources
-            .iter()
-            .filter(|s| s.rtt_ms.is_some_and(|rtt| rtt > max))
-        {
-            failures.push(format!(
+    failures
+}
+
+/// Sources slower than `max_rtt_ms`.
+fn rtt_failures(expectation: &Expectation, report: &Report) -> Vec<String> {
+    let Some(max) = expectation.max_rtt_ms else {
+        return Vec::new();
+    };
+    report
+        .sources
+        .iter()
+        .filter(|s| s.rtt_ms.is_some_and(|rtt| rtt > max))
+        .map(|s| {
+            format!(
                 "{} took {:.1} ms, over max_rtt_ms {max}",
-                source.source,
-                source.rtt_ms.unwrap_or_default()
-            ));
-        }
+                s.source,
+                s.rtt_ms.unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// Pass, fail, or could not be checked: agreement with fewer than two answers, or assertions over
+/// every layer while one could not be asked, is an error with the reason added to `failures`.
+fn status_of(expectation: &Expectation, report: &Report, failures: &mut Vec<String>) -> Status {
+    if !failures.is_empty() {
+        return Status::Fail;
+    }
+    let answered = report.answered_layers();
+    if expectation.layers_agree.is_some() && answered.len() < 2 {
+        let only: Vec<&str> = answered.iter().map(|s| s.as_str()).collect();
+        failures.push(format!(
+            "only {} answered, so there is no agreement to judge",
+            if only.is_empty() {
+                "no layer".to_string()
+            } else {
+                only.join(", ")
+            }
+        ));
+        return Status::Error;
     }
     let unreachable: Vec<&SourceResult> = report
         .sources
@@ -528,38 +571,20 @@ pub fn evaluate(expectation: &Expectation, report: &Report) -> Evaluation {
     let over_all_layers = expectation.layers_agree.is_some()
         || !expectation.no_findings.is_empty()
         || expectation.max_severity.is_some();
-    let status = if !failures.is_empty() {
-        Status::Fail
-    } else if expectation.layers_agree.is_some() && answered.len() < 2 {
-        let only: Vec<&str> = answered.iter().map(|s| s.as_str()).collect();
-        failures.push(format!(
-            "only {} answered, so there is no agreement to judge",
-            if only.is_empty() {
-                "no layer".to_string()
-            } else {
-                only.join(", ")
-            }
-        ));
-        Status::Error
-    } else if over_all_layers && !unreachable.is_empty() {
-        failures.extend(unreachable.iter().map(|s| {
-            let why = match s.outcome {
-                Outcome::NotRecorded(_) => "was not recorded in the snapshot",
-                _ => "could not be asked",
-            };
-            format!(
-                "{} {why}, so the layers' agreement and findings cannot be judged",
-                s.source
-            )
-        }));
-        Status::Error
-    } else {
-        Status::Pass
-    };
-    Evaluation {
-        status,
-        reasons: failures,
+    if !over_all_layers || unreachable.is_empty() {
+        return Status::Pass;
     }
+    failures.extend(unreachable.iter().map(|s| {
+        let why = match s.outcome {
+            Outcome::NotRecorded(_) => "was not recorded in the snapshot",
+            _ => "could not be asked",
+        };
+        format!(
+            "{} {why}, so the layers' agreement and findings cannot be judged",
+            s.source
+        )
+    }));
+    Status::Error
 }
 
 /// The source an expectation's answer assertions read.
