@@ -14,6 +14,7 @@ use crate::emulate::kube_dns::{self, ServiceShape};
 use crate::model::Evidence;
 use crate::name_table::{NameInfo, NameTable};
 use crate::objects::{EndpointAddress, Objects, ns_name};
+use crate::rules::evidence::join;
 use crate::snapshot::{ClusterInfo, RemoteCluster};
 use crate::workload::IpFamilies;
 
@@ -534,12 +535,6 @@ pub(super) fn in_prefixes(prefixes: &[IpNet], ip: IpAddr) -> bool {
     prefixes.iter().any(|p| p.contains(&ip))
 }
 
-fn join(ips: &[IpAddr]) -> String {
-    ips.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,14 +21,10 @@ pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     let derived = input.derived;
     let answers = &input.answers;
     let mut out = RuleOutput::default();
-    let captures = derived
-        .input
-        .workload
-        .is_some_and(crate::workload::Workload::captures_dns);
-    let Some(view) = super::view(input) else {
+    let Some(view) = super::capturing_view(input) else {
         return out;
     };
-    if !captures || view.reference_local(derived).is_some() {
+    if view.reference_local(derived).is_some() {
         return out;
     }
     let Some(built) = &view.expected_table else {

@@ -50,5 +50,15 @@ fn view<'a>(input: &'a RuleInput<'a>) -> Option<&'a IstioView> {
     input.derived.mesh_detail::<IstioView>()
 }
 
+/// [`view`], when the sidecar also captures the asker's DNS.
+fn capturing_view<'a>(input: &'a RuleInput<'a>) -> Option<&'a IstioView> {
+    let captures = input
+        .derived
+        .input
+        .workload
+        .is_some_and(crate::workload::Workload::captures_dns);
+    view(input).filter(|_| captures)
+}
+
 #[cfg(test)]
 mod tests;

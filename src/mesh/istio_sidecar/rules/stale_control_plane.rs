@@ -14,14 +14,10 @@ pub(super) const CODES: &[Code] = &[codes::STALE_CONTROL_PLANE];
 pub(super) fn run(input: &RuleInput<'_>) -> RuleOutput {
     let derived = input.derived;
     let mut out = RuleOutput::default();
-    let captures = derived
-        .input
-        .workload
-        .is_some_and(crate::workload::Workload::captures_dns);
-    let Some(view) = super::view(input) else {
+    let Some(view) = super::capturing_view(input) else {
         return out;
     };
-    if derived.observed_table().is_none() || view.expected_table.is_none() || !captures {
+    if derived.observed_table().is_none() || view.expected_table.is_none() {
         return out;
     }
     let describe = |local: Option<&LocalAnswer>| {
