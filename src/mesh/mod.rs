@@ -7,6 +7,7 @@
 
 pub mod istio_ambient;
 pub mod istio_sidecar;
+pub mod linkerd;
 
 use std::sync::Arc;
 
@@ -25,7 +26,11 @@ use crate::snapshot::{MeshInfo, MeshSettings, NONE, ProxyInfo, Snapshot};
 use crate::workload::{DnsPath, Workload};
 
 /// Every mesh meshdig knows, in detection order (the first that claims a pod wins).
-pub static MESHES: &[&dyn Mesh] = &[&istio_sidecar::IstioSidecar, &istio_ambient::IstioAmbient];
+pub static MESHES: &[&dyn Mesh] = &[
+    &istio_sidecar::IstioSidecar,
+    &istio_ambient::IstioAmbient,
+    &linkerd::Linkerd,
+];
 
 /// One mesh: detection, capture plan, and (when it has them) its control plane's table, its DNS
 /// proxy's emulator, and its rules.

@@ -102,6 +102,34 @@ fn bookinfo_healthy_is_consistent() {
     assert_eq!(source(&doc, "sidecar")["origin"], "name-table");
 }
 
+/// Linkerd proxies TCP only: the app's answer is kube-dns's, and the missing DNS proxy is said
+/// plainly, never counted as an unreachable layer.
+#[test]
+fn a_linkerd_pod_has_no_dns_proxy_and_gets_kube_dns_answer() {
+    for name in ["reviews", "reviews.bookinfo.svc.cluster.local."] {
+        let mut args = vec![name];
+        args.extend(["--from", "pod/productpage-v1-7d9", "-n", "bookinfo"]);
+        let doc = scenario_with("linkerd-healthy.json", &args, "consistent", 0, &[]);
+        assert_eq!(doc["app_source"], "kube-dns", "{name}");
+        let sidecar = source(&doc, "sidecar");
+        assert_eq!(sidecar["status"], "not-applicable", "{name}");
+        assert!(
+            sidecar["note"]
+                .as_str()
+                .unwrap()
+                .starts_with("no DNS proxy in this mesh"),
+            "{sidecar}"
+        );
+        assert!(
+            doc["from"]["proxy"]
+                .as_str()
+                .unwrap()
+                .starts_with("linkerd proxy")
+        );
+        assert_eq!(records(&doc, "kube-dns"), ["A 10.96.12.34"], "{name}");
+    }
+}
+
 #[test]
 fn bookinfo_healthy_from_a_deployment_is_the_same() {
     let doc = scenario_with(
