@@ -121,19 +121,18 @@ impl DiffCache {
     }
 }
 
-/// What the asking pod's mesh predicts for one candidate: its data-plane emulator's answer from the
-/// table the objects imply and from the control plane's table, and what its own rules read.
-pub struct ProxyPrediction {
+/// What the asking pod's mesh predicts for one candidate: its data-plane emulator's answers from
+/// the table the objects imply and from the control plane's table. The mesh's own type behind it
+/// holds what its rules read back ([`Derived::mesh_detail`]).
+pub trait ProxyPrediction: Any + Send + Sync {
     /// What the proxy answers from the table the objects imply; `None`: it forwards the query (or
     /// the objects are incomplete).
-    pub expected: Option<Answer>,
+    fn expected(&self) -> Option<&Answer>;
     /// What the proxy answers from the control plane's table, when that was read; `None`: it forwards.
-    pub observed: Option<Answer>,
+    fn observed(&self) -> Option<&Answer>;
     /// The control-plane layer's outcome when its table was read: the table's answer, or why the
-    /// table has no say.
-    pub table_outcome: Outcome,
-    /// The mesh's own derivations, read back only by its rules ([`Derived::mesh_detail`]).
-    pub detail: Box<dyn Any + Send + Sync>,
+    /// table has no say about a `rtype` question.
+    fn table_outcome(&self, rtype: RecordType) -> Outcome;
 }
 
 /// Predictions and look-ups derived once from the inputs, shared by every explanation rule.
@@ -145,7 +144,7 @@ pub struct Derived<'a> {
     /// The objects are complete for this name: the spec and the mesh may predict it.
     pub predictable: bool,
     /// The asking proxy's mesh's prediction, when a mesh DNS proxy runs beside the asker.
-    pub proxy: Option<ProxyPrediction>,
+    pub proxy: Option<Box<dyn ProxyPrediction>>,
 }
 
 impl Derived<'_> {
@@ -184,15 +183,16 @@ impl Derived<'_> {
     pub fn reference_answer(&self) -> Option<&Answer> {
         let proxy = self.proxy.as_ref()?;
         if self.observed_table().is_some() {
-            proxy.observed.as_ref()
+            proxy.observed()
         } else {
-            proxy.expected.as_ref()
+            proxy.expected()
         }
     }
 
     /// The mesh's own derivations of type `T`, for that mesh's rules.
     pub fn mesh_detail<T: Any>(&self) -> Option<&T> {
-        self.proxy.as_ref()?.detail.downcast_ref()
+        let proxy: &dyn Any = self.proxy.as_deref()?;
+        proxy.downcast_ref()
     }
 }
 

@@ -122,7 +122,7 @@ fn control_plane_result(derived: &Derived<'_>) -> SourceResult {
         ),
         (TableObservation::Unavailable(why), _) => Outcome::Error(why.clone()),
         (TableObservation::NotApplicable(why), _) => Outcome::NotApplicable(why.clone()),
-        (TableObservation::Table(_), Some(proxy)) => proxy.table_outcome.clone(),
+        (TableObservation::Table(_), Some(proxy)) => proxy.table_outcome(derived.input.rtype),
         (TableObservation::Table(_), None) => Outcome::NotApplicable(
             "no emulator of this mesh's DNS proxy reads the table".to_string(),
         ),
@@ -148,7 +148,7 @@ fn expected_result(derived: &Derived<'_>) -> SourceResult {
         return SourceResult::new(Layer::EXPECTED, Outcome::Error(why), None);
     }
     let captures = derived.input.workload.is_some_and(Workload::captures_dns);
-    if captures && let Some(local) = derived.proxy.as_ref().and_then(|p| p.expected.as_ref()) {
+    if captures && let Some(local) = derived.proxy.as_ref().and_then(|p| p.expected()) {
         return SourceResult::new(
             Layer::EXPECTED,
             Outcome::Answered(local.clone()),

@@ -111,7 +111,7 @@ pub trait NameTables: Send + Sync {
 pub trait DnsProxy: Send + Sync {
     /// What the proxy answers for the candidate of `derived`, from the tables the objects and the
     /// control plane imply.
-    fn predict(&self, derived: &Derived<'_>) -> Option<ProxyPrediction>;
+    fn predict(&self, derived: &Derived<'_>) -> Option<Box<dyn ProxyPrediction>>;
     /// True when `answer` has the shape of the proxy's own synthesized answers.
     fn synthesized(&self, answer: &Answer) -> bool;
     /// What the proxy of `workload` answers for `fqdn` and `rtype` from `table`, in a cluster of

@@ -190,7 +190,7 @@ impl NameTables for IstioSidecar {
 
 /// istio-agent's DNS proxy.
 impl DnsProxy for IstioSidecar {
-    fn predict(&self, derived: &Derived<'_>) -> Option<ProxyPrediction> {
+    fn predict(&self, derived: &Derived<'_>) -> Option<Box<dyn ProxyPrediction>> {
         predict::predict(derived)
     }
 

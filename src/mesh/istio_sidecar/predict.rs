@@ -10,7 +10,7 @@ use super::agent::{AgentTable, LocalAnswer};
 use super::settings::{IstioSettings, SidecarSettings};
 use super::table::{self, BuiltTable, ProxyContext, TableInputs};
 use crate::derive::{Derived, ProxyPrediction, TableObservation, World};
-use crate::model::Outcome;
+use crate::model::{Answer, Outcome};
 use crate::name_table::NameTable;
 use crate::workload::Workload;
 
@@ -43,7 +43,7 @@ struct ProxyTables {
 }
 
 /// The prediction of the asking proxy for the candidate of `derived`.
-pub(super) fn predict(derived: &Derived<'_>) -> Option<ProxyPrediction> {
+pub(super) fn predict(derived: &Derived<'_>) -> Option<Box<dyn ProxyPrediction>> {
     let input = derived.input;
     let workload = input.workload.filter(|w| w.dns_proxy().is_some())?;
     let tables = input
@@ -57,20 +57,28 @@ pub(super) fn predict(derived: &Derived<'_>) -> Option<ProxyPrediction> {
         }
         _ => (None, None),
     };
-    let view = IstioView {
+    Some(Box::new(IstioView {
         expected_table,
         expected_local,
         observed_local,
-    };
-    Some(ProxyPrediction {
-        expected: view.expected_local.as_ref().map(|l| l.answer.clone()),
-        observed: view.observed_local.as_ref().map(|l| l.answer.clone()),
-        table_outcome: table_outcome(view.observed_local.as_ref(), rtype),
-        detail: Box::new(view),
-    })
+    }))
 }
 
-/// The control-plane layer's outcome once istiod's table was read.
+impl ProxyPrediction for IstioView {
+    fn expected(&self) -> Option<&Answer> {
+        self.expected_local.as_ref().map(|l| &l.answer)
+    }
+
+    fn observed(&self) -> Option<&Answer> {
+        self.observed_local.as_ref().map(|l| &l.answer)
+    }
+
+    /// The control-plane layer's outcome once istiod's table was read.
+    fn table_outcome(&self, rtype: RecordType) -> Outcome {
+        table_outcome(self.observed_local.as_ref(), rtype)
+    }
+}
+
 fn table_outcome(local: Option<&LocalAnswer>, rtype: RecordType) -> Outcome {
     match local {
         Some(local) => Outcome::Answered(local.answer.clone()),
