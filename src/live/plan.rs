@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::error::{Error, Result};
 use crate::live::api::{ApiError, Kind, Reader};
 use crate::mesh::{self, ControlPlanePods, MESHES, Mesh, MeshObjects};
-use crate::snapshot::{NONE, ProxyInfo};
+use crate::snapshot::{MeshInfo, MeshSettings, NONE, ProxyInfo};
 use crate::sources::live::{ControlPlaneEndpoint, DnsEndpoint};
 use crate::workload::{DnsPath, Workload};
 
@@ -42,7 +42,15 @@ pub fn detect(pod: &Pod) -> Detected {
     let proxy = serde_json::from_value::<ProxyInfo>(entry.clone())
         .ok()
         .and_then(|mut p| mesh.read_proxy(&mut p).ok().map(|()| p));
-    let dns = proxy.as_ref().map_or(DnsPath::NoMesh, |p| mesh.dns_path(p));
+    // Detection knows no release: a mesh takes its current defaults.
+    let release = MeshInfo {
+        kind: mesh.family().to_string(),
+        version: None,
+        settings: MeshSettings::default(),
+    };
+    let dns = proxy
+        .as_ref()
+        .map_or(DnsPath::NoMesh, |p| mesh.dns_path(&release, p));
     Detected {
         mesh: Some(mesh),
         entry,
@@ -210,11 +218,13 @@ pub fn dns_proxy_endpoint(
     })
 }
 
-/// Where the control plane of `mesh` is reached: `--control-plane`, or its ready pods.
+/// Where the control plane of `mesh` is reached: `--control-plane`, or its ready pods (for a
+/// control plane that runs per node, the one on `node`, the asking pod's).
 pub fn control_plane_endpoint(
     given: Option<SocketAddr>,
     mesh: Option<&dyn Mesh>,
     infrastructure: &Infrastructure,
+    node: Option<&str>,
 ) -> ControlPlaneEndpoint {
     if let Some(addr) = given {
         return ControlPlaneEndpoint::Url(addr);
@@ -228,9 +238,17 @@ pub fn control_plane_endpoint(
     if let Some(why) = listing_error(pods) {
         return ControlPlaneEndpoint::Unavailable(format!("cannot find {}: {why}", plan.name));
     }
+    let on_node =
+        |p: &&Pod| !plan.per_node || p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == node;
+    let pods: Vec<&Pod> = pods.iter().filter(on_node).collect();
     if pods.is_empty() {
+        let place = match (plan.per_node, node) {
+            (true, Some(node)) => format!(" on node {node}"),
+            (true, None) => " on the pod's node (the pod has no spec.nodeName)".to_string(),
+            (false, _) => String::new(),
+        };
         return ControlPlaneEndpoint::Unavailable(format!(
-            "no ready {} pod (label {}) in {}; or pass {} URL",
+            "no ready {} pod (label {}) in {}{place}; or pass {} URL",
             plan.name, plan.selector, plan.namespace, plan.url_flag
         ));
     }
