@@ -1,5 +1,6 @@
 //! Live mode end to end: the real binary against a fake Kubernetes API server (real REST and
-//! port-forward protocols), Knot as kube-dns, dnsmasq as the sidecar's DNS proxy and a fake istiod.
+//! port-forward protocols), Knot as kube-dns, dnsmasq as the sidecar's DNS proxy (or as ztunnel's
+//! in-pod DNS listener) and a fake istiod (or ztunnel's admin endpoint).
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,9 @@ const TOKEN: &str = "meshdig-test-token-4c1f9e";
 /// The sidecar's DNS port and istiod's debug port, as meshdig port-forwards to them.
 const SIDECAR_PORT: u16 = 15053;
 const ISTIOD_PORT: u16 = 15014;
+/// ztunnel's admin port, and its pod on the sample's node.
+const ZTUNNEL_ADMIN_PORT: u16 = 15000;
+const ZTUNNEL_POD: &str = "ztunnel-8kq2x";
 
 /// A running stand-in cluster: API server, kube-dns, the productpage sidecar and istiod.
 struct LiveCluster {
@@ -28,6 +32,8 @@ struct LiveCluster {
     kubeconfig: Kubeconfig,
     kube_dns: Knot,
     sidecar: Dnsmasq,
+    /// ztunnel's admin endpoint (the fake debug HTTP server), for ambient scenarios.
+    ztunnel: Option<FakeIstiod>,
 }
 
 /// What differs between scenarios.
@@ -41,6 +47,8 @@ struct Scenario {
     sidecar: SidecarDns,
     /// The name table istiod holds for productpage's proxy.
     table: Value,
+    /// ztunnel's config dump on productpage's node, for ambient scenarios.
+    ztunnel_dump: Option<Value>,
 }
 
 impl LiveCluster {
@@ -63,6 +71,18 @@ impl LiveCluster {
                 .map(|(origin, text)| (*origin, text.as_str())),
         );
         let kube_dns = Knot::start_zones(&zones);
+        let ztunnel = scenario.ztunnel_dump.map(|dump| {
+            let admin = FakeIstiod::start();
+            admin.set_path("/config_dump", 200, &dump);
+            api.add(ztunnel_pod());
+            api.forward(
+                "istio-system",
+                ZTUNNEL_POD,
+                ZTUNNEL_ADMIN_PORT,
+                admin.addr(),
+            );
+            admin
+        });
         let sidecar = Dnsmasq::start(&scenario.sidecar.upstream(kube_dns.addr()));
         let istiod = FakeIstiod::start();
         istiod.set_ndsz(PRODUCTPAGE_PROXY_ID, 200, &json!({"configs": [{"@type": "type.googleapis.com/istio.networking.nds.v1.NameTable", "table": scenario.table}]}));
@@ -77,6 +97,7 @@ impl LiveCluster {
             kubeconfig,
             kube_dns,
             sidecar,
+            ztunnel,
         }
     }
 
@@ -160,6 +181,7 @@ fn healthy() -> Scenario {
         upstream_zones: Vec::new(),
         sidecar: SidecarDns::new().host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34"),
         table: healthy_table(),
+        ztunnel_dump: None,
     }
 }
 
@@ -985,29 +1007,236 @@ fn one_port_forward_per_pod_and_port_for_a_whole_run() {
     );
 }
 
-#[test]
-fn an_ambient_pod_is_recognised() {
-    let mut scenario = healthy();
+/// The productpage pod as istio-cni leaves it once it redirected it to ztunnel: no sidecar.
+fn productpage_ambient() -> Value {
     let mut pod = productpage_capturing();
     pod["metadata"]["annotations"] = json!({"ambient.istio.io/redirection": "enabled"});
     pod["spec"]["containers"] = json!([{"name": "app", "image": "example/app:1"}]);
-    scenario.extra = vec![pod];
-    let cluster = LiveCluster::start(scenario);
-    let (doc, code) = cluster.diff("reviews", &[]);
-    assert_eq!(code, 0, "{doc:#}");
+    pod
+}
+
+/// ztunnel's DaemonSet pod on the sample's node.
+fn ztunnel_pod() -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": ZTUNNEL_POD, "namespace": "istio-system", "labels": {"app": "ztunnel"}},
+           "spec": {"nodeName": "node-1", "containers": [{"name": "istio-proxy", "image": "docker.io/istio/ztunnel:1.26.0"}]},
+           "status": {"phase": "Running", "podIP": "10.244.1.2"}})
+}
+
+/// ztunnel's config dump for the sample's Services, as ztunnel serializes it: ClusterIPs as VIPs,
+/// headless Services with their EndpointSlices' addresses as workloads, and productpage as a
+/// client workload when `knows_client`.
+fn ztunnel_dump(knows_client: bool) -> Value {
+    let objects = sample_cluster();
+    let mut workloads = Vec::new();
+    if knows_client {
+        workloads.push(json!({"uid": "Kubernetes//Pod/bookinfo/productpage", "name": PRODUCTPAGE_POD, "namespace": BOOKINFO,
+                              "serviceAccount": "default", "node": "node-1", "workloadIps": ["10.244.1.30"]}));
+    }
+    let mut services = Vec::new();
+    // istiod sends no ExternalName Service to ztunnel.
+    let services_sent = objects
+        .iter()
+        .filter(|o| o["kind"] == "Service" && o["spec"]["type"] != "ExternalName");
+    for service in services_sent {
+        let (name, ns) = (
+            &service["metadata"]["name"],
+            &service["metadata"]["namespace"],
+        );
+        let ip = service["spec"]["clusterIP"].as_str().unwrap_or("None");
+        let mut endpoints = serde_json::Map::new();
+        let slices = objects.iter().filter(|o| {
+            o["kind"] == "EndpointSlice"
+                && o["metadata"]["labels"]["kubernetes.io/service-name"] == *name
+        });
+        let ready = slices
+            .flat_map(|s| s["endpoints"].as_array().cloned().unwrap_or_default())
+            .filter(|e| e["conditions"]["ready"] != false);
+        for (i, address) in ready.enumerate() {
+            let uid = format!("{name}-{i}");
+            workloads.push(json!({"uid": uid, "name": uid, "namespace": ns, "workloadIps": address["addresses"]}));
+            endpoints.insert(uid.clone(), json!({"workloadUid": uid}));
+        }
+        let vips: Vec<String> = if ip == "None" {
+            Vec::new()
+        } else {
+            vec![format!("/{ip}")]
+        };
+        services.push(json!({"name": name, "namespace": ns, "hostname": format!("{}.{}.svc.cluster.local", name.as_str().unwrap(), ns.as_str().unwrap()),
+                             "vips": vips, "endpoints": endpoints, "visibility": "Public"}));
+    }
+    for entry in objects.iter().filter(|o| o["kind"] == "ServiceEntry") {
+        let (name, ns) = (&entry["metadata"]["name"], &entry["metadata"]["namespace"]);
+        for address in entry["status"]["addresses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let vip = format!("/{}", address["value"].as_str().unwrap());
+            services.push(
+                json!({"name": name, "namespace": ns, "hostname": address["host"], "vips": [vip]}),
+            );
+        }
+    }
+    json!({"workloads": workloads, "services": services, "certificates": [],
+           "config": {"clusterDomain": "cluster.local", "network": "", "dnsProxy": true}})
+}
+
+/// productpage in the ambient mesh: dnsmasq stands in for ztunnel's DNS listener in the pod
+/// (answering as `ztunnel` is configured), a fake admin endpoint serves ztunnel's config dump.
+fn ambient(ztunnel: SidecarDns, knows_client: bool) -> Scenario {
+    Scenario {
+        extra: vec![productpage_ambient()],
+        sidecar: ztunnel.host_record("api.payments.example.com", "240.240.0.1"),
+        ztunnel_dump: Some(ztunnel_dump(knows_client)),
+        ..healthy()
+    }
+}
+
+/// The port-forwards a run opened, as `namespace/pod:port`.
+fn forwards(cluster: &LiveCluster) -> Vec<String> {
+    cluster
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/portforward"))
+        .map(|r| {
+            let parts: Vec<&str> = r.path.split('/').collect();
+            let port = r.query.split("ports=").nth(1).unwrap_or_default();
+            format!("{}/{}:{port}", parts[4], parts[6])
+        })
+        .collect()
+}
+
+#[test]
+fn an_ambient_pod_is_asked_through_ztunnel_in_its_network_namespace() {
+    let ztunnel =
+        SidecarDns::new().host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34");
+    let cluster = LiveCluster::start(ambient(ztunnel, true));
+    for name in ["reviews", "reviews.bookinfo.svc.cluster.local."] {
+        let (doc, code) = cluster.diff(name, &[]);
+        assert_outcome(&doc, code, "consistent", 0, &[]);
+        assert!(
+            doc["from"]["proxy"]
+                .as_str()
+                .unwrap()
+                .starts_with("istio ambient: ztunnel on node node-1"),
+            "{doc:#}"
+        );
+        assert_eq!(source(&doc, "sidecar")["transport"], "tcp (port-forward)");
+        assert_eq!(datas(&doc, "control-plane"), ["10.96.12.34"]);
+    }
+    // ztunnel's listener is bound inside the app pod: the forward goes to the app pod's 15053, and
+    // the state comes from the ztunnel pod on the same node.
+    let opened = forwards(&cluster);
     assert!(
-        doc["from"]["proxy"]
-            .as_str()
-            .unwrap()
-            .starts_with("istio ambient"),
+        opened
+            .iter()
+            .any(|f| f == &format!("{BOOKINFO}/{PRODUCTPAGE_POD}:{SIDECAR_PORT}")),
+        "{opened:?}"
+    );
+    assert!(
+        opened
+            .iter()
+            .any(|f| f == &format!("istio-system/{ZTUNNEL_POD}:{ZTUNNEL_ADMIN_PORT}")),
+        "{opened:?}"
+    );
+    let admin = cluster
+        .ztunnel
+        .as_ref()
+        .expect("an ambient scenario")
+        .requests();
+    assert!(
+        admin.iter().all(|r| r.starts_with("/config_dump")) && !admin.is_empty(),
+        "{admin:?}"
+    );
+    assert!(
+        !opened.iter().any(|f| f.contains(ISTIOD_POD)),
+        "istiod holds no table of ztunnel: {opened:?}"
+    );
+}
+
+// See: https://github.com/istio/istio/issues/57276
+#[test]
+fn ztunnels_stripped_name_cname_live() {
+    let ztunnel = SidecarDns::new()
+        .host_record("kubernetes.default.svc", "10.96.0.1")
+        .cname(
+            "kubernetes.default.svc.bookinfo.svc.cluster.local",
+            "kubernetes.default.svc",
+        )
+        .cname(
+            "kubernetes.default.svc.svc.cluster.local",
+            "kubernetes.default.svc",
+        );
+    let cluster = LiveCluster::start(ambient(ztunnel, true));
+    let (doc, code) = cluster.diff("kubernetes.default.svc", &[]);
+    assert_outcome(
+        &doc,
+        code,
+        "explained",
+        0,
+        &["search-walk-divergence", "ztunnel-stripped-cname"],
+    );
+    assert_eq!(
+        doc["query"]["name"],
+        "kubernetes.default.svc.bookinfo.svc.cluster.local."
+    );
+    assert_eq!(
+        datas(&doc, "sidecar"),
+        ["10.96.0.1", "kubernetes.default.svc."]
+    );
+    assert_eq!(datas(&doc, "control-plane"), datas(&doc, "sidecar"));
+}
+
+#[test]
+fn a_client_ztunnel_does_not_know_live() {
+    let ztunnel =
+        SidecarDns::new().host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34");
+    let cluster = LiveCluster::start(ambient(ztunnel, false));
+    let (doc, code) = cluster.diff("reviews.bookinfo.svc.cluster.local.", &[]);
+    assert_outcome(&doc, code, "discrepancy", 1, &["ztunnel-unknown-client"]);
+    assert_eq!(
+        source(&doc, "control-plane")["rcode"],
+        "SERVFAIL",
         "{doc:#}"
     );
-    assert!(
-        source(&doc, "sidecar")["note"]
-            .as_str()
-            .unwrap()
-            .contains("ztunnel")
+}
+
+#[test]
+fn ambient_commands_work_with_exactly_the_documented_rbac_role() {
+    let ztunnel =
+        SidecarDns::new().host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34");
+    let cluster = LiveCluster::start(ambient(ztunnel, true));
+    cluster.api.set_role(Some(documented_role()));
+    let pod = format!("pod/{PRODUCTPAGE_POD}");
+    let fqdn = "reviews.bookinfo.svc.cluster.local";
+    let dir = tempfile::tempdir().unwrap();
+    let checks = dir.path().join("checks.yaml");
+    let body = format!(
+        "version: 1\ndefaults: {{from: {pod}, namespace: {BOOKINFO}}}\nexpectations:\n  - name: reviews\n    resolves: true\n"
     );
+    std::fs::write(&checks, body).unwrap();
+    let from = ["--from", pod.as_str(), "-n", BOOKINFO];
+    let commands: Vec<Vec<&str>> = vec![
+        [&["diff", "reviews"][..], &from].concat(),
+        [&["audit", "-o", "json"][..], &from].concat(),
+        [&["dig", "@sidecar", fqdn][..], &from].concat(),
+        [&["dig", "@control-plane", fqdn][..], &from].concat(),
+        vec!["check", "-f", checks.to_str().unwrap()],
+    ];
+    for args in commands {
+        let run = cluster.meshdig(&args);
+        assert_eq!(
+            run.code,
+            0,
+            "meshdig {}: {}{}",
+            args.join(" "),
+            run.stdout,
+            run.stderr
+        );
+        assert!(!run.stderr.contains("RBAC forbids"), "{}", run.stderr);
+    }
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The state istiod must send ztunnel (WDS), built from the cluster's objects: every Service with
-//! its ClusterIPs on the cluster's network (headless ones with their endpoints' addresses), every
+//! The state istiod must send ztunnel (WDS), built from the cluster's objects: every Service but
+//! ExternalName ones with its ClusterIPs on the cluster's network (headless ones with their
+//! published endpoints' addresses), every
 //! ServiceEntry host with the addresses it declares or the allocator wrote in its status, and the
 //! asking pod as a workload. Visibility follows exportTo (`.` keeps a host in its namespace, `~`
 //! hides it), as istiod's ambient service builder (`pilot/pkg/serviceregistry/ambient/services.go`)
@@ -69,7 +70,9 @@ fn kubernetes_service(
             Vec::new(),
         ),
         ServiceShape::Headless => {
-            let endpoints = world.objects.endpoints(namespace, name);
+            // ztunnel keeps healthy endpoints only, all with publishNotReadyAddresses (istiod's
+            // AllowAll health policy; istio/ztunnel `Service::should_include_endpoint`).
+            let endpoints = kube_dns::published(world.objects, service);
             (Vec::new(), endpoints.iter().map(|e| vec![e.ip]).collect())
         }
     };

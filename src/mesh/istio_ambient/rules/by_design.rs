@@ -36,15 +36,15 @@ pub(super) fn stripped_cname(input: &RuleInput<'_>) -> RuleOutput {
     } else {
         (
             Severity::Warning,
-            "a name outside the cluster domain that no DNS server answers: clients that compare or re-resolve the canonical name (TLS and proxy host checks, getaddrinfo's AI_CANONNAME) break",
+            "which lacks the cluster domain and which kube-dns does not answer: clients that compare or re-resolve the canonical name (TLS and proxy host checks, getaddrinfo's AI_CANONNAME) break",
         )
     };
     out.add(
         codes::ZTUNNEL_STRIPPED_CNAME,
         severity,
         format!(
-            "ztunnel answers {} for {} with CNAME {canonical} (the question with the search domain stripped, sent as a relative name) and the addresses under it; the app's canonical name is {canonical}, {consequence}; kube-dns answers {kube} here",
-            derived.input.question.fqdn, local.host
+            "ztunnel finds {} in {} only once it strips a search domain, and answers CNAME {canonical} (the stripped name, sent without a trailing dot and so made absolute) with the addresses under it; the app's canonical name is {canonical}, {consequence}; kube-dns answers {kube} here",
+            local.host, derived.input.question.fqdn
         ),
         evidence,
     );
