@@ -1204,6 +1204,65 @@ fn a_client_ztunnel_does_not_know_live() {
 }
 
 #[test]
+fn a_ztunnel_behind_the_objects_is_stale_live() {
+    // ztunnel still holds (and answers) reviews' old ClusterIP.
+    let ztunnel =
+        SidecarDns::new().host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.99");
+    let mut scenario = ambient(ztunnel, true);
+    let dump = scenario.ztunnel_dump.as_mut().unwrap();
+    for service in dump["services"].as_array_mut().unwrap() {
+        if service["name"] == "reviews" {
+            service["vips"] = json!(["/10.96.12.99"]);
+        }
+    }
+    let cluster = LiveCluster::start(scenario);
+    let (doc, code) = cluster.diff("reviews", &[]);
+    assert_outcome(&doc, code, "discrepancy", 1, &["stale-ztunnel"]);
+    assert_eq!(datas(&doc, "control-plane"), ["10.96.12.99"]);
+    assert_eq!(datas(&doc, "expected"), ["10.96.12.34"]);
+}
+
+// See: https://github.com/istio/istio/issues/54896
+#[test]
+fn ambient_dns_capture_off_skips_the_waypoint_live() {
+    let ztunnel = SidecarDns::new();
+    let mut scenario = ambient(ztunnel, true);
+    // The pod opts out of DNS capture; the sample's ServiceEntry is bound to an egress waypoint.
+    scenario.extra[0]["metadata"]["annotations"]["ambient.istio.io/dns-capture"] = json!("false");
+    let mut entry = sample_cluster()
+        .into_iter()
+        .find(|o| o["kind"] == "ServiceEntry")
+        .expect("the sample has a ServiceEntry");
+    entry["metadata"]["labels"] = json!({"istio.io/use-waypoint": "egress-waypoint"});
+    scenario.extra.push(entry);
+    scenario.upstream_zones.push((
+        "example.com",
+        "$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns.example.com. hostmaster.example.com. 1 7200 1800 86400 300\n@ IN NS ns.example.com.\nns IN A 127.0.0.1\napi.payments IN A 203.0.113.10\n".to_string(),
+    ));
+    let cluster = LiveCluster::start(scenario);
+    for name in ["api.payments.example.com.", "api.payments.example.com"] {
+        let (doc, code) = cluster.diff(name, &[]);
+        let mut found = codes(&doc);
+        found.retain(|c| c != "ndots-amplification");
+        assert_eq!(
+            found,
+            ["ambient-dns-capture-off", "waypoint-without-vip"],
+            "{doc:#}"
+        );
+        assert_eq!((doc["verdict"].as_str(), code), (Some("explained"), 0));
+        assert_eq!(
+            source(&doc, "sidecar")["status"],
+            "not-applicable",
+            "{doc:#}"
+        );
+    }
+    // With capture off, ztunnel's listener is not asked.
+    let opened = forwards(&cluster);
+    let listener = format!("{BOOKINFO}/{PRODUCTPAGE_POD}:{SIDECAR_PORT}");
+    assert!(!opened.contains(&listener), "{opened:?}");
+}
+
+#[test]
 fn ambient_commands_work_with_exactly_the_documented_rbac_role() {
     let ztunnel =
         SidecarDns::new().host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34");

@@ -34,7 +34,7 @@ pub(super) fn proxy_entry(pod: &Pod) -> Option<Value> {
     entry.insert("pod".into(), json!(meta.name.clone().unwrap_or_default()));
     entry.insert("kind".into(), json!("ambient"));
     // istio-cni reads the annotation as a boolean; anything else leaves the mesh-wide default.
-    if let Some(capture) = annotation(DNS_CAPTURE_ANNOTATION).and_then(|v| v.parse::<bool>().ok()) {
+    if let Some(capture) = annotation(DNS_CAPTURE_ANNOTATION).and_then(go_bool) {
         entry.insert("dns_capture".into(), json!(capture));
     }
     let account = spec.and_then(|s| s.service_account_name.clone());
@@ -46,6 +46,15 @@ pub(super) fn proxy_entry(pod: &Pod) -> Option<Value> {
         entry.insert("node".into(), json!(node));
     }
     Some(Value::Object(entry))
+}
+
+/// A boolean as Go's `strconv.ParseBool` reads it (istio-cni's `CheckBooleanAnnotation`).
+fn go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -73,6 +82,9 @@ mod tests {
             proxy_entry(&pod(json!({}), off)).unwrap()["dns_capture"],
             false
         );
+        let odd = json!({REDIRECTION_ANNOTATION: "enabled", DNS_CAPTURE_ANNOTATION: "tweedledum"});
+        let entry = proxy_entry(&pod(json!({}), odd)).unwrap();
+        assert!(entry.get("dns_capture").is_none());
         assert_eq!(
             proxy_entry(&pod(json!({DATAPLANE_MODE_LABEL: "none"}), redirected)),
             None

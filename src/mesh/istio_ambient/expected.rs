@@ -9,6 +9,7 @@
 use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::settings::AmbientSettings;
 use super::state::{IpFamily, Visibility, ZConfig, ZService, ZWorkload, ZtunnelState};
@@ -43,7 +44,6 @@ pub(super) fn expected_state(world: World<'_>, workload: &Workload) -> ZtunnelSt
             namespace: workload.namespace.clone(),
             service_account: settings.service_account.clone().unwrap_or_default(),
             network,
-            node: settings.node.clone().unwrap_or_default(),
         }],
         config: ZConfig::defaults(&world.cluster.domain),
     }
@@ -76,7 +76,6 @@ fn kubernetes_service(
             (Vec::new(), endpoints.iter().map(|e| vec![e.ip]).collect())
         }
     };
-    let labels = service.metadata.labels.as_ref();
     Some(ZService {
         name: name.to_string(),
         namespace: namespace.to_string(),
@@ -88,8 +87,7 @@ fn kubernetes_service(
         ip_families: single_family(service),
         canonical: true,
         visibility,
-        waypoint: labels.is_some_and(|l| l.contains_key(USE_WAYPOINT_LABEL))
-            || settings.namespace_waypoint.is_some(),
+        waypoint: bound(&service.metadata, settings),
         endpoints,
     })
 }
@@ -104,12 +102,7 @@ fn service_entry_hosts(
     let Some(visibility) = visibility(&entry.spec.export_to) else {
         return Vec::new();
     };
-    let waypoint = entry
-        .metadata
-        .labels
-        .as_ref()
-        .is_some_and(|l| l.contains_key(USE_WAYPOINT_LABEL))
-        || settings.namespace_waypoint.is_some();
+    let waypoint = bound(&entry.metadata, settings);
     entry
         .spec
         .hosts
@@ -138,6 +131,13 @@ fn service_entry_hosts(
             }
         })
         .collect()
+}
+
+/// Whether an object is bound to a waypoint: by its own label, or by its namespace's.
+fn bound(meta: &ObjectMeta, settings: &AmbientSettings) -> bool {
+    let labels = meta.labels.as_ref();
+    labels.is_some_and(|l| l.contains_key(USE_WAYPOINT_LABEL))
+        || settings.namespace_waypoint.is_some()
 }
 
 /// The visibility of an object with `export_to`; `None`: it is exported nowhere.

@@ -80,7 +80,16 @@ impl Mesh for IstioAmbient {
 
     fn dns_path(&self, mesh: &MeshInfo, proxy: &ProxyInfo) -> DnsPath {
         let settings = AmbientSettings::of(proxy);
-        if settings.captures(mesh) {
+        if settings
+            .ztunnel
+            .as_ref()
+            .is_some_and(|z| !z.config.dns_proxy)
+        {
+            DnsPath::NoDnsProxy {
+                mesh: NAME,
+                why: "ztunnel runs no DNS server (its proxy metadata DNS_CAPTURE is not true), so the pod's queries go to kube-dns",
+            }
+        } else if settings.captures(mesh) {
             DnsPath::Captured { mesh: NAME }
         } else if settings.dns_capture == Some(false) {
             DnsPath::NotCaptured {
@@ -174,10 +183,9 @@ impl DnsProxy for IstioAmbient {
         predict::predict(derived)
     }
 
+    /// ztunnel's own answers have the agent's shape: AA set, every record at TTL 30.
     fn synthesized(&self, answer: &Answer) -> bool {
-        answer.authoritative
-            && !answer.records.is_empty()
-            && answer.records.iter().all(|r| r.ttl_s == ZTUNNEL_TTL)
+        super::istio_sidecar::looks_synthesized(answer)
     }
 
     /// From names only (`meshdig dig @control-plane`): every service on one network, the pod a
@@ -227,5 +235,22 @@ fn state_of_names(table: &NameTable, workload: &Workload, domain: &str) -> Ztunn
             ..ZWorkload::default()
         }],
         config: ZConfig::defaults(domain),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::workload::DnsPath;
+
+    #[test]
+    fn a_ztunnel_without_its_dns_server_proxies_no_dns() {
+        let dump = json!({"workloads": [], "services": [], "config": {"dnsProxy": false}});
+        let doc = json!({"schema_version": 1, "cluster": {}, "mesh": {"kind": "istio"},
+            "proxies": [{"namespace": "n", "pod": "p", "kind": "ambient", "ndsz": dump}]});
+        let snapshot = crate::engine::snapshot_of(&doc, "t").unwrap();
+        let path = crate::mesh::dns_path(&snapshot.mesh, snapshot.proxy("n", "p"));
+        assert!(matches!(path, DnsPath::NoDnsProxy { .. }), "{path:?}");
     }
 }

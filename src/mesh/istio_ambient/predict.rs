@@ -30,6 +30,22 @@ impl AmbientView {
     pub fn reference(&self) -> Option<&Reply> {
         self.observed.as_ref().or(self.expected.as_ref())
     }
+
+    /// True when ztunnel's own state answers (for a client it knows) otherwise than the objects.
+    pub fn stale(&self) -> bool {
+        let (Some(observed), Some(expected)) = (&self.observed, &self.expected) else {
+            return false;
+        };
+        let unknown = |r: &Reply| matches!(r, Reply::UnknownClient);
+        if unknown(observed) || unknown(expected) {
+            return false;
+        }
+        match (observed.answer(), expected.answer()) {
+            (Some(o), Some(e)) => !o.same_as(&e),
+            (None, None) => false,
+            _ => true,
+        }
+    }
 }
 
 /// The prediction for the candidate of `derived` asked by an ambient pod.

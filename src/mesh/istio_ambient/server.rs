@@ -33,8 +33,6 @@ pub struct LocalAnswer {
     /// The search-stripped name the answer's CNAME points to (no trailing dot, as ztunnel builds
     /// it), when the question matched only once a search domain was stripped.
     pub stripped: Option<String>,
-    /// The service is bound to a waypoint.
-    pub waypoint: bool,
 }
 
 impl Reply {
@@ -114,7 +112,6 @@ impl<'a> Ztunnel<'a> {
             host: service.hostname.clone(),
             namespace: service.namespace.clone(),
             stripped: stripped.map(|s| s.join(".")),
-            waypoint: service.waypoint,
         })
     }
 

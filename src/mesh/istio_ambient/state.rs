@@ -53,7 +53,6 @@ pub struct ZWorkload {
     pub namespace: String,
     pub service_account: String,
     pub network: String,
-    pub node: String,
 }
 
 /// ztunnel's settings that change DNS answers (`config` of the dump; istio/ztunnel `src/config.rs`).
@@ -174,8 +173,6 @@ struct DumpWorkload {
     service_account: String,
     #[serde(default)]
     network: String,
-    #[serde(default)]
-    node: String,
 }
 
 #[derive(Deserialize)]
@@ -252,7 +249,6 @@ pub fn parse_dump(body: &str) -> Result<ZtunnelState, String> {
             namespace: w.namespace.clone(),
             service_account: w.service_account.clone(),
             network: w.network.clone(),
-            node: w.node.clone(),
         })
         .collect();
     Ok(ZtunnelState {

@@ -3,6 +3,7 @@
 //! when the app got exactly ztunnel's own answer.
 
 use super::super::codes;
+use super::super::predict::AmbientView;
 use super::{answered_locally, state_evidence, view};
 use crate::finding::{Code, Severity};
 use crate::model::{Answer, in_zone};
@@ -63,7 +64,11 @@ pub(super) fn only_name(input: &RuleInput<'_>) -> RuleOutput {
         return out;
     };
     let kube = input.answers.kube;
-    if local.stripped.is_some() || kube.is_some_and(|k| k.same_as(answer)) {
+    // A state behind the objects is stale-ztunnel's to explain, not a name only ztunnel knows.
+    if view(input).is_some_and(AmbientView::stale)
+        || local.stripped.is_some()
+        || kube.is_some_and(|k| k.same_as(answer))
+    {
         return out;
     }
     let mut evidence = vec![source_evidence(crate::model::Layer::SIDECAR, answer)];
@@ -72,9 +77,8 @@ pub(super) fn only_name(input: &RuleInput<'_>) -> RuleOutput {
         codes::ZTUNNEL_ONLY_NAME,
         Severity::Info,
         format!(
-            "ztunnel answers {} itself from service {} ({}/{}): {}; kube-dns answers {}, so only pods whose DNS ztunnel captures get this answer",
+            "ztunnel answers {} itself from service {}/{}: {}; kube-dns answers {}, so only pods whose DNS ztunnel captures get this answer",
             input.derived.input.question.fqdn,
-            local.host,
             local.namespace,
             local.host,
             answer.brief(),

@@ -38,7 +38,7 @@ pub(super) fn capture_off(input: &RuleInput<'_>) -> RuleOutput {
             codes::AMBIENT_DNS_CAPTURE_OFF,
             Severity::Warning,
             format!(
-                "istio-cni does not redirect the DNS of ambient pod {}/{} to ztunnel, so the app gets kube-dns's answer ({kube_text}); with DNS capture on ztunnel would answer {} for {}, the VIP traffic to it needs to be handled by the mesh (ServiceEntries and waypoints)",
+                "istio-cni does not redirect the DNS of ambient pod {}/{} to ztunnel, so the app gets kube-dns's answer ({kube_text}); with DNS capture on ztunnel would answer {} for {}: the VIP by which the mesh routes that traffic (to its ServiceEntry, through a waypoint)",
                 workload.namespace,
                 workload.pod,
                 local.answer.brief(),

@@ -57,22 +57,13 @@ pub(super) const STALE: &[Code] = &[codes::STALE_ZTUNNEL];
 /// ztunnel's state answers the question otherwise than the objects imply.
 pub(super) fn stale(input: &RuleInput<'_>) -> RuleOutput {
     let mut out = RuleOutput::default();
-    let Some(view) = view(input) else { return out };
+    let Some(view) = view(input).filter(|v| v.stale()) else {
+        return out;
+    };
     let (Some(observed), Some(expected)) = (&view.observed, &view.expected) else {
         return out;
     };
-    if matches!(observed, Reply::UnknownClient) || matches!(expected, Reply::UnknownClient) {
-        return out;
-    }
     let (said, implied) = (observed.answer(), expected.answer());
-    let same = match (&said, &implied) {
-        (Some(o), Some(e)) => o.same_as(e),
-        (None, None) => true,
-        _ => false,
-    };
-    if same {
-        return out;
-    }
     let host = [observed, expected]
         .iter()
         .find_map(|r| match r {
