@@ -15,12 +15,10 @@ use super::settings::AmbientSettings;
 use super::state::{IpFamily, Visibility, ZConfig, ZService, ZWorkload, ZtunnelState};
 use crate::derive::World;
 use crate::emulate::kube_dns::{self, ServiceShape};
-use crate::mesh::istio_sidecar::objects::{IstioObjects, ServiceEntry};
+use crate::mesh::istio_sidecar::objects::{EXPORT_TO_ANNOTATION, IstioObjects, ServiceEntry};
 use crate::objects::ns_name;
 use crate::workload::Workload;
 
-/// The annotation that limits which namespaces see a Service in Istio.
-const EXPORT_TO_ANNOTATION: &str = "networking.istio.io/exportTo";
 /// The label that binds a namespace, service or ServiceEntry to a waypoint.
 pub(super) const USE_WAYPOINT_LABEL: &str = "istio.io/use-waypoint";
 
