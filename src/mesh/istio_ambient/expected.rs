@@ -35,16 +35,16 @@ pub(super) fn expected_state(world: World<'_>, workload: &Workload) -> ZtunnelSt
     for entry in &IstioObjects::of(world.objects).service_entries {
         services.extend(service_entry_hosts(entry, &network, settings));
     }
-    ZtunnelState {
+    ZtunnelState::new(
         services,
-        workloads: vec![ZWorkload {
+        vec![ZWorkload {
             name: workload.pod.clone(),
             namespace: workload.namespace.clone(),
             service_account: settings.service_account.clone().unwrap_or_default(),
             network,
         }],
-        config: ZConfig::defaults(&world.cluster.domain),
-    }
+        ZConfig::defaults(&world.cluster.domain),
+    )
 }
 
 /// A Service as istiod sends it to ztunnel; none for an ExternalName or a hidden one.

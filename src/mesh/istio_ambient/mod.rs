@@ -226,16 +226,16 @@ fn state_of_names(table: &NameTable, workload: &Workload, domain: &str) -> Ztunn
     let account = AmbientSettings::of_workload(workload)
         .service_account
         .clone();
-    ZtunnelState {
+    ZtunnelState::new(
         services,
-        workloads: vec![ZWorkload {
+        vec![ZWorkload {
             name: workload.pod.clone(),
             namespace: workload.namespace.clone(),
             service_account: account.unwrap_or_default(),
             ..ZWorkload::default()
         }],
-        config: ZConfig::defaults(domain),
-    }
+        ZConfig::defaults(domain),
+    )
 }
 
 #[cfg(test)]

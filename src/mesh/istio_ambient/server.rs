@@ -320,8 +320,8 @@ mod tests {
     }
 
     fn brief(fqdn: &str, rtype: RecordType) -> String {
-        let state = ZtunnelState {
-            services: vec![
+        let state = ZtunnelState::new(
+            vec![
                 service(
                     "kubernetes.default.svc.cluster.local",
                     "default",
@@ -329,13 +329,13 @@ mod tests {
                 ),
                 service("api.example.com", "shop", "240.240.0.1"),
             ],
-            workloads: vec![ZWorkload {
+            vec![ZWorkload {
                 name: "app".into(),
                 namespace: "shop".into(),
                 ..ZWorkload::default()
             }],
-            config: ZConfig::defaults("cluster.local"),
-        };
+            ZConfig::defaults("cluster.local"),
+        );
         match Ztunnel::new(&state).lookup(("shop", "app", ""), fqdn, rtype) {
             Reply::Local(local) => local.answer.brief(),
             other => format!("{other:?}"),
@@ -359,11 +359,7 @@ mod tests {
         assert_eq!(brief("api.example.com.", RecordType::AAAA), "NODATA");
         assert_eq!(brief("api.example.com.", RecordType::TXT), "Forward");
         assert_eq!(brief("kubernetes.", RecordType::A), "Forward");
-        let state = ZtunnelState {
-            services: Vec::new(),
-            workloads: Vec::new(),
-            config: ZConfig::defaults("cluster.local"),
-        };
+        let state = ZtunnelState::new(Vec::new(), Vec::new(), ZConfig::defaults("cluster.local"));
         let reply = Ztunnel::new(&state).lookup(("shop", "app", ""), "x.", RecordType::TXT);
         assert_eq!(reply, Reply::UnknownClient);
         assert_eq!(reply.answer().unwrap().rcode, Rcode::ServFail);

@@ -69,11 +69,13 @@ pub struct ZConfig {
 }
 
 /// The state one ztunnel answers DNS from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ZtunnelState {
     pub services: Vec<ZService>,
     pub workloads: Vec<ZWorkload>,
     pub config: ZConfig,
+    /// The positions in `services` of each hostname, as ztunnel indexes services by host.
+    by_host: HashMap<String, Vec<usize>>,
 }
 
 impl ZConfig {
@@ -89,10 +91,27 @@ impl ZConfig {
 }
 
 impl ZtunnelState {
+    /// The state of `services`, `workloads` and `config`, indexed.
+    pub fn new(services: Vec<ZService>, workloads: Vec<ZWorkload>, config: ZConfig) -> Self {
+        let mut by_host: HashMap<String, Vec<usize>> = HashMap::new();
+        for (at, service) in services.iter().enumerate() {
+            by_host
+                .entry(service.hostname.clone())
+                .or_default()
+                .push(at);
+        }
+        Self {
+            services,
+            workloads,
+            config,
+            by_host,
+        }
+    }
+
     /// The services whose hostname is `host` (lower-case, no trailing dot), in dump order.
     pub fn services_named(&self, host: &str) -> impl Iterator<Item = &ZService> + use<'_> {
-        let host = host.to_string();
-        self.services.iter().filter(move |s| s.hostname == host)
+        let found = self.by_host.get(host).map_or(&[][..], Vec::as_slice);
+        found.iter().map(|at| &self.services[*at])
     }
 
     /// The workload ztunnel identifies the client pod `namespace/name` by (istio/ztunnel
@@ -251,11 +270,7 @@ pub fn parse_dump(body: &str) -> Result<ZtunnelState, String> {
             network: w.network.clone(),
         })
         .collect();
-    Ok(ZtunnelState {
-        services,
-        workloads,
-        config,
-    })
+    Ok(ZtunnelState::new(services, workloads, config))
 }
 
 fn typed_service(
