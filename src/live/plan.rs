@@ -284,16 +284,20 @@ pub fn mesh_section(asker: Option<&dyn Mesh>, infrastructure: &Infrastructure) -
 }
 
 /// Lists every registered mesh's own objects: cluster-wide ones once, the others in the asker's
-/// namespace and the mesh's control-plane namespace.
+/// namespace and the mesh's control-plane namespace; those only the asker's mesh reads, only for it.
 pub async fn mesh_objects(
     reader: &Reader,
     workload: Option<&Workload>,
 ) -> Vec<std::result::Result<Vec<Value>, ApiError>> {
     let mut lists = Vec::new();
     let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let asker = workload.and_then(Workload::dns_proxy);
     for mesh in MESHES {
         let plan = mesh.capture_plan();
         for objects in plan.objects {
+            if objects.asker_only && asker != Some(mesh.name()) {
+                continue;
+            }
             if !seen.insert((objects.group, objects.kind)) {
                 continue;
             }

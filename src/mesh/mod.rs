@@ -161,6 +161,8 @@ pub struct MeshObjects {
     pub plural: &'static str,
     /// Read in every namespace, or only in the asker's and the control plane's.
     pub cluster_wide: bool,
+    /// Read only when the asking pod is in this mesh (no other mesh's answers depend on them).
+    pub asker_only: bool,
 }
 
 /// What one control-plane replica said about a proxy's name table.

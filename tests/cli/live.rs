@@ -469,7 +469,7 @@ fn documented_role() -> Role {
         }
         rules += 1;
     }
-    assert_eq!(rules, 7, "docs/rbac.yaml has one rule per line");
+    assert_eq!(rules, 8, "docs/rbac.yaml has one rule per line");
     role
 }
 
@@ -552,7 +552,19 @@ fn every_api_request_is_a_read_the_documented_role_covers() {
     // Nothing is refused, so that a request beyond the role shows here rather than as a 403.
     let runs = every_api_command(&cluster);
     assert!(runs.iter().all(|(_, run, code)| run.code == *code));
-    let requests = cluster.api.requests();
+    let ambient = ambient_cluster();
+    assert!(
+        every_ambient_command(&ambient)
+            .iter()
+            .all(|(_, run)| run.code == 0)
+    );
+    let mut requests = cluster.api.requests();
+    // Namespaces are read for ambient pods only.
+    assert!(
+        !requests.iter().any(|r| r.path == "/api/v1/namespaces"),
+        "{requests:?}"
+    );
+    requests.extend(ambient.api.requests());
     let role = documented_role();
     for request in &requests {
         assert_eq!(request.method, "GET", "only reads: {request:?}");
@@ -1227,14 +1239,15 @@ fn a_ztunnel_behind_the_objects_is_stale_live() {
 fn ambient_dns_capture_off_skips_the_waypoint_live() {
     let ztunnel = SidecarDns::new();
     let mut scenario = ambient(ztunnel, true);
-    // The pod opts out of DNS capture; the sample's ServiceEntry is bound to an egress waypoint.
+    // The pod opts out of DNS capture; its namespace (and so the sample's ServiceEntry in it) is
+    // bound to a waypoint.
     scenario.extra[0]["metadata"]["annotations"]["ambient.istio.io/dns-capture"] = json!("false");
-    let mut entry = sample_cluster()
+    let mut namespace = sample_cluster()
         .into_iter()
-        .find(|o| o["kind"] == "ServiceEntry")
-        .expect("the sample has a ServiceEntry");
-    entry["metadata"]["labels"] = json!({"istio.io/use-waypoint": "egress-waypoint"});
-    scenario.extra.push(entry);
+        .find(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == BOOKINFO)
+        .expect("the sample has the bookinfo Namespace");
+    namespace["metadata"]["labels"] = json!({"istio.io/use-waypoint": "waypoint"});
+    scenario.extra.push(namespace);
     scenario.upstream_zones.push((
         "example.com",
         "$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns.example.com. hostmaster.example.com. 1 7200 1800 86400 300\n@ IN NS ns.example.com.\nns IN A 127.0.0.1\napi.payments IN A 203.0.113.10\n".to_string(),
@@ -1262,12 +1275,16 @@ fn ambient_dns_capture_off_skips_the_waypoint_live() {
     assert!(!opened.contains(&listener), "{opened:?}");
 }
 
-#[test]
-fn ambient_commands_work_with_exactly_the_documented_rbac_role() {
+/// The ambient cluster meshdig's API-reading commands run on.
+fn ambient_cluster() -> LiveCluster {
     let ztunnel =
         SidecarDns::new().host_record("reviews.bookinfo.svc.cluster.local", "10.96.12.34");
-    let cluster = LiveCluster::start(ambient(ztunnel, true));
-    cluster.api.set_role(Some(documented_role()));
+    LiveCluster::start(ambient(ztunnel, true))
+}
+
+/// Runs every command that talks to the API from the ambient productpage: (what ran, its outcome).
+/// Each must exit 0.
+fn every_ambient_command(cluster: &LiveCluster) -> Vec<(String, Run)> {
     let pod = format!("pod/{PRODUCTPAGE_POD}");
     let fqdn = "reviews.bookinfo.svc.cluster.local";
     let dir = tempfile::tempdir().unwrap();
@@ -1284,15 +1301,21 @@ fn ambient_commands_work_with_exactly_the_documented_rbac_role() {
         [&["dig", "@control-plane", fqdn][..], &from].concat(),
         vec!["check", "-f", checks.to_str().unwrap()],
     ];
-    for args in commands {
-        let run = cluster.meshdig(&args);
+    commands
+        .into_iter()
+        .map(|args| (args.join(" "), cluster.meshdig(&args)))
+        .collect()
+}
+
+#[test]
+fn ambient_commands_work_with_exactly_the_documented_rbac_role() {
+    let cluster = ambient_cluster();
+    cluster.api.set_role(Some(documented_role()));
+    for (command, run) in every_ambient_command(&cluster) {
         assert_eq!(
-            run.code,
-            0,
-            "meshdig {}: {}{}",
-            args.join(" "),
-            run.stdout,
-            run.stderr
+            run.code, 0,
+            "meshdig {command}: {}{}",
+            run.stdout, run.stderr
         );
         assert!(!run.stderr.contains("RBAC forbids"), "{}", run.stderr);
     }

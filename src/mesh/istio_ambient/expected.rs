@@ -1,16 +1,16 @@
 //! The state istiod must send ztunnel (WDS), built from the cluster's objects: every Service but
 //! ExternalName ones with its ClusterIPs on the cluster's network (headless ones with their
-//! published endpoints' addresses), every
-//! ServiceEntry host with the addresses it declares or the allocator wrote in its status, and the
-//! asking pod as a workload. Visibility follows exportTo (`.` keeps a host in its namespace, `~`
+//! published endpoints' addresses), every ServiceEntry host with the addresses it declares or the
+//! allocator wrote in its status, each bound to a waypoint by its own or its namespace's label, and
+//! the asking pod as a workload. Visibility follows exportTo (`.` keeps a host in its namespace, `~`
 //! hides it), as istiod's ambient service builder (`pilot/pkg/serviceregistry/ambient/services.go`)
 //! does for the default ServiceEntry visibility.
 
 use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::objects::AmbientObjects;
 use super::settings::AmbientSettings;
 use super::state::{IpFamily, Visibility, ZConfig, ZService, ZWorkload, ZtunnelState};
 use crate::derive::World;
@@ -19,21 +19,19 @@ use crate::mesh::istio_sidecar::objects::{EXPORT_TO_ANNOTATION, IstioObjects, Se
 use crate::objects::ns_name;
 use crate::workload::Workload;
 
-/// The label that binds a namespace, service or ServiceEntry to a waypoint.
-pub(super) const USE_WAYPOINT_LABEL: &str = "istio.io/use-waypoint";
-
 /// The state ztunnel must hold for the asking `workload`, from `world`'s objects.
 pub(super) fn expected_state(world: World<'_>, workload: &Workload) -> ZtunnelState {
     let network = world.cluster.network.clone().unwrap_or_default();
     let settings = AmbientSettings::of_workload(workload);
+    let waypoints = AmbientObjects::of(world.objects);
     let mut services: Vec<ZService> = world
         .objects
         .services
         .iter()
-        .filter_map(|s| kubernetes_service(world, s, &network, settings))
+        .filter_map(|s| kubernetes_service(world, s, &network, waypoints))
         .collect();
     for entry in &IstioObjects::of(world.objects).service_entries {
-        services.extend(service_entry_hosts(entry, &network, settings));
+        services.extend(service_entry_hosts(entry, &network, waypoints));
     }
     ZtunnelState::new(
         services,
@@ -52,7 +50,7 @@ fn kubernetes_service(
     world: World<'_>,
     service: &Service,
     network: &str,
-    settings: &AmbientSettings,
+    waypoints: &AmbientObjects,
 ) -> Option<ZService> {
     let (namespace, name) = ns_name(&service.metadata);
     let annotations = service.metadata.annotations.as_ref();
@@ -85,7 +83,7 @@ fn kubernetes_service(
         ip_families: single_family(service),
         canonical: true,
         visibility,
-        waypoint: bound(&service.metadata, settings),
+        waypoint: waypoints.bound(&service.metadata),
         endpoints,
     })
 }
@@ -94,13 +92,13 @@ fn kubernetes_service(
 fn service_entry_hosts(
     entry: &ServiceEntry,
     network: &str,
-    settings: &AmbientSettings,
+    waypoints: &AmbientObjects,
 ) -> Vec<ZService> {
     let (namespace, name) = ns_name(&entry.metadata);
     let Some(visibility) = visibility(&entry.spec.export_to) else {
         return Vec::new();
     };
-    let waypoint = bound(&entry.metadata, settings);
+    let waypoint = waypoints.bound(&entry.metadata);
     entry
         .spec
         .hosts
@@ -129,13 +127,6 @@ fn service_entry_hosts(
             }
         })
         .collect()
-}
-
-/// Whether an object is bound to a waypoint: by its own label, or by its namespace's.
-fn bound(meta: &ObjectMeta, settings: &AmbientSettings) -> bool {
-    let labels = meta.labels.as_ref();
-    labels.is_some_and(|l| l.contains_key(USE_WAYPOINT_LABEL))
-        || settings.namespace_waypoint.is_some()
 }
 
 /// The visibility of an object with `export_to`; `None`: it is exported nowhere.

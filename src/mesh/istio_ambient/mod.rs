@@ -13,6 +13,7 @@ mod admin;
 pub mod codes;
 mod detect;
 mod expected;
+mod objects;
 mod predict;
 mod rules;
 pub mod server;
@@ -29,10 +30,13 @@ use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
 
 use super::istio_sidecar::IstioSidecar;
-use super::{CapturePlan, ControlPlanePods, DnsProxy, Mesh, NameTables, TableAnswer, TableFetch};
+use super::{
+    CapturePlan, ControlPlanePods, DnsProxy, Mesh, MeshObjects, NameTables, TableAnswer, TableFetch,
+};
 use crate::derive::{Derived, ProxyPrediction};
 use crate::model::Answer;
 use crate::name_table::NameTable;
+use crate::objects::Objects;
 use crate::rules::Rule;
 use crate::snapshot::{MeshInfo, ProxyInfo};
 use crate::workload::{DnsPath, Workload};
@@ -46,8 +50,9 @@ pub struct IstioAmbient;
 pub const NAME: &str = "istio-ambient";
 
 /// What a live run reads and asks for ambient pods: ztunnel's DNS listener in the pod (15053),
-/// the admin port of the ztunnel pod on the same node, and Istio's ServiceEntries (listed for the
-/// Istio family by the sidecar's plan).
+/// the admin port of the ztunnel pod on the same node, the Namespaces (their waypoint labels bind
+/// the services in them), and Istio's ServiceEntries (listed for the Istio family by the
+/// sidecar's plan).
 static PLAN: CapturePlan = CapturePlan {
     control_plane: Some(ControlPlanePods {
         name: "ztunnel",
@@ -58,7 +63,14 @@ static PLAN: CapturePlan = CapturePlan {
         per_node: true,
     }),
     dns_proxy_port: Some(15053),
-    objects: &[],
+    objects: &[MeshObjects {
+        group: "",
+        versions: &["v1"],
+        kind: "Namespace",
+        plural: "namespaces",
+        cluster_wide: true,
+        asker_only: true,
+    }],
 };
 
 impl Mesh for IstioAmbient {
@@ -135,6 +147,10 @@ impl Mesh for IstioAmbient {
 
     fn read_proxy(&self, proxy: &mut ProxyInfo) -> Result<(), String> {
         AmbientSettings::read(proxy)
+    }
+
+    fn claim_objects(&self, objects: &mut Objects) -> Result<(), (String, String)> {
+        objects::AmbientObjects::claim(objects)
     }
 
     fn name_tables(&self) -> Option<&dyn NameTables> {

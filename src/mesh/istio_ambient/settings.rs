@@ -1,5 +1,5 @@
-//! An ambient pod's settings in a snapshot (`proxies[].*`): its DNS capture override, identity,
-//! node and waypoint binding, read and checked when a snapshot is loaded; with them, ztunnel's
+//! An ambient pod's settings in a snapshot (`proxies[].*`): its DNS capture override, identity
+//! and node, read and checked when a snapshot is loaded; with them, ztunnel's
 //! state typed from the recorded config dump (`proxies[].ndsz`), for the emulator.
 
 use std::sync::{Arc, LazyLock};
@@ -23,9 +23,6 @@ pub(super) struct AmbientSettings {
     /// `spec.nodeName`: whose ztunnel serves the pod.
     #[serde(default)]
     pub node: Option<String>,
-    /// The waypoint the pod's namespace is bound to (`istio.io/use-waypoint` on the namespace).
-    #[serde(default)]
-    pub namespace_waypoint: Option<String>,
     /// ztunnel's state, typed from the recorded config dump.
     #[serde(skip)]
     pub ztunnel: Option<Arc<ZtunnelState>>,

@@ -62,6 +62,7 @@ static PLAN: CapturePlan = CapturePlan {
             kind: "ServiceEntry",
             plural: "serviceentries",
             cluster_wide: true,
+            asker_only: false,
         },
         MeshObjects {
             group: "networking.istio.io",
@@ -69,6 +70,7 @@ static PLAN: CapturePlan = CapturePlan {
             kind: "Sidecar",
             plural: "sidecars",
             cluster_wide: false,
+            asker_only: false,
         },
     ],
 };

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use super::super::codes;
 use super::super::detect::DNS_CAPTURE_ANNOTATION;
-use super::super::expected::USE_WAYPOINT_LABEL;
+use super::super::objects::USE_WAYPOINT_LABEL;
 use super::super::server::Reply;
 use super::super::settings::AmbientSettings;
 use super::{state_evidence, view};

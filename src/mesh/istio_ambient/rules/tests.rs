@@ -173,6 +173,31 @@ fn capture_off_by_the_release_default_skips_the_serviceentry_vip_and_its_waypoin
     assert_eq!(got, vec![codes::AMBIENT_DNS_CAPTURE_OFF]);
     let got = codes("waypoint-without-vip", &snapshot, API, upstream, not_asked);
     assert_eq!(got, vec![codes::WAYPOINT_WITHOUT_VIP]);
+    // Bound through its namespace instead, or opted out of the namespace's waypoint.
+    let mut unlabelled = api_entry();
+    unlabelled["metadata"]["labels"] = json!({});
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "shop", "labels": {"istio.io/use-waypoint": "waypoint"}}});
+    let by_namespace = world(
+        "1.24.3",
+        vec![unlabelled, namespace.clone()],
+        dump(true, &api),
+    );
+    let upstream = a(API, "203.0.113.10", 60);
+    let not_asked = || Outcome::NotApplicable("capture off".into());
+    let got = codes(
+        "waypoint-without-vip",
+        &by_namespace,
+        API,
+        upstream.clone(),
+        not_asked(),
+    );
+    assert_eq!(got, vec![codes::WAYPOINT_WITHOUT_VIP]);
+    let mut opted_out = api_entry();
+    opted_out["metadata"]["labels"] = json!({"istio.io/use-waypoint": "none"});
+    let none = world("1.24.3", vec![opted_out, namespace], dump(true, &api));
+    let got = codes("waypoint-without-vip", &none, API, upstream, not_asked());
+    assert!(got.is_empty(), "{got:?}");
     let on = world("1.25.0", vec![api_entry()], dump(true, &api));
     let vip = a(API, "240.240.0.7", 30);
     let got = codes(
