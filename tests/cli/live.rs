@@ -1308,6 +1308,47 @@ fn every_ambient_command(cluster: &LiveCluster) -> Vec<(String, Run)> {
 }
 
 #[test]
+fn an_ambient_capture_replays_to_the_same_report() {
+    let cluster = ambient_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ambient.json");
+    let from = format!("pod/{PRODUCTPAGE_POD}");
+    let args = ["snapshot", "reviews", "--from", &from, "-n", BOOKINFO, "-o"];
+    let captured = cluster.meshdig(&[&args[..], &[file.to_str().unwrap()]].concat());
+    assert_eq!(captured.code, 0, "{}", captured.stderr);
+    let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let proxy = &snapshot["proxies"][0];
+    assert_eq!(proxy["kind"], "ambient", "{proxy:#}");
+    assert!(
+        proxy["ndsz"].get("certificates").is_none(),
+        "the dump is cut to what meshdig reads"
+    );
+    let (live, live_code) = cluster.diff("reviews", &[]);
+    let replay = run(&[
+        "diff",
+        "reviews",
+        "--from",
+        &from,
+        "-n",
+        BOOKINFO,
+        "-o",
+        "json",
+        "--snapshot",
+        file.to_str().unwrap(),
+    ]);
+    let replayed: Value = serde_json::from_str(&replay.stdout).unwrap();
+    assert_eq!(
+        (replayed["verdict"].clone(), replay.code),
+        (live["verdict"].clone(), live_code)
+    );
+    assert_eq!(codes(&replayed), codes(&live));
+    assert_eq!(
+        datas(&replayed, "control-plane"),
+        datas(&live, "control-plane")
+    );
+}
+
+#[test]
 fn ambient_commands_work_with_exactly_the_documented_rbac_role() {
     let cluster = ambient_cluster();
     cluster.api.set_role(Some(documented_role()));
