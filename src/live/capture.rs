@@ -115,6 +115,7 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
             request.overrides.control_plane,
             asker_mesh,
             &infrastructure,
+            node_of(pod.as_ref()),
         ),
         forwards: &forwards,
         timeout,
@@ -227,9 +228,15 @@ pub async fn endpoints(reader: &Reader, request: &CaptureRequest<'_>) -> Result<
             overrides.control_plane,
             detected.and_then(|d| d.mesh),
             &infrastructure,
+            node_of(pod.as_ref()),
         ),
         workload,
     })
+}
+
+/// The node `pod` runs on.
+fn node_of(pod: Option<&Pod>) -> Option<&str> {
+    pod?.spec.as_ref()?.node_name.as_deref()
 }
 
 /// The kubelet's DNS settings as far as a capture knows them: the cluster domain, and a cluster DNS

@@ -12,7 +12,7 @@ use crate::cli::GivenAddress;
 use crate::error::{Error, Result};
 use crate::live::api::{ApiError, Kind, Reader};
 use crate::mesh::{self, ControlPlanePods, MESHES, Mesh, MeshObjects};
-use crate::snapshot::{NONE, ProxyInfo};
+use crate::snapshot::{MeshInfo, MeshSettings, NONE, ProxyInfo};
 use crate::sources::live::{ControlPlaneEndpoint, DnsEndpoint};
 use crate::workload::{DnsPath, Workload};
 
@@ -43,7 +43,15 @@ pub fn detect(pod: &Pod) -> Detected {
     let proxy = serde_json::from_value::<ProxyInfo>(entry.clone())
         .ok()
         .and_then(|mut p| mesh.read_proxy(&mut p).ok().map(|()| p));
-    let dns = proxy.as_ref().map_or(DnsPath::NoMesh, |p| mesh.dns_path(p));
+    // Detection knows no release: a mesh takes its current defaults.
+    let release = MeshInfo {
+        kind: mesh.family().to_string(),
+        version: None,
+        settings: MeshSettings::default(),
+    };
+    let dns = proxy
+        .as_ref()
+        .map_or(DnsPath::NoMesh, |p| mesh.dns_path(&release, p));
     Detected {
         mesh: Some(mesh),
         entry,
@@ -211,11 +219,13 @@ pub fn dns_proxy_endpoint(
     })
 }
 
-/// Where the control plane of `mesh` is reached: `--control-plane`, or its ready pods.
+/// Where the control plane of `mesh` is reached: `--control-plane`, or its ready pods (for a
+/// control plane that runs per node, the one on `node`, the asking pod's).
 pub fn control_plane_endpoint(
     given: Option<GivenAddress>,
     mesh: Option<&dyn Mesh>,
     infrastructure: &Infrastructure,
+    node: Option<&str>,
 ) -> ControlPlaneEndpoint {
     let Some(plan) = mesh.and_then(|m| m.capture_plan().control_plane.as_ref()) else {
         return ControlPlaneEndpoint::Unavailable(
@@ -229,9 +239,17 @@ pub fn control_plane_endpoint(
     if let Some(why) = listing_error(pods) {
         return ControlPlaneEndpoint::Unavailable(format!("cannot find {}: {why}", plan.name));
     }
+    let on_node =
+        |p: &&Pod| !plan.per_node || p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == node;
+    let pods: Vec<&Pod> = pods.iter().filter(on_node).collect();
     if pods.is_empty() {
+        let place = match (plan.per_node, node) {
+            (true, Some(node)) => format!(" on node {node}"),
+            (true, None) => " on the pod's node (the pod has no spec.nodeName)".to_string(),
+            (false, _) => String::new(),
+        };
         return ControlPlaneEndpoint::Unavailable(format!(
-            "no ready {} pod (label {}) in {}; or pass {} URL",
+            "no ready {} pod (label {}) in {}{place}; or pass {} URL",
             plan.name, plan.selector, plan.namespace, plan.url_flag
         ));
     }
@@ -267,16 +285,20 @@ pub fn mesh_section(asker: Option<&dyn Mesh>, infrastructure: &Infrastructure) -
 }
 
 /// Lists every registered mesh's own objects: cluster-wide ones once, the others in the asker's
-/// namespace and the mesh's control-plane namespace.
+/// namespace and the mesh's control-plane namespace; those only the asker's mesh reads, only for it.
 pub async fn mesh_objects(
     reader: &Reader,
     workload: Option<&Workload>,
 ) -> Vec<std::result::Result<Vec<Value>, ApiError>> {
     let mut lists = Vec::new();
     let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let asker = workload.and_then(Workload::dns_proxy);
     for mesh in MESHES {
         let plan = mesh.capture_plan();
         for objects in plan.objects {
+            if objects.asker_only && asker != Some(mesh.name()) {
+                continue;
+            }
             if !seen.insert((objects.group, objects.kind)) {
                 continue;
             }

@@ -44,8 +44,9 @@ pub trait Mesh: Send + Sync {
 
     /// The snapshot's `proxies[]` entry for `pod`, when this mesh runs a proxy for it.
     fn detect(&self, pod: &Pod) -> Option<Value>;
-    /// What the mesh does with the DNS queries of a pod with `proxy`.
-    fn dns_path(&self, proxy: &ProxyInfo) -> DnsPath;
+    /// What the mesh does with the DNS queries of a pod with `proxy`, in a mesh of `mesh`'s release
+    /// and settings (its version unknown in a live run's detection).
+    fn dns_path(&self, mesh: &MeshInfo, proxy: &ProxyInfo) -> DnsPath;
     /// A one-line description of `proxy` for reports.
     fn describe(&self, proxy: &ProxyInfo) -> String;
 
@@ -154,6 +155,9 @@ pub struct ControlPlanePods {
     pub debug_port: u16,
     /// The flag that names the control plane's URL instead.
     pub url_flag: &'static str,
+    /// Each pod serves only the proxies of its own node (a DaemonSet): only the one on the asking
+    /// pod's node is asked.
+    pub per_node: bool,
 }
 
 /// One custom resource kind a mesh reads.
@@ -166,6 +170,8 @@ pub struct MeshObjects {
     pub plural: &'static str,
     /// Read in every namespace, or only in the asker's and the control plane's.
     pub cluster_wide: bool,
+    /// Read only when the asking pod is in this mesh (no other mesh's answers depend on them).
+    pub asker_only: bool,
 }
 
 /// What one control-plane replica said about a proxy's name table.
@@ -196,7 +202,7 @@ pub fn of_proxy(family: &str, kind: &str) -> Option<&'static dyn Mesh> {
 pub fn dns_path(mesh: &MeshInfo, proxy: Option<&ProxyInfo>) -> DnsPath {
     proxy
         .and_then(|p| Some((of_proxy(&mesh.kind, &p.kind)?, p)))
-        .map_or(DnsPath::NoMesh, |(m, p)| m.dns_path(p))
+        .map_or(DnsPath::NoMesh, |(m, p)| m.dns_path(mesh, p))
 }
 
 /// Checks a loaded snapshot's mesh and proxy kinds against the registered meshes, and has the
@@ -401,21 +407,31 @@ mod tests {
             "{err}"
         );
         let ambient = json!({"namespace": "n", "pod": "p", "kind": "ambient"});
-        let ok = prepared(with(
-            json!({"kind": "istio", "root_namespace": "mesh-root"}),
-            ambient,
-        ))
-        .unwrap();
-        let path = dns_path(&ok.mesh, ok.proxy("n", "p"));
+        let path_in = |mesh: Value| {
+            let ok = prepared(with(mesh, ambient.clone())).unwrap();
+            dns_path(&ok.mesh, ok.proxy("n", "p"))
+        };
+        let current = path_in(json!({"kind": "istio", "root_namespace": "mesh-root"}));
+        assert_eq!(
+            current,
+            DnsPath::Captured {
+                mesh: "istio-ambient"
+            }
+        );
+        // istio-cni captured no ambient DNS by default before 1.25.
+        let old = path_in(json!({"kind": "istio", "version": "1.24.2"}));
         assert!(
             matches!(
-                path,
-                DnsPath::NoDnsProxy {
+                old,
+                DnsPath::NotCaptured {
                     mesh: "istio-ambient",
                     ..
                 }
             ),
-            "{path:?}"
+            "{old:?}"
         );
+        let typo = json!({"namespace": "n", "pod": "p", "kind": "ambient", "dns_captur": false});
+        let err = prepared(with(json!({"kind": "istio"}), typo)).unwrap_err();
+        assert!(err.contains("dns_captur"), "{err}");
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use hickory_proto::rr::RecordType;
 use meshdig::emulate::kube_dns::{self, Subject};
+use meshdig::mesh::istio_ambient::{Reply, Ztunnel, state};
 use meshdig::mesh::istio_sidecar::AgentTable;
 use meshdig::model::in_zone;
 use meshdig::name_table::NameTable;
@@ -42,11 +43,11 @@ struct AgentCase {
     skip: Option<String>,
 }
 
-/// `"forward"`, or the local answer's records as `[name, type, data]`.
-#[derive(Deserialize)]
+/// A word (`"forward"`, `"servfail"`), or the local answer's records as `[name, type, data]`.
+#[derive(Deserialize, Debug, PartialEq)]
 #[serde(untagged)]
 enum Expect {
-    Forward(String),
+    Word(String),
     Records(Vec<(String, String, String)>),
 }
 
@@ -80,7 +81,7 @@ fn istio_agent_answers_as_its_own_test_table_expects() {
                 .collect::<Vec<_>>()
         });
         let want = match case.expect.as_ref().expect("a case without skip expects") {
-            Expect::Forward(word) => {
+            Expect::Word(word) => {
                 assert_eq!(word, "forward", "{}", case.name);
                 None
             }
@@ -93,6 +94,88 @@ fn istio_agent_answers_as_its_own_test_table_expects() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(replayed >= 30, "only {replayed} cases replayed");
+}
+
+/// ztunnel's test table: its state as a config dump, the client, and each question's answer.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZtunnelSuite {
+    #[serde(rename = "about")]
+    _about: String,
+    #[serde(rename = "upstream")]
+    _upstream: String,
+    client: ZtunnelClient,
+    dump: Value,
+    cases: Vec<ZtunnelCase>,
+}
+
+#[derive(Deserialize, Clone)]
+struct ZtunnelClient {
+    namespace: String,
+    pod: String,
+    service_account: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZtunnelCase {
+    name: String,
+    question: String,
+    #[serde(rename = "type")]
+    rtype: String,
+    /// Another client than the suite's.
+    #[serde(default)]
+    from: Option<ZtunnelClient>,
+    expect: Expect,
+}
+
+/// What ztunnel's emulator replies, in the suite's terms: `forward`, `servfail` or the records,
+/// CNAME first and addresses sorted (the upstream test sorts ztunnel's shuffled answer).
+fn ztunnel_reply(reply: Reply) -> Expect {
+    match reply {
+        Reply::Forward => Expect::Word("forward".into()),
+        Reply::UnknownClient => Expect::Word("servfail".into()),
+        Reply::Local(local) => {
+            assert!(local.answer.authoritative, "AA must be set");
+            assert!(local.answer.records.iter().all(|r| r.ttl_s == 30));
+            let mut records: Vec<(String, String, String)> = local
+                .answer
+                .records
+                .iter()
+                .map(|r| (r.name.clone(), r.rtype.clone(), r.data.clone()))
+                .collect();
+            records.sort_by_key(|(_, rtype, data)| (rtype != "CNAME", data.clone()));
+            Expect::Records(records)
+        }
+    }
+}
+
+#[test]
+fn ztunnel_answers_as_its_own_test_table_expects() {
+    let text = std::fs::read_to_string(repo().join("fixtures/conformance/ztunnel.json"))
+        .expect("the ztunnel suite");
+    let suite: ZtunnelSuite = serde_json::from_str(&text).expect("a valid suite");
+    let state = state::parse_dump(&suite.dump.to_string()).expect("a valid dump");
+    let ztunnel = Ztunnel::new(&state);
+    let mut failures = Vec::new();
+    for case in &suite.cases {
+        let client = case.from.clone().unwrap_or_else(|| suite.client.clone());
+        let rtype: RecordType = case.rtype.parse().expect("a record type");
+        let asker = (
+            client.namespace.as_str(),
+            client.pod.as_str(),
+            client.service_account.as_str(),
+        );
+        let got = ztunnel_reply(ztunnel.lookup(asker, &case.question, rtype));
+        if got != case.expect {
+            failures.push(format!(
+                "{}: got {got:?}, want {:?}",
+                case.name, case.expect
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(suite.cases.len() >= 40, "only {} cases", suite.cases.len());
 }
 
 /// A CoreDNS test file translated: the mock API's objects, then one suite per upstream test

@@ -563,3 +563,60 @@ fn af_unspec_walks_send_a_and_aaaa_for_every_candidate() {
     assert_eq!(last[1]["type"], "AAAA");
     assert_eq!(last[1]["answer"], "NODATA");
 }
+
+#[test]
+fn ambient_healthy_is_consistent_through_ztunnel() {
+    let doc = scenario("ambient-healthy.json", "consistent", 0, &[]);
+    for name in ["kube-dns", "sidecar", "control-plane", "expected"] {
+        assert_eq!(records(&doc, name), ["A 10.96.12.34"], "{name}");
+    }
+    assert_eq!(source(&doc, "sidecar")["origin"], "name-table");
+    let proxy = doc["from"]["proxy"].as_str().unwrap();
+    assert!(proxy.contains("ztunnel on node node-a"), "{proxy}");
+}
+
+#[test]
+fn ambient_stripped_cname_istio_57276() {
+    let doc = scenario(
+        "ambient-stripped-cname.json",
+        "explained",
+        0,
+        &["search-walk-divergence", "ztunnel-stripped-cname"],
+    );
+    // ztunnel answers the first candidate with the search domain stripped, and says so relatively.
+    assert_eq!(
+        doc["query"]["name"],
+        "kubernetes.default.svc.bookinfo.svc.cluster.local."
+    );
+    assert_eq!(
+        records(&doc, "sidecar"),
+        ["CNAME kubernetes.default.svc.", "A 10.96.0.1"]
+    );
+    assert_eq!(records(&doc, "control-plane"), records(&doc, "sidecar"));
+    let stripped = finding(&doc, "ztunnel-stripped-cname");
+    assert_eq!(stripped["severity"], "warning");
+    evidence(
+        stripped,
+        "ZtunnelConfigDump",
+        "kubernetes.default.svc.cluster.local",
+    );
+}
+
+#[test]
+fn ambient_dns_capture_off_istio_54896() {
+    let doc = scenario(
+        "ambient-dns-capture-off.json",
+        "explained",
+        0,
+        &["ambient-dns-capture-off", "waypoint-without-vip"],
+    );
+    assert_eq!(records(&doc, "kube-dns"), ["A 203.0.113.10"]);
+    let off = finding(&doc, "ambient-dns-capture-off");
+    assert!(
+        off["summary"].as_str().unwrap().contains("240.240.0.1"),
+        "{off:#}"
+    );
+    evidence(off, "Mesh", "istio");
+    let skipped = finding(&doc, "waypoint-without-vip");
+    evidence(skipped, "ServiceEntry", "payments-api");
+}

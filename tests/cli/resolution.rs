@@ -11,6 +11,7 @@ use crate::support::{assert_contract, diff_json, fixture};
 /// Findings the search walk causes: they come and go with the form of the name.
 const WALK_CODES: &[&str] = &[
     "search-domain-cname",
+    "ztunnel-stripped-cname",
     "search-walk-divergence",
     "ndots-amplification",
 ];

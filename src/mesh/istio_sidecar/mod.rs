@@ -7,7 +7,7 @@ pub mod codes;
 mod detect;
 mod istiod;
 mod ndsz;
-mod objects;
+pub(super) mod objects;
 mod predict;
 mod rules;
 mod settings;
@@ -53,6 +53,7 @@ static PLAN: CapturePlan = CapturePlan {
         selector: "app=istiod",
         debug_port: 15014,
         url_flag: "--control-plane",
+        per_node: false,
     }),
     dns_proxy_port: Some(15053),
     objects: &[
@@ -62,6 +63,7 @@ static PLAN: CapturePlan = CapturePlan {
             kind: "ServiceEntry",
             plural: "serviceentries",
             cluster_wide: true,
+            asker_only: false,
         },
         MeshObjects {
             group: "networking.istio.io",
@@ -69,6 +71,7 @@ static PLAN: CapturePlan = CapturePlan {
             kind: "Sidecar",
             plural: "sidecars",
             cluster_wide: false,
+            asker_only: false,
         },
     ],
 };
@@ -90,7 +93,7 @@ impl Mesh for IstioSidecar {
         detect::proxy_entry(pod)
     }
 
-    fn dns_path(&self, proxy: &ProxyInfo) -> DnsPath {
+    fn dns_path(&self, _mesh: &MeshInfo, proxy: &ProxyInfo) -> DnsPath {
         if SidecarSettings::of(proxy).dns_capture {
             DnsPath::Captured { mesh: NAME }
         } else {

@@ -11,13 +11,13 @@ use crate::objects::Objects;
 use crate::snapshot::typed_object;
 
 /// The annotation that limits which namespaces see a Service in Istio.
-pub(super) const EXPORT_TO_ANNOTATION: &str = "networking.istio.io/exportTo";
+pub(crate) const EXPORT_TO_ANNOTATION: &str = "networking.istio.io/exportTo";
 /// The label that opts a ServiceEntry out of IP auto-allocation.
-pub(super) const AUTOALLOCATE_LABEL: &str = "networking.istio.io/enable-autoallocate-ip";
+pub(crate) const AUTOALLOCATE_LABEL: &str = "networking.istio.io/enable-autoallocate-ip";
 
 /// An Istio ServiceEntry (networking.istio.io v1, v1beta1 or v1alpha3): the fields DNS depends on.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(super) struct ServiceEntry {
+pub(crate) struct ServiceEntry {
     #[serde(default)]
     pub metadata: ObjectMeta,
     #[serde(default)]
@@ -29,7 +29,7 @@ pub(super) struct ServiceEntry {
 /// `ServiceEntry.spec`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct ServiceEntrySpec {
+pub(crate) struct ServiceEntrySpec {
     #[serde(default)]
     pub hosts: Vec<String>,
     #[serde(default)]
@@ -44,20 +44,20 @@ pub(super) struct ServiceEntrySpec {
 
 /// One port of a ServiceEntry.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(super) struct ServiceEntryPort {
+pub(crate) struct ServiceEntryPort {
     pub number: u32,
 }
 
 /// `ServiceEntry.status`, where the IP auto-allocation controller writes its addresses.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(super) struct ServiceEntryStatus {
+pub(crate) struct ServiceEntryStatus {
     #[serde(default)]
     pub addresses: Vec<ServiceEntryAddress>,
 }
 
 /// One auto-allocated address: `{value, host}`.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(super) struct ServiceEntryAddress {
+pub(crate) struct ServiceEntryAddress {
     pub value: String,
     #[serde(default)]
     pub host: Option<String>,
@@ -65,7 +65,7 @@ pub(super) struct ServiceEntryAddress {
 
 impl ServiceEntry {
     /// The resolution mode, upper-cased; Istio's default is NONE.
-    pub(super) fn resolution(&self) -> String {
+    pub(crate) fn resolution(&self) -> String {
         self.spec
             .resolution
             .as_deref()
@@ -74,7 +74,7 @@ impl ServiceEntry {
     }
 
     /// Auto-allocated addresses recorded in status for `host`.
-    pub(super) fn status_addresses(&self, host: &str) -> Vec<IpAddr> {
+    pub(crate) fn status_addresses(&self, host: &str) -> Vec<IpAddr> {
         self.status
             .iter()
             .flat_map(|s| &s.addresses)
@@ -88,7 +88,7 @@ impl ServiceEntry {
     }
 
     /// True when the ServiceEntry carries the label that opts it out of auto-allocation.
-    pub(super) fn autoallocate_disabled(&self) -> bool {
+    pub(crate) fn autoallocate_disabled(&self) -> bool {
         self.metadata
             .labels
             .as_ref()
@@ -99,7 +99,7 @@ impl ServiceEntry {
 
 /// An Istio Sidecar resource: the fields that scope which hosts a proxy knows.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(super) struct Sidecar {
+pub(crate) struct Sidecar {
     #[serde(default)]
     pub metadata: ObjectMeta,
     #[serde(default)]
@@ -109,7 +109,7 @@ pub(super) struct Sidecar {
 /// `Sidecar.spec`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct SidecarSpec {
+pub(crate) struct SidecarSpec {
     #[serde(default)]
     pub workload_selector: Option<WorkloadSelector>,
     #[serde(default)]
@@ -118,28 +118,28 @@ pub(super) struct SidecarSpec {
 
 /// `Sidecar.spec.workloadSelector`.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(super) struct WorkloadSelector {
+pub(crate) struct WorkloadSelector {
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
 }
 
 /// One egress listener of a Sidecar; only its hosts matter for DNS.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(super) struct SidecarEgress {
+pub(crate) struct SidecarEgress {
     #[serde(default)]
     pub hosts: Vec<String>,
 }
 
 /// Istio's objects of one cluster.
 #[derive(Debug, Default)]
-pub(super) struct IstioObjects {
+pub(crate) struct IstioObjects {
     pub service_entries: Vec<ServiceEntry>,
     pub sidecars: Vec<Sidecar>,
 }
 
 impl IstioObjects {
     /// The Istio objects of `objects` (none when none were stored).
-    pub(super) fn of(objects: &Objects) -> &Self {
+    pub(crate) fn of(objects: &Objects) -> &Self {
         static NONE: IstioObjects = IstioObjects {
             service_entries: Vec::new(),
             sidecars: Vec::new(),
@@ -148,7 +148,7 @@ impl IstioObjects {
     }
 
     /// Every ServiceEntry host but wildcards, as an FQDN, with the entry's namespace.
-    pub(super) fn audit_names(&self) -> Vec<(String, String)> {
+    pub(crate) fn audit_names(&self) -> Vec<(String, String)> {
         let mut names = Vec::new();
         for entry in &self.service_entries {
             let namespace = crate::objects::ns_name(&entry.metadata).0;
@@ -162,7 +162,7 @@ impl IstioObjects {
 
     /// Types the ServiceEntries and Sidecars among `objects`' raw objects and stores them.
     /// Errors name the object's place in the snapshot and the field.
-    pub(super) fn claim(objects: &mut Objects) -> Result<(), (String, String)> {
+    pub(crate) fn claim(objects: &mut Objects) -> Result<(), (String, String)> {
         let typed = Self {
             service_entries: objects
                 .others_of("ServiceEntry")

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
 use super::{CapturePlan, ControlPlanePods, Mesh};
-use crate::snapshot::ProxyInfo;
+use crate::snapshot::{MeshInfo, ProxyInfo};
 use crate::workload::DnsPath;
 
 /// Linkerd.
@@ -28,6 +28,7 @@ static PLAN: CapturePlan = CapturePlan {
         selector: "linkerd.io/control-plane-component=destination",
         debug_port: 9996,
         url_flag: "--control-plane",
+        per_node: false,
     }),
     dns_proxy_port: None,
     objects: &[],
@@ -62,7 +63,7 @@ impl Mesh for Linkerd {
         })
     }
 
-    fn dns_path(&self, _proxy: &ProxyInfo) -> DnsPath {
+    fn dns_path(&self, _mesh: &MeshInfo, _proxy: &ProxyInfo) -> DnsPath {
         DnsPath::NoDnsProxy {
             mesh: NAME,
             why: "no DNS proxy in this mesh: Linkerd's proxy redirects TCP only, so the app's DNS queries go to kube-dns",
@@ -107,7 +108,7 @@ mod tests {
         assert_eq!(Linkerd.detect(&pod(json!([{"name": "web"}]))), None);
         let proxy: ProxyInfo = serde_json::from_value(entry).unwrap();
         assert!(matches!(
-            Linkerd.dns_path(&proxy),
+            Linkerd.dns_path(&MeshInfo::default(), &proxy),
             DnsPath::NoDnsProxy { mesh: NAME, .. }
         ));
     }
