@@ -89,7 +89,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__audit)
-            opts="-n -A -o -v -h -V --namespace --all-namespaces --from --snapshot --as-typed --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -A -o -v -h -V --namespace --all-namespaces --from --snapshot --as-typed --libc --family --output --kubeconfig --context --request-timeout --cluster-domain --timeout --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -120,11 +120,11 @@ _meshdig() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -139,11 +139,11 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --cluster-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster-domain)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -179,7 +179,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__check)
-            opts="-f -n -o -v -h -V --file --snapshot --namespace --output --junit --libc --family --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-f -n -o -v -h -V --file --snapshot --namespace --output --junit --libc --family --kubeconfig --context --request-timeout --cluster-domain --timeout --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,11 +206,11 @@ _meshdig() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --junit)
@@ -237,11 +237,11 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --cluster-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster-domain)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -277,7 +277,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__diff)
-            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --family --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-t -n -o -v -h -V --type --from --namespace --snapshot --libc --family --output --kubeconfig --context --request-timeout --cluster-domain --timeout --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -316,11 +316,11 @@ _meshdig() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -335,11 +335,11 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --cluster-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster-domain)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -375,7 +375,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__dig)
-            opts="-n -o -v -h -V --from --namespace --output --snapshot --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -o -v -h -V --from --namespace --output --snapshot --kubeconfig --context --request-timeout --cluster-domain --timeout --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -394,11 +394,11 @@ _meshdig() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --snapshot)
@@ -417,11 +417,11 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --cluster-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster-domain)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -605,7 +605,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__resolvconf)
-            opts="-n -v -h -V --from --namespace --snapshot --node-resolv-conf --limits --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-n -o -v -h -V --from --namespace --snapshot --node-resolv-conf --limits --output --kubeconfig --context --request-timeout --cluster-domain --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -635,6 +635,14 @@ _meshdig() {
                     COMPREPLY=($(compgen -W "expanded legacy" -- "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -647,31 +655,7 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --cluster-domain)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --concurrency)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --qps)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --kube-dns)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --sidecar)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --control-plane)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -687,7 +671,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__snapshot)
-            opts="-t -n -o -v -h -V --type --from --namespace --output --kubeconfig --context --request-timeout --timeout --cluster-domain --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
+            opts="-t -n -o -v -h -V --type --from --namespace --file --output --kubeconfig --context --request-timeout --cluster-domain --timeout --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -713,6 +697,10 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -733,11 +721,11 @@ _meshdig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --cluster-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster-domain)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

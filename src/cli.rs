@@ -102,14 +102,15 @@ Exit codes:
 /// Arguments of `meshdig diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The name to look up. A relative name (no trailing dot) is expanded like the pod's resolver does
-    /// first: with its first search domain when it has fewer dots than ndots. End it with '.' to ask it exactly.
-    #[arg(value_parser = parse_name)]
-    pub name: QueryName,
+    /// The names to look up, each diffed in a section of its own. A relative name (no trailing dot)
+    /// is walked through the pod's search list as its resolver walks it. End it with '.' to ask it exactly.
+    #[arg(value_name = "NAME", value_parser = parse_name, required = true)]
+    pub names: Vec<QueryName>,
 
-    /// The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …) [default: A, or PTR when NAME is an IP address].
+    /// The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …); repeat for several
+    /// [default: A, or PTR when NAME is an IP address].
     #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = parse_type)]
-    pub rtype: Option<QueryType>,
+    pub types: Vec<QueryType>,
 
     /// The pod the question is asked from: pod/NAME, deploy/NAME or a pod name.
     #[arg(long, value_name = "POD")]
@@ -120,16 +121,15 @@ pub struct DiffArgs {
     #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
 
-    /// Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster.
+    /// Replay this snapshot file (docs/snapshot.md; - reads standard input) instead of asking a live cluster.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
     #[command(flatten)]
     pub walk: WalkArgs,
 
-    /// Output format: a table, a wide table with origins and notes, or JSON (docs/json.md).
-    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     #[command(flatten)]
     pub live: LiveArgs,
@@ -168,9 +168,13 @@ pub struct SnapshotArgs {
     #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
 
-    /// The snapshot file to write.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: PathBuf,
+    /// The snapshot file to write; - writes it to standard output.
+    #[arg(long = "file", value_name = "FILE", required_unless_present = "output")]
+    pub file: Option<PathBuf>,
+
+    /// Refused with a hint: a snapshot is always a JSON file, written with --file.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", hide = true)]
+    pub output: Option<String>,
 
     #[command(flatten)]
     pub live: LiveArgs,
@@ -191,7 +195,8 @@ pub struct AuditArgs {
     #[arg(long, value_name = "POD")]
     pub from: Option<String>,
 
-    /// Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart.
+    /// Audit this snapshot (- reads standard input) instead of a live cluster; names it holds no
+    /// answers for are counted apart.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
@@ -203,9 +208,8 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
 
-    /// Output format: a summary for people, or JSON.
-    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
-    pub output: CheckFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     #[command(flatten)]
     pub live: LiveArgs,
@@ -222,11 +226,12 @@ pub struct ResolvconfArgs {
     #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
 
-    /// Read the pod from this snapshot instead of a live cluster.
+    /// Read the pod from this snapshot (- reads standard input) instead of a live cluster.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
-    /// The node's resolv.conf (the kubelet's --resolv-conf), whose search domains follow the cluster's.
+    /// The node's resolv.conf (the kubelet's --resolv-conf; - reads standard input), whose search
+    /// domains follow the cluster's.
     #[arg(long, value_name = "FILE")]
     pub node_resolv_conf: Option<PathBuf>,
 
@@ -235,17 +240,22 @@ pub struct ResolvconfArgs {
     pub limits: SearchLimits,
 
     #[command(flatten)]
-    pub live: LiveArgs,
+    pub output: OutputArgs,
+
+    /// resolvconf reads the pod through the Kubernetes API only, so it takes no DNS layer flags.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// Arguments of `meshdig check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The expectations: YAML, or JSON when the name ends in .json (docs/check.md).
+    /// The expectations: YAML, or JSON when the name ends in .json (docs/check.md); - reads
+    /// standard input.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: PathBuf,
 
-    /// Check this snapshot instead of a live cluster.
+    /// Check this snapshot (- reads standard input) instead of a live cluster.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
 
@@ -253,11 +263,11 @@ pub struct CheckArgs {
     #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
 
-    /// Output format: a summary for people, or JSON (one entry per expectation with its diff).
-    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
-    pub output: CheckFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
-    /// Also write a JUnit XML report here, for CI systems.
+    /// Also write a JUnit XML report here, for CI systems; - writes it to standard output in
+    /// place of the report.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
@@ -266,13 +276,6 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub live: LiveArgs,
-}
-
-/// How `meshdig check` prints its results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    Text,
-    Json,
 }
 
 /// Arguments of `meshdig dig`.
@@ -304,9 +307,8 @@ pub struct DigArgs {
     #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
 
-    /// Output format: dig's text, or JSON.
-    #[arg(short = 'o', long, value_enum, default_value_t = DigFormat::Text)]
-    pub output: DigFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Not supported: `meshdig dig` asks a live layer (replay snapshots with `meshdig diff --snapshot`).
     #[arg(long, value_name = "FILE", hide = true)]
@@ -316,36 +318,16 @@ pub struct DigArgs {
     pub live: LiveArgs,
 }
 
-/// How `meshdig dig` prints a reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DigFormat {
-    Text,
-    Json,
-}
-
 /// How to reach a live cluster and its DNS layers.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Live cluster")]
 pub struct LiveArgs {
-    /// The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod's service account].
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-
-    /// The kubeconfig context to use [default: the current context].
-    #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
-
-    /// Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub request_timeout: Duration,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 
     /// Bound on each DNS layer's answer and on istiod's reply.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
-
-    /// The cluster DNS domain.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_domain)]
-    pub cluster_domain: String,
 
     /// How many questions are asked of the layers at once (at most this many in flight on each
     /// port-forward or socket).
@@ -371,40 +353,74 @@ pub struct LiveArgs {
     pub control_plane: Option<SocketAddr>,
 }
 
-impl LiveArgs {
-    /// The live flags given on the command line, by name, for rejecting them next to --snapshot.
+/// How to reach a live cluster's Kubernetes API.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Live cluster")]
+pub struct ClusterArgs {
+    /// The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod's service account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use [default: the current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// The cluster DNS domain.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_domain)]
+    pub cluster_domain: String,
+}
+
+impl ClusterArgs {
+    /// The API flags given on the command line, by name.
     pub fn given(&self) -> Vec<&'static str> {
-        let defaults = Self::default_values();
         [
             ("--kubeconfig", self.kubeconfig.is_some()),
             ("--context", self.context.is_some()),
             (
                 "--request-timeout",
-                self.request_timeout != defaults.request_timeout,
+                self.request_timeout != Duration::from_secs(10),
             ),
-            ("--timeout", self.timeout != defaults.timeout),
-            (
-                "--cluster-domain",
-                self.cluster_domain != defaults.cluster_domain,
-            ),
-            ("--concurrency", self.concurrency != defaults.concurrency),
-            ("--qps", self.qps != defaults.qps),
-            ("--kube-dns", self.kube_dns.is_some()),
-            ("--sidecar", self.sidecar.is_some()),
-            ("--control-plane", self.control_plane.is_some()),
+            ("--cluster-domain", self.cluster_domain != "cluster.local"),
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))
         .collect()
     }
+}
+
+impl LiveArgs {
+    /// The live flags given on the command line, by name, for rejecting them next to --snapshot.
+    pub fn given(&self) -> Vec<&'static str> {
+        let defaults = Self::default_values();
+        let mut given = self.cluster.given();
+        given.extend(
+            [
+                ("--timeout", self.timeout != defaults.timeout),
+                ("--concurrency", self.concurrency != defaults.concurrency),
+                ("--qps", self.qps != defaults.qps),
+                ("--kube-dns", self.kube_dns.is_some()),
+                ("--sidecar", self.sidecar.is_some()),
+                ("--control-plane", self.control_plane.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(flag, given)| given.then_some(flag)),
+        );
+        given
+    }
 
     fn default_values() -> Self {
         Self {
-            kubeconfig: None,
-            context: None,
-            request_timeout: Duration::from_secs(10),
+            cluster: ClusterArgs {
+                kubeconfig: None,
+                context: None,
+                request_timeout: Duration::from_secs(10),
+                cluster_domain: "cluster.local".to_string(),
+            },
             timeout: Duration::from_secs(5),
-            cluster_domain: "cluster.local".to_string(),
             concurrency: 16,
             qps: NonZeroU32::new(crate::pace::DEFAULT_QPS).expect("above 0"),
             kube_dns: None,
@@ -422,12 +438,26 @@ pub struct GenerateArgs {
     pub out_dir: PathBuf,
 }
 
-/// How a report is printed.
+/// `-o`, the one output flag of every command that prints a report.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OutputArgs {
+    /// Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", value_enum, ignore_case = true, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// How a report is printed, in kubectl's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// A table or text for people (`text` is the same).
+    #[value(alias = "text")]
     Table,
+    /// The table with more columns.
     Wide,
+    /// One JSON document.
     Json,
+    /// The same document as YAML.
+    Yaml,
 }
 
 /// When to use colour.

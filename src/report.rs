@@ -47,4 +47,28 @@ impl Report {
             .map(|s| s.source)
             .collect()
     }
+
+    /// True when `layer` answered at the decisive candidate and its answer differs (rcode or
+    /// record set) from the answer of the layer the app asks: the cells a table highlights.
+    pub fn differs_from_app(&self, layer: Layer) -> bool {
+        let answer = |wanted: Layer| {
+            self.sources
+                .iter()
+                .find(|s| s.source == wanted)
+                .and_then(SourceResult::answer)
+        };
+        match (answer(layer), answer(self.app_source)) {
+            (Some(theirs), Some(app)) => !theirs.same_as(app),
+            _ => false,
+        }
+    }
+
+    /// True when the app ends up with something else through `layer`'s walk than through its own.
+    pub fn walk_differs_from_app(&self, layer: Layer) -> bool {
+        let Some(walk) = &self.walk else {
+            return false;
+        };
+        let gets = |wanted: Layer| walk.layer(wanted).map(|l| &l.answer);
+        gets(self.app_source).is_some_and(|app| gets(layer).is_some_and(|theirs| theirs != app))
+    }
 }

@@ -225,6 +225,6 @@ pub fn dns_message(data: &[u8]) {
         notes: Vec::new(),
     };
     let _ = message::text(Some(&reply), &exchange);
-    let document = message::json(Some(&reply), &exchange);
+    let document = meshdig::render::json_text(&message::document(Some(&reply), &exchange));
     serde_json::from_str::<serde_json::Value>(&document).expect("dig's JSON is JSON");
 }

@@ -9,7 +9,7 @@ use hickory_proto::op::{Message, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::cli::{DigArgs, DigFormat};
+use crate::cli::DigArgs;
 use crate::error::{Error, ExitCode, Result};
 use crate::live::api::Reader;
 use crate::live::capture::{CaptureRequest, SourceOverrides, endpoints};
@@ -114,11 +114,11 @@ pub async fn run(args: &DigArgs) -> Result<ExitCode> {
         rtt: reply.rtt,
         notes: reply.notes,
     };
-    let text = match args.output {
-        DigFormat::Text => message::text(reply.message.as_ref(), &exchange),
-        DigFormat::Json => message::json(reply.message.as_ref(), &exchange),
-    };
-    super::emit(&text)?;
+    super::print(
+        args.output.format,
+        |_| message::text(reply.message.as_ref(), &exchange),
+        || message::document(reply.message.as_ref(), &exchange),
+    )?;
     Ok(ExitCode::Agree)
 }
 
@@ -348,9 +348,9 @@ async fn ask_in_cluster(
 ) -> Result<Reply> {
     let live = &args.live;
     let kube = connect(&KubeSettings {
-        kubeconfig: live.kubeconfig.clone(),
-        context: live.context.clone(),
-        request_timeout: live.request_timeout,
+        kubeconfig: live.cluster.kubeconfig.clone(),
+        context: live.cluster.context.clone(),
+        request_timeout: live.cluster.request_timeout,
     })
     .await?;
     let namespace = args
@@ -365,7 +365,7 @@ async fn ask_in_cluster(
         control_plane: live.control_plane,
         timeout: live.timeout,
     };
-    let domain = live.cluster_domain.trim_end_matches('.');
+    let domain = live.cluster.cluster_domain.trim_end_matches('.');
     let found = endpoints(
         &reader,
         &CaptureRequest {

@@ -9,18 +9,13 @@ use crate::pace::Pacers;
 
 /// Captures the named questions and writes the snapshot file.
 pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
-    let questions: Vec<_> = args
-        .names
-        .iter()
-        .flat_map(|name| {
-            let types = if args.types.is_empty() {
-                vec![name.default_type()]
-            } else {
-                args.types.clone()
-            };
-            types.into_iter().map(move |rtype| (name.clone(), rtype))
-        })
-        .collect();
+    let (Some(file), None) = (&args.file, &args.output) else {
+        return Err(Error::Usage(format!(
+            "-o {} chooses a report format, and a snapshot is always a JSON file: write it with --file FILE (--file - for standard output)",
+            crate::error::quoted(args.output.as_deref().unwrap_or_default())
+        )));
+    };
+    let questions = super::diff::questions(&args.names, &args.types);
     let (document, asker) = capture_document(
         &args.live,
         &Pacers::new(args.live.qps),
@@ -30,25 +25,26 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
         false,
     )
     .await?;
-    let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
-    text.push('\n');
-    std::fs::write(&args.output, text).map_err(|source| Error::Write {
-        path: args.output.clone(),
-        source,
-    })?;
+    super::write_file(file, &crate::render::json_text(&document))?;
     let count = |key: &str| document[key].as_array().map_or(0, Vec::len);
     let from = asker
         .from
         .map(|f| format!(" --from {f}"))
         .unwrap_or_default();
+    let (wrote, replay) = if crate::input::is_stdio(file) {
+        (
+            "the snapshot to standard output".to_string(),
+            "FILE".to_string(),
+        )
+    } else {
+        (file.display().to_string(), file.display().to_string())
+    };
     let _ = writeln!(
         std::io::stderr(),
-        "wrote {}: {} objects, {} answers; replay with: meshdig diff NAME{from} -n {} --snapshot {}",
-        args.output.display(),
+        "wrote {wrote}: {} objects, {} answers; replay with: meshdig diff NAME{from} -n {} --snapshot {replay}",
         count("objects"),
         count("answers"),
         asker.namespace,
-        args.output.display()
     );
     Ok(ExitCode::Agree)
 }

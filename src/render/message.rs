@@ -510,7 +510,7 @@ impl RecordDoc {
 
 /// Renders `message` and how it was obtained as one pretty-printed JSON document with a trailing
 /// newline; without a message, `header` and `edns` are null and every section is empty.
-pub fn json(message: Option<&Message>, exchange: &Exchange) -> String {
+pub fn document(message: Option<&Message>, exchange: &Exchange) -> serde_json::Value {
     let records = |pick: fn(&Message) -> &Vec<Record>| -> Vec<RecordDoc> {
         message
             .map(|m| pick(m).iter().map(RecordDoc::of).collect())
@@ -583,10 +583,7 @@ pub fn json(message: Option<&Message>, exchange: &Exchange) -> String {
         authority: records(|m| &m.authorities),
         additional: records(|m| &m.additionals),
     };
-    let mut text =
-        serde_json::to_string_pretty(&document).expect("message documents always serialize");
-    text.push('\n');
-    text
+    serde_json::to_value(&document).expect("message documents always serialize")
 }
 
 #[cfg(test)]
@@ -691,8 +688,7 @@ www.example.test.\t300\tIN\tA\t192.0.2.10
 ;; SERVER: 127.0.0.1#53(127.0.0.1) (UDP)
 ";
         assert!(text.contains(expected), "{text}");
-        let doc: serde_json::Value =
-            serde_json::from_str(&json(Some(&message), &exchange)).unwrap();
+        let doc: serde_json::Value = document(Some(&message), &exchange);
         assert_eq!(doc["header"]["flags"]["aa"], true);
         assert_eq!(doc["header"]["counts"]["additional"], 1);
         assert_eq!(doc["answer"][0]["data"], "192.0.2.10");

@@ -18,8 +18,27 @@ pub fn fixture(name: &str) -> PathBuf {
 /// The built `meshdig` binary with colour forced off and a clean environment for colour decisions.
 pub fn meshdig() -> Command {
     let mut cmd = Command::cargo_bin("meshdig").expect("the meshdig binary is built");
-    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    cmd.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS");
     cmd
+}
+
+/// The question each shipped fixture was captured for, from `fixtures/questions.tsv`.
+pub fn questions() -> Vec<(String, Vec<String>)> {
+    let table = std::fs::read_to_string(fixture("questions.tsv"))
+        .expect("fixtures/questions.tsv is readable");
+    table
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (file, args) = line.split_once('\t').expect("fixture<TAB>arguments");
+            (
+                file.to_string(),
+                args.split_whitespace().map(str::to_string).collect(),
+            )
+        })
+        .collect()
 }
 
 /// The outcome of one run: exit code, stdout and stderr.
