@@ -28,6 +28,9 @@ _meshdig() {
             meshdig,dig)
                 cmd="meshdig__subcmd__dig"
                 ;;
+            meshdig,explain)
+                cmd="meshdig__subcmd__explain"
+                ;;
             meshdig,generate)
                 cmd="meshdig__subcmd__generate"
                 ;;
@@ -52,6 +55,9 @@ _meshdig() {
             meshdig__subcmd__help,dig)
                 cmd="meshdig__subcmd__help__subcmd__dig"
                 ;;
+            meshdig__subcmd__help,explain)
+                cmd="meshdig__subcmd__help__subcmd__explain"
+                ;;
             meshdig__subcmd__help,generate)
                 cmd="meshdig__subcmd__help__subcmd__generate"
                 ;;
@@ -71,7 +77,7 @@ _meshdig() {
 
     case "${cmd}" in
         meshdig)
-            opts="-v -h -V --color --verbose --help --version diff snapshot check resolvconf audit dig generate help"
+            opts="-v -h -V --color --verbose --help --version diff snapshot check resolvconf audit dig explain generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +462,32 @@ _meshdig() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        meshdig__subcmd__explain)
+            opts="-o -v -h -V --output --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         meshdig__subcmd__generate)
             opts="-v -h -V --out-dir --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -479,7 +511,7 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__help)
-            opts="diff snapshot check resolvconf audit dig generate help"
+            opts="diff snapshot check resolvconf audit dig explain generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -535,6 +567,20 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__help__subcmd__dig)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        meshdig__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand resolvconf 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot'
             cand audit 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
             cand dig 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
+            cand explain 'Explain a finding code offline: what it means, when meshdig reports it, its evidence and what to do. Without a code, list the codes'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -195,6 +196,17 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'meshdig;explain'= {
+            cand -o 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)'
+            cand --output 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)'
+            cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'meshdig;generate'= {
             cand --out-dir 'The directory that receives `completions/` and `man/`'
             cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
@@ -212,6 +224,7 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand resolvconf 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot'
             cand audit 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code'
             cand dig 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time'
+            cand explain 'Explain a finding code offline: what it means, when meshdig reports it, its evidence and what to do. Without a code, list the codes'
             cand generate 'Write shell completions and man pages (for packagers and the project''s own checks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -226,6 +239,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
         &'meshdig;help;audit'= {
         }
         &'meshdig;help;dig'= {
+        }
+        &'meshdig;help;explain'= {
         }
         &'meshdig;help;generate'= {
         }

@@ -94,6 +94,18 @@ Exit codes:
   130  interrupted (Ctrl-C)")]
     Dig(DigArgs),
 
+    /// Explain a finding code offline: what it means, when meshdig reports it, its evidence and
+    /// what to do. Without a code, list the codes.
+    #[command(after_help = "\
+Examples:
+  meshdig explain stale-sidecar
+  meshdig explain
+
+Exit codes:
+  0    the code is explained (or the codes are listed)
+  2    usage error, or a code meshdig does not know")]
+    Explain(ExplainArgs),
+
     /// Write shell completions and man pages (for packagers and the project's own checks).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -428,6 +440,17 @@ impl LiveArgs {
             control_plane: None,
         }
     }
+}
+
+/// Arguments of `meshdig explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The finding code, as a report prints it (e.g. stale-sidecar).
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of the hidden `meshdig generate`.

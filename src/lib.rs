@@ -13,6 +13,7 @@ pub mod diff;
 pub mod emulate;
 pub mod engine;
 pub mod error;
+pub mod explain;
 pub mod finding;
 pub mod input;
 pub mod live;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod dig;
+pub mod explain;
 pub mod generate;
 pub mod resolvconf;
 pub mod snapshot;
@@ -25,6 +26,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(&args).await,
         Command::Resolvconf(args) => resolvconf::run(&args).await,
         Command::Audit(args) => audit::run(&args).await,
+        Command::Explain(args) => explain::run(&args),
         Command::Generate(args) => generate::run(&args),
     }
 }

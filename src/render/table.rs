@@ -53,6 +53,8 @@ pub fn render(report: &Report, options: TableOptions) -> String {
     let mut out = String::new();
     let width = options.width;
     out.push_str(&wrapped(&title(report), "", "  ", width));
+    let summary = format!("→ {}", report.summary()).bold().to_string();
+    out.push_str(&wrapped(&summary, "  ", "    ", width));
     if let Some(derivation) = &report.question.derivation {
         out.push_str(&wrapped(
             &derivation.dimmed().to_string(),
@@ -404,6 +406,11 @@ fn write_finding(out: &mut String, finding: &Finding, width: Option<u16>) {
             &format!("{HANG}   "),
             width,
         ));
+    }
+    if let Some(todo) = crate::explain::what_to_do(finding.code) {
+        let todo = format!("{todo} (meshdig explain {})", finding.code);
+        let first = format!("{HANG}{} ", "what to do:".cyan());
+        out.push_str(&wrapped(&todo, &first, &format!("{HANG}  "), width));
     }
 }
 

@@ -10,6 +10,7 @@ mod check;
 mod conformance;
 mod dig;
 mod exec_plugin;
+mod explain;
 mod fixtures;
 mod fuzz_corpus;
 mod generated;
