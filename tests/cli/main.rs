@@ -9,6 +9,7 @@ mod bad_inputs;
 mod check;
 mod conformance;
 mod dig;
+mod docs_examples;
 mod exec_plugin;
 mod explain;
 mod fixtures;
