@@ -30,13 +30,11 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report')
-            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run a file of expectations (YAML or JSON) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI')
             [CompletionResult]::new('resolvconf', 'resolvconf', [CompletionResultType]::ParameterValue, 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code')
             [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a finding code offline: what it means, when meshdig reports it, its evidence and what to do. Without a code, list the codes')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the project''s own checks)')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'meshdig;diff' {
@@ -45,11 +43,11 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The pod the question is asked from: pod/NAME, deploy/NAME or a pod name')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace, or "default" with --snapshot]')
-            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Replay this snapshot file (docs/snapshot.md; - reads standard input) instead of asking a live cluster')
+            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Replay this snapshot file (- reads standard input) instead of asking a live cluster')
             [CompletionResult]::new('--libc', '--libc', [CompletionResultType]::ParameterName, 'The resolver library whose search walk a relative name takes: glibc, or musl for Alpine images. The verdict is about what that library ends up with')
             [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)')
@@ -65,8 +63,6 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'meshdig;snapshot' {
@@ -76,8 +72,6 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of --from, and of relative names [default: the context''s namespace]')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The snapshot file to write; - writes it to standard output')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Refused with a hint: a snapshot is always a JSON file, written with --file')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Refused with a hint: a snapshot is always a JSON file, written with --file')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)')
@@ -93,18 +87,16 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'meshdig;check' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The expectations: YAML, or JSON when the name ends in .json (docs/check.md); - reads standard input')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The expectations: YAML, or JSON when the name ends in .json (docs/check.md); - reads standard input')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The expectations: YAML, or JSON when the name ends in .json; - reads standard input')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The expectations: YAML, or JSON when the name ends in .json; - reads standard input')
             [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Check this snapshot (- reads standard input) instead of a live cluster')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of expectations that name none [default: the file''s defaults, then the context''s]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of expectations that name none [default: the file''s defaults, then the context''s]')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
             [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here, for CI systems; - writes it to standard output in place of the report')
             [CompletionResult]::new('--libc', '--libc', [CompletionResultType]::ParameterName, 'The resolver library whose search walk a relative name takes: glibc, or musl for Alpine images. The verdict is about what that library ends up with')
             [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do')
@@ -123,8 +115,6 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'meshdig;resolvconf' {
@@ -134,8 +124,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Read the pod from this snapshot (- reads standard input) instead of a live cluster')
             [CompletionResult]::new('--node-resolv-conf', '--node-resolv-conf', [CompletionResultType]::ParameterName, 'The node''s resolv.conf (the kubelet''s --resolv-conf; - reads standard input), whose search domains follow the cluster''s')
             [CompletionResult]::new('--limits', '--limits', [CompletionResultType]::ParameterName, 'The kubelet''s search list limits: expanded (32 domains, 2048 characters) or legacy (6, 256)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)')
@@ -145,8 +135,6 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'meshdig;audit' {
@@ -156,8 +144,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Audit this snapshot (- reads standard input) instead of a live cluster; names it holds no answers for are counted apart')
             [CompletionResult]::new('--libc', '--libc', [CompletionResultType]::ParameterName, 'The resolver library whose search walk a relative name takes: glibc, or musl for Alpine images. The verdict is about what that library ends up with')
             [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'The address family getaddrinfo is asked for in the walk [default: from --type: inet for A, inet6 for AAAA]; unspec sends A and AAAA for every candidate, as most applications do')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)')
@@ -176,17 +164,14 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'meshdig;dig' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from [default: the context''s namespace]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of --from [default: the context''s namespace]')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
-            [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Not supported: `meshdig dig` asks a live layer (replay snapshots with `meshdig diff --snapshot`)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod''s service account]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use [default: the current context]')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m)')
@@ -202,70 +187,16 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'meshdig;explain' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format, in any case: table (for people), wide (more columns), json or yaml')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours a terminal unless NO_COLOR is set')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'meshdig;generate' {
-            [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'The directory that receives `completions/` and `man/`')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours a terminal unless NO_COLOR is set')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'meshdig;help' {
-            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Ask kube-dns, the sidecar and the control plane one question, diff the answers against the objects and explain every difference')
-            [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Capture a live cluster (objects, mesh settings, name table, every layer''s answers) into a snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report')
-            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot: exit 1 when one fails, with a readable reason, JSON and JUnit for CI')
-            [CompletionResult]::new('resolvconf', 'resolvconf', [CompletionResultType]::ParameterValue, 'Print a pod''s resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node''s search domains, the kubelet''s limits), from a live cluster or a snapshot')
-            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a namespace or everywhere, and summarise the findings by code')
-            [CompletionResult]::new('dig', 'dig', [CompletionResultType]::ParameterValue, 'Ask one layer one exact question and print the whole reply like dig: header, flags, EDNS, question, answer, authority and additional sections, query time')
-            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a finding code offline: what it means, when meshdig reports it, its evidence and what to do. Without a code, list the codes')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the project''s own checks)')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'meshdig;help;diff' {
-            break
-        }
-        'meshdig;help;snapshot' {
-            break
-        }
-        'meshdig;help;check' {
-            break
-        }
-        'meshdig;help;resolvconf' {
-            break
-        }
-        'meshdig;help;audit' {
-            break
-        }
-        'meshdig;help;dig' {
-            break
-        }
-        'meshdig;help;explain' {
-            break
-        }
-        'meshdig;help;generate' {
-            break
-        }
-        'meshdig;help;help' {
             break
         }
     })

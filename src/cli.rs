@@ -8,13 +8,19 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 use crate::query::{QueryName, QueryType};
 use crate::search::{AddressFamily, Libc, SearchLimits};
 
-/// Exit codes, shown at the end of `--help`; the contract is `docs/exit-codes.md`.
-const EXIT_CODES: &str = "\
+/// Examples and exit codes, shown at the end of `--help` (and in the man pages' EXAMPLES and EXIT
+/// STATUS); the contract is `docs/exit-codes.md`.
+const MESHDIG_HELP: &str = "\
+Examples:
+  meshdig diff reviews --from deploy/productpage-v1 -n bookinfo
+  meshdig diff reviews --from pod/productpage-v1-7d9 -n bookinfo --snapshot case.json -o json
+  meshdig explain stale-sidecar
+
 Exit codes:
   0    every layer agrees, or every difference is by design
   1    a discrepancy: a finding of severity error
@@ -22,10 +28,17 @@ Exit codes:
   3    a source could not be asked, and nothing worse was found
   130  interrupted (Ctrl-C)";
 
+/// meshdig's version with the commit it was built from, which the release script records in
+/// `MESHDIG_COMMIT` (`0.1.0 (commit 1a2b3c4)`).
+pub fn version() -> String {
+    let commit = option_env!("MESHDIG_COMMIT").unwrap_or("not recorded: not a release build");
+    format!("{} (commit {commit})", env!("CARGO_PKG_VERSION"))
+}
+
 /// Ask every DNS layer of a Kubernetes service mesh the same question, diff the answers and explain
 /// each difference.
 #[derive(Debug, Parser)]
-#[command(name = "meshdig", version, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "meshdig", version = version(), after_help = MESHDIG_HELP, propagate_version = true)]
 pub struct Cli {
     /// When to colour the output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -44,16 +57,41 @@ pub struct Cli {
 pub enum Command {
     /// Ask kube-dns, the sidecar and the control plane one question, diff the answers against the
     /// objects and explain every difference.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = "\
+Examples:
+  meshdig diff reviews --from deploy/productpage-v1 -n bookinfo
+  meshdig diff reviews ratings -t A -t AAAA --from pod/productpage-v1-7d9 -n bookinfo
+  meshdig diff api.example.com. --from pod/web-0 -n shop --snapshot case.json -o yaml
+
+Exit codes:
+  0    every layer agrees, or every difference is by design
+  1    a discrepancy: a finding of severity error
+  2    usage or input error (flag, name, snapshot file)
+  3    a source could not be asked, and nothing worse was found
+  130  interrupted (Ctrl-C)")]
     Diff(DiffArgs),
 
     /// Capture a live cluster (objects, mesh settings, name table, every layer's answers) into a
     /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report.
+    #[command(after_help = "\
+Examples:
+  meshdig snapshot reviews ratings -t A -t AAAA --from deploy/productpage-v1 -n bookinfo --file case.json
+  meshdig snapshot reviews --from pod/productpage-v1-7d9 -n bookinfo --file - | gzip > case.json.gz
+
+Exit codes:
+  0    the snapshot was written (sources that could not be asked are recorded in it)
+  2    usage or input error, or the file cannot be written
+  3    the cluster could not be asked at all
+  130  interrupted (Ctrl-C)")]
     Snapshot(SnapshotArgs),
 
-    /// Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot:
+    /// Run a file of expectations (YAML or JSON) against a live cluster or a snapshot:
     /// exit 1 when one fails, with a readable reason, JSON and JUnit for CI.
     #[command(after_help = "\
+Examples:
+  meshdig check -f dns-checks.yaml --junit dns.xml
+  meshdig check -f dns-checks.yaml --snapshot case.json -o json
+
 Exit codes:
   0    every expectation holds
   1    an expectation failed
@@ -64,11 +102,25 @@ Exit codes:
 
     /// Print a pod's resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node's search
     /// domains, the kubelet's limits), from a live cluster or a snapshot.
+    #[command(after_help = "\
+Examples:
+  meshdig resolvconf --from deploy/productpage-v1 -n bookinfo
+  meshdig resolvconf --from pod/web-0 -n shop --snapshot case.json --limits legacy
+
+Exit codes:
+  0    the resolv.conf was printed
+  2    usage or input error (flag, unknown pod, snapshot file)
+  3    the cluster could not be asked
+  130  interrupted (Ctrl-C)")]
     Resolvconf(ResolvconfArgs),
 
     /// Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a
     /// namespace or everywhere, and summarise the findings by code.
     #[command(after_help = "\
+Examples:
+  meshdig audit -n bookinfo --from deploy/productpage-v1
+  meshdig audit -A --from pod/web-0 -n shop --snapshot case.json -o json
+
 Exit codes:
   0    every name agrees, or every difference is by design
   1    a discrepancy for at least one name
@@ -116,25 +168,25 @@ Exit codes:
 pub struct DiffArgs {
     /// The names to look up, each diffed in a section of its own. A relative name (no trailing dot)
     /// is walked through the pod's search list as its resolver walks it. End it with '.' to ask it exactly.
-    #[arg(value_name = "NAME", value_parser = parse_name, required = true)]
+    #[arg(value_name = "NAME", value_hint = ValueHint::Other, value_parser = parse_name, required = true)]
     pub names: Vec<QueryName>,
 
     /// The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …); repeat for several
     /// [default: A, or PTR when NAME is an IP address].
-    #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = parse_type)]
+    #[arg(short = 't', long = "type", value_name = "TYPE", value_hint = ValueHint::Other, value_parser = parse_type)]
     pub types: Vec<QueryType>,
 
     /// The pod the question is asked from: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other)]
     pub from: Option<String>,
 
     /// The namespace of --from, and of relative names [default: the context's namespace, or
     /// "default" with --snapshot].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
-    /// Replay this snapshot file (docs/snapshot.md; - reads standard input) instead of asking a live cluster.
-    #[arg(long, value_name = "FILE")]
+    /// Replay this snapshot file (- reads standard input) instead of asking a live cluster.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub snapshot: Option<PathBuf>,
 
     #[command(flatten)]
@@ -169,24 +221,20 @@ pub struct SnapshotArgs {
     pub names: Vec<QueryName>,
 
     /// The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address].
-    #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = parse_type)]
+    #[arg(short = 't', long = "type", value_name = "TYPE", value_hint = ValueHint::Other, value_parser = parse_type)]
     pub types: Vec<QueryType>,
 
     /// The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other)]
     pub from: Option<String>,
 
     /// The namespace of --from, and of relative names [default: the context's namespace].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
     /// The snapshot file to write; - writes it to standard output.
-    #[arg(long = "file", value_name = "FILE", required_unless_present = "output")]
-    pub file: Option<PathBuf>,
-
-    /// Refused with a hint: a snapshot is always a JSON file, written with --file.
-    #[arg(short = 'o', long = "output", value_name = "FORMAT", hide = true)]
-    pub output: Option<String>,
+    #[arg(long = "file", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub file: PathBuf,
 
     #[command(flatten)]
     pub live: LiveArgs,
@@ -196,7 +244,7 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Audit the names of this namespace (also the namespace of --from) [default: the context's, or "default"].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
     /// Audit the names of every namespace.
@@ -204,12 +252,12 @@ pub struct AuditArgs {
     pub all_namespaces: bool,
 
     /// The workload whose view is audited: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other)]
     pub from: Option<String>,
 
     /// Audit this snapshot (- reads standard input) instead of a live cluster; names it holds no
     /// answers for are counted apart.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub snapshot: Option<PathBuf>,
 
     /// Ask each name as an app in the workload's namespace types it (`svc`, `svc.ns`, a
@@ -231,20 +279,20 @@ pub struct AuditArgs {
 #[derive(Debug, Args)]
 pub struct ResolvconfArgs {
     /// The pod: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other)]
     pub from: String,
 
     /// The pod's namespace [default: the context's namespace, or "default" with --snapshot].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
     /// Read the pod from this snapshot (- reads standard input) instead of a live cluster.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub snapshot: Option<PathBuf>,
 
     /// The node's resolv.conf (the kubelet's --resolv-conf; - reads standard input), whose search
     /// domains follow the cluster's.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub node_resolv_conf: Option<PathBuf>,
 
     /// The kubelet's search list limits: expanded (32 domains, 2048 characters) or legacy (6, 256).
@@ -262,17 +310,17 @@ pub struct ResolvconfArgs {
 /// Arguments of `meshdig check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The expectations: YAML, or JSON when the name ends in .json (docs/check.md); - reads
+    /// The expectations: YAML, or JSON when the name ends in .json; - reads
     /// standard input.
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    #[arg(short = 'f', long = "file", value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
 
     /// Check this snapshot (- reads standard input) instead of a live cluster.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub snapshot: Option<PathBuf>,
 
     /// The namespace of expectations that name none [default: the file's defaults, then the context's].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
     #[command(flatten)]
@@ -280,7 +328,7 @@ pub struct CheckArgs {
 
     /// Also write a JUnit XML report here, for CI systems; - writes it to standard output in
     /// place of the report.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub junit: Option<PathBuf>,
 
     #[command(flatten)]
@@ -308,22 +356,22 @@ pub struct DigArgs {
     /// in any case.
     ///
     /// +tcp asks over TCP (+notcp: UDP); +norec clears the RD flag (+rec sets it, the default).
-    #[arg(value_name = "WORD", required = true)]
+    #[arg(value_name = "WORD", value_hint = ValueHint::Other, required = true)]
     pub words: Vec<String>,
 
     /// The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD")]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other)]
     pub from: Option<String>,
 
     /// The namespace of --from [default: the context's namespace].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,
 
     /// Not supported: `meshdig dig` asks a live layer (replay snapshots with `meshdig diff --snapshot`).
-    #[arg(long, value_name = "FILE", hide = true)]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, hide = true)]
     pub snapshot: Option<PathBuf>,
 
     #[command(flatten)]
@@ -338,30 +386,30 @@ pub struct LiveArgs {
     pub cluster: ClusterArgs,
 
     /// Bound on each DNS layer's answer and on istiod's reply.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_hint = ValueHint::Other, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 
     /// How many questions are asked of the layers at once (at most this many in flight on each
     /// port-forward or socket).
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "N", value_hint = ValueHint::Other, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
 
     /// At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to
     /// one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on
     /// production DNS; raise it for a large audit of a lab cluster.
-    #[arg(long, value_name = "N", default_value_t = NonZeroU32::new(crate::pace::DEFAULT_QPS).expect("above 0"), value_parser = parse_qps)]
+    #[arg(long, value_name = "N", value_hint = ValueHint::Other, default_value_t = NonZeroU32::new(crate::pace::DEFAULT_QPS).expect("above 0"), value_parser = parse_qps)]
     pub qps: NonZeroU32,
 
     /// Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS.
-    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_dns_address)]
+    #[arg(long, value_name = "ADDR[:PORT]", value_hint = ValueHint::Other, value_parser = parse_dns_address)]
     pub kube_dns: Option<SocketAddr>,
 
     /// Ask the sidecar's DNS proxy at this address (port 15053 unless given) instead of through a port-forward.
-    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_sidecar_address)]
+    #[arg(long, value_name = "ADDR[:PORT]", value_hint = ValueHint::Other, value_parser = parse_sidecar_address)]
     pub sidecar: Option<SocketAddr>,
 
     /// Read istiod's /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards.
-    #[arg(long, value_name = "URL", value_parser = parse_control_plane_url)]
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Other, value_parser = parse_control_plane_url)]
     pub control_plane: Option<SocketAddr>,
 }
 
@@ -370,19 +418,19 @@ pub struct LiveArgs {
 #[command(next_help_heading = "Live cluster")]
 pub struct ClusterArgs {
     /// The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod's service account].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use [default: the current context].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = ValueHint::Other)]
     pub context: Option<String>,
 
     /// Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_hint = ValueHint::Other, default_value = "10s", value_parser = parse_duration)]
     pub request_timeout: Duration,
 
     /// The cluster DNS domain.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_domain)]
+    #[arg(long, value_name = "DOMAIN", value_hint = ValueHint::Other, default_value = "cluster.local", value_parser = parse_domain)]
     pub cluster_domain: String,
 }
 
@@ -446,7 +494,7 @@ impl LiveArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The finding code, as a report prints it (e.g. stale-sidecar).
-    #[arg(value_name = "CODE")]
+    #[arg(value_name = "CODE", value_hint = ValueHint::Other)]
     pub code: Option<String>,
 
     #[command(flatten)]
@@ -457,14 +505,14 @@ pub struct ExplainArgs {
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// The directory that receives `completions/` and `man/`.
-    #[arg(long, value_name = "DIR", default_value = ".")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, default_value = ".")]
     pub out_dir: PathBuf,
 }
 
 /// `-o`, the one output flag of every command that prints a report.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct OutputArgs {
-    /// Output format, in any case: table (for people), wide (more columns), json or yaml (docs/json.md).
+    /// Output format, in any case: table (for people), wide (more columns), json or yaml.
     #[arg(short = 'o', long = "output", value_name = "FORMAT", value_enum, ignore_case = true, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
 }

@@ -4,17 +4,12 @@ use std::io::Write as _;
 
 use crate::cli::SnapshotArgs;
 use crate::engine::capture_document;
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{ExitCode, Result};
 use crate::pace::Pacers;
 
 /// Captures the named questions and writes the snapshot file.
 pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
-    let (Some(file), None) = (&args.file, &args.output) else {
-        return Err(Error::Usage(format!(
-            "-o {} chooses a report format, and a snapshot is always a JSON file: write it with --file FILE (--file - for standard output)",
-            crate::error::quoted(args.output.as_deref().unwrap_or_default())
-        )));
-    };
+    let file = &args.file;
     let questions = super::diff::questions(&args.names, &args.types);
     let (document, asker) = capture_document(
         &args.live,

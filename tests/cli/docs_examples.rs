@@ -20,13 +20,13 @@ fn blocks(page: &str) -> Vec<(Block, bool)> {
     let mut lines = page.lines();
     let mut gap_is_blank = false;
     while let Some(line) = lines.next() {
-        let Some(lang) = line.strip_prefix("```") else {
+        let Some(lang) = line.trim_start().strip_prefix("```") else {
             gap_is_blank &= line.trim().is_empty();
             continue;
         };
         let text: Vec<&str> = lines
             .by_ref()
-            .take_while(|l| !l.starts_with("```"))
+            .take_while(|l| !l.trim_start().starts_with("```"))
             .collect();
         let block = Block {
             lang: lang.trim().to_string(),

@@ -16,6 +16,7 @@ mod fixtures;
 mod fuzz_corpus;
 mod generated;
 mod harness;
+mod krew;
 mod live;
 mod output;
 mod resolution;
