@@ -167,6 +167,9 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             break
         }
         'meshdig;dig' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The port to ask @IP and @localhost on, as dig''s -p [default: 53]')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Ask the reverse name of this address (PTR), as dig''s -x')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'The record type, as dig''s -t (instead of a TYPE word)')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace of --from [default: the context''s namespace]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace of --from [default: the context''s namespace]')
@@ -183,6 +186,8 @@ Register-ArgumentCompleter -Native -CommandName 'meshdig' -ScriptBlock {
             [CompletionResult]::new('--sidecar', '--sidecar', [CompletionResultType]::ParameterName, 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward')
             [CompletionResult]::new('--control-plane', '--control-plane', [CompletionResultType]::ParameterName, 'Read istiod''s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'IPv4 only, as dig''s -4: @localhost is 127.0.0.1, and an IPv6 @IP is refused')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'IPv6 only, as dig''s -6: @localhost is ::1, and an IPv4 @IP is refused')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

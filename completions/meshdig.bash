@@ -558,12 +558,33 @@ _meshdig() {
             return 0
             ;;
         meshdig__subcmd__dig)
-            opts="-n -o -v -h --from --namespace --output --kubeconfig --context --request-timeout --cluster-domain --timeout --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help"
+            opts="-p -x -t -4 -6 -n -o -v -h --from --namespace --output --kubeconfig --context --request-timeout --cluster-domain --timeout --concurrency --qps --kube-dns --sidecar --control-plane --color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                -p)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -x)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --from)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then

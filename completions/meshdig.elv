@@ -158,6 +158,9 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'meshdig;dig'= {
+            cand -p 'The port to ask @IP and @localhost on, as dig''s -p [default: 53]'
+            cand -x 'Ask the reverse name of this address (PTR), as dig''s -x'
+            cand -t 'The record type, as dig''s -t (instead of a TYPE word)'
             cand --from 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name'
             cand -n 'The namespace of --from [default: the context''s namespace]'
             cand --namespace 'The namespace of --from [default: the context''s namespace]'
@@ -174,6 +177,8 @@ set edit:completion:arg-completer[meshdig] = {|@words|
             cand --sidecar 'Ask the sidecar''s DNS proxy at this address (port 15053 unless given) instead of through a port-forward'
             cand --control-plane 'Read istiod''s /debug/ndsz at this URL (http://ADDR or http://ADDR:PORT, port 15014 unless given) instead of through port-forwards'
             cand --color 'When to colour the output: auto colours a terminal unless NO_COLOR is set'
+            cand -4 'IPv4 only, as dig''s -4: @localhost is 127.0.0.1, and an IPv6 @IP is refused'
+            cand -6 'IPv6 only, as dig''s -6: @localhost is ::1, and an IPv4 @IP is refused'
             cand -v 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
             cand --verbose 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
             cand -h 'Print help (see more with ''--help'')'

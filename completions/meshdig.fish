@@ -160,6 +160,9 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s A -l all-names
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -l as-typed -d 'Ask each name as an app in the workload\'s namespace types it (`svc`, `svc.ns`, a ServiceEntry host without the dot), walked by --libc, instead of fully qualified'
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s p -d 'The port to ask @IP and @localhost on, as dig\'s -p [default: 53]' -r -f
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s x -d 'Ask the reverse name of this address (PTR), as dig\'s -x' -r -f
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s t -d 'The record type, as dig\'s -t (instead of a TYPE word)' -r -f
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l from -d 'The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name' -r -f
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s n -l namespace -d 'The namespace of --from [default: the context\'s namespace]' -r -f
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s o -l output -d 'Output format, in any case: table (for people), wide (more columns), json or yaml' -r -f -a "table\t'A table or text for people (`text` is the same)'
@@ -179,6 +182,8 @@ complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l control-plane -d
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -l color -d 'When to colour the output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s 4 -d 'IPv4 only, as dig\'s -4: @localhost is 127.0.0.1, and an IPv6 @IP is refused'
+complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s 6 -d 'IPv6 only, as dig\'s -6: @localhost is ::1, and an IPv4 @IP is refused'
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s v -l verbose -d 'Log what meshdig does to stderr: -v for steps, -vv for API and DNS traffic. Credentials are never logged'
 complete -c meshdig -n "__fish_meshdig_using_subcommand dig" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c meshdig -n "__fish_meshdig_using_subcommand explain" -s o -l output -d 'Output format, in any case: table (for people), wide (more columns), json or yaml' -r -f -a "table\t'A table or text for people (`text` is the same)'

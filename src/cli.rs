@@ -138,6 +138,8 @@ Examples:
   meshdig dig @control-plane api.example.com --from pod/web-0 -n shop -o json
   meshdig dig @10.96.0.10 _http._tcp.reviews.bookinfo.svc.cluster.local SRV +tcp
   meshdig dig @127.0.0.1:5353 10.96.0.10
+  meshdig dig @127.0.0.1 -p 5353 -x 10.96.0.10 +short
+  meshdig dig @10.96.0.10 reviews.bookinfo.svc.cluster.local +noall +answer
 
 Exit codes:
   0    an answer came back (any status, NXDOMAIN and SERVFAIL included, as with dig)
@@ -355,9 +357,32 @@ pub struct DigArgs {
     /// TYPE is A (default; PTR for an IP address), AAAA, CNAME, SRV, PTR, TXT or any other type name,
     /// in any case.
     ///
-    /// +tcp asks over TCP (+notcp: UDP); +norec clears the RD flag (+rec sets it, the default).
-    #[arg(value_name = "WORD", value_hint = ValueHint::Other, required = true)]
+    /// +tcp asks over TCP (+notcp: UDP); +norec clears the RD flag (+rec sets it, the default);
+    /// +timeout=SECONDS and +tries=N as dig's; +short prints only the answer's data; +noall, then
+    /// +cmd, +comments, +question, +answer, +authority, +additional or +stats print only those
+    /// parts (each also as +noPART).
+    #[arg(value_name = "WORD", value_hint = ValueHint::Other)]
     pub words: Vec<String>,
+
+    /// The port to ask @IP and @localhost on, as dig's -p [default: 53].
+    #[arg(short = 'p', value_name = "PORT", value_hint = ValueHint::Other)]
+    pub port: Option<u16>,
+
+    /// Ask the reverse name of this address (PTR), as dig's -x.
+    #[arg(short = 'x', value_name = "ADDR", value_hint = ValueHint::Other)]
+    pub reverse: Option<IpAddr>,
+
+    /// The record type, as dig's -t (instead of a TYPE word).
+    #[arg(short = 't', value_name = "TYPE", value_hint = ValueHint::Other)]
+    pub rtype: Option<String>,
+
+    /// IPv4 only, as dig's -4: @localhost is 127.0.0.1, and an IPv6 @IP is refused.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// IPv6 only, as dig's -6: @localhost is ::1, and an IPv4 @IP is refused.
+    #[arg(short = '6')]
+    pub ipv6: bool,
 
     /// The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name.
     #[arg(long, value_name = "POD", value_hint = ValueHint::Other)]

@@ -10,7 +10,7 @@ use hickory_proto::rr::rdata::{A, AAAA, CNAME};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use crate::cli::DigArgs;
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, ExitCode, Result, quoted};
 use crate::live::api::Reader;
 use crate::live::capture::{CaptureRequest, SourceOverrides, endpoints};
 use crate::live::connect::{KubeSettings, connect};
@@ -19,7 +19,7 @@ use crate::mesh;
 use crate::model::Rcode;
 use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
-use crate::render::message::{self, Exchange};
+use crate::render::message::{self, Exchange, Shown};
 use crate::sources::dns::DnsClient;
 use crate::sources::live::{DnsEndpoint, LiveControlPlane};
 use crate::sources::{ControlPlane, TableReply, TableRequest};
@@ -63,6 +63,12 @@ struct Request {
     /// `+tcp` (Some(true)), `+notcp` (Some(false)), or neither.
     tcp: Option<bool>,
     recursion_desired: bool,
+    /// What of the reply is printed.
+    shown: Shown,
+    /// `+timeout=N`, in place of --timeout.
+    timeout: Option<Duration>,
+    /// `+tries=N`: how many times a UDP question is sent before the layer counts as silent.
+    tries: u32,
 }
 
 impl Request {
@@ -99,7 +105,7 @@ pub async fn run(args: &DigArgs) -> Result<ExitCode> {
                 .to_string(),
         ));
     }
-    let request = parse_words(&args.words)?;
+    let request = parse_words(&words_of(args), &Dial::of(args))?;
     check_from(&request, args)?;
     tracing::debug!(question = %request.asked(), "dig");
     let reply = ask(&request, args).await?;
@@ -112,14 +118,88 @@ pub async fn run(args: &DigArgs) -> Result<ExitCode> {
         server: reply.server,
         transport: reply.transport,
         rtt: reply.rtt,
+        when: Some(
+            jiff::Zoned::now()
+                .strftime("%a %b %d %H:%M:%S %Z %Y")
+                .to_string(),
+        ),
         notes: reply.notes,
     };
     super::print(
         args.output.format,
-        |_| message::text(reply.message.as_ref(), &exchange),
+        |_| message::text(reply.message.as_ref(), &exchange, request.shown),
         || message::document(reply.message.as_ref(), &exchange),
     )?;
     Ok(ExitCode::Agree)
+}
+
+/// The words with dig's `-x ADDR` and `-t TYPE` among them: an address word asks its reverse name.
+fn words_of(args: &DigArgs) -> Vec<String> {
+    let mut words = args.words.clone();
+    words.extend(args.reverse.map(|ip| ip.to_string()));
+    words.extend(args.rtype.clone());
+    words
+}
+
+/// How an `@` address is dialled: dig's `-p`, `-4` and `-6`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dial {
+    port: Option<u16>,
+    ipv4: bool,
+    ipv6: bool,
+}
+
+impl Dial {
+    fn of(args: &DigArgs) -> Self {
+        Self {
+            port: args.port,
+            ipv4: args.ipv4,
+            ipv6: args.ipv6,
+        }
+    }
+
+    /// `ip` at `port` (else -p, else 53), refused when -4 or -6 rules its family out.
+    fn address(self, ip: IpAddr, port: Option<u16>, word: &str) -> Result<SocketAddr> {
+        if (self.ipv4 && ip.is_ipv6()) || (self.ipv6 && ip.is_ipv4()) {
+            let flag = if self.ipv4 { "-4" } else { "-6" };
+            return Err(usage(format!("{word} is not reachable with {flag}")));
+        }
+        Ok(SocketAddr::new(ip, port.or(self.port).unwrap_or(53)))
+    }
+}
+
+/// A `+option` that changes what is printed; false when `option` is not one.
+fn show_option(shown: &mut Shown, option: &str) -> bool {
+    let (on, part) = match option.strip_prefix("no") {
+        Some(part) => (false, part),
+        None => (true, option),
+    };
+    let short = shown.short;
+    match part {
+        "all" => *shown = if on { Shown::ALL } else { Shown::NONE },
+        "cmd" => shown.cmd = on,
+        "comments" => shown.comments = on,
+        "question" => shown.question = on,
+        "answer" => shown.answer = on,
+        "authority" => shown.authority = on,
+        "additional" => shown.additional = on,
+        "stats" => shown.stats = on,
+        "short" => shown.short = on,
+        _ => return false,
+    }
+    if part == "all" {
+        shown.short = short;
+    }
+    true
+}
+
+/// The number in `+timeout=N` or `+tries=N`, from 1 to `max`.
+fn option_number(word: &str, value: &str, max: u32) -> Result<u32> {
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| usage(format!("'{}' needs a number from 1 to {max}", quoted(word))))
 }
 
 /// A usage error about the words, pointing at the help.
@@ -128,10 +208,13 @@ fn usage(message: String) -> Error {
 }
 
 /// Sorts dig-style words into source, name, type and options, and validates each.
-fn parse_words(words: &[String]) -> Result<Request> {
+fn parse_words(words: &[String], dial: &Dial) -> Result<Request> {
     let mut source: Option<(Source, &str)> = None;
     let mut tcp = None;
     let mut recursion_desired = true;
+    let mut shown = Shown::ALL;
+    let mut timeout = None;
+    let mut tries = 1;
     let mut plain: Vec<&str> = Vec::new();
     for word in words {
         if let Some(spec) = word.strip_prefix('@') {
@@ -140,16 +223,26 @@ fn parse_words(words: &[String]) -> Result<Request> {
                     "two sources given ('{first}' and '{word}'); meshdig dig asks one layer at a time"
                 )));
             }
-            source = Some((parse_source(spec, word)?, word));
+            source = Some((parse_source(spec, word, dial)?, word));
         } else if let Some(option) = word.strip_prefix('+') {
-            match option.to_ascii_lowercase().as_str() {
+            let option = option.to_ascii_lowercase();
+            let (key, value) = option.split_once('=').unwrap_or((&option, ""));
+            match key {
                 "tcp" | "vc" => tcp = Some(true),
                 "notcp" | "novc" => tcp = Some(false),
                 "rec" | "recurse" => recursion_desired = true,
                 "norec" | "norecurse" => recursion_desired = false,
+                "timeout" => {
+                    let seconds = option_number(word, value, 3600)?;
+                    timeout = Some(Duration::from_secs(u64::from(seconds)));
+                }
+                "tries" => tries = option_number(word, value, 10)?,
+                "retry" => tries = option_number(word, value, 9)? + 1,
+                _ if value.is_empty() && show_option(&mut shown, key) => {}
                 _ => {
                     return Err(usage(format!(
-                        "unknown option '{word}': meshdig dig takes +tcp, +notcp, +rec and +norec"
+                        "unknown option '{}': meshdig dig takes +[no]tcp, +[no]rec, +timeout=N, +tries=N, +short and +[no]all, +[no]cmd, +[no]comments, +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats",
+                        quoted(word)
                     )));
                 }
             }
@@ -199,32 +292,47 @@ fn parse_words(words: &[String]) -> Result<Request> {
         rtype,
         tcp,
         recursion_desired,
+        shown,
+        timeout,
+        tries,
     })
 }
 
-/// `kube-dns`, `sidecar`, `control-plane`, or an IP address with an optional port (53 unless given).
-fn parse_source(spec: &str, word: &str) -> Result<Source> {
-    match spec.to_ascii_lowercase().as_str() {
-        "" => Err(usage(format!("'@' names no source: write {SOURCES}"))),
+/// `kube-dns`, `sidecar`, `control-plane`, `localhost`, or an IP address with an optional port
+/// (`IP:PORT`, `[IPv6]:PORT` or dig's `IP#PORT`; else -p, else 53).
+fn parse_source(spec: &str, word: &str, dial: &Dial) -> Result<Source> {
+    let unknown = || {
+        usage(format!(
+            "unknown source '{word}': write {SOURCES} (e.g. @10.96.0.10, @[::1]:5353 or @127.0.0.1#5353)"
+        ))
+    };
+    let (host, port) = match spec.rsplit_once('#') {
+        Some((host, port)) => (host, Some(port.parse::<u16>().map_err(|_| unknown())?)),
+        None => (spec, None),
+    };
+    match host.to_ascii_lowercase().as_str() {
+        "" if port.is_none() => Err(usage(format!("'@' names no source: write {SOURCES}"))),
         "kube-dns" => Ok(Source::KubeDns),
         "sidecar" => Ok(Source::Sidecar),
         "control-plane" => Ok(Source::ControlPlane),
-        _ => spec
-            .parse::<SocketAddr>()
-            .ok()
-            .or_else(|| {
-                spec.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<IpAddr>()
-                    .ok()
-                    .map(|ip| SocketAddr::new(ip, 53))
-            })
-            .map(Source::Address)
-            .ok_or_else(|| {
-                usage(format!(
-                    "unknown source '{word}': write {SOURCES} (e.g. @10.96.0.10 or @[::1]:5353)"
-                ))
-            }),
+        "localhost" => {
+            let ip = if dial.ipv6 {
+                IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+            } else {
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            };
+            dial.address(ip, port, word).map(Source::Address)
+        }
+        _ => match host.parse::<SocketAddr>() {
+            Ok(addr) if port.is_none() => dial.address(addr.ip(), Some(addr.port()), word),
+            Ok(_) => Err(unknown()),
+            Err(_) => {
+                let ip = host.trim_start_matches('[').trim_end_matches(']');
+                let ip = ip.parse::<IpAddr>().map_err(|_| unknown())?;
+                dial.address(ip, port, word)
+            }
+        }
+        .map(Source::Address),
     }
 }
 
@@ -233,6 +341,9 @@ fn parse_source(spec: &str, word: &str) -> Result<Source> {
 /// A name is asked exactly as typed (case included) plus a trailing dot; a Unicode name in its
 /// IDNA ASCII form.
 fn wire_name(word: &str) -> Result<(String, bool)> {
+    if word == "." {
+        return Ok((".".to_string(), false));
+    }
     if let Ok(ip) = word.parse::<IpAddr>() {
         return Ok((Name::from(ip).to_ascii(), true));
     }
@@ -272,7 +383,7 @@ fn unreachable(request: &Request, why: impl std::fmt::Display) -> Error {
 }
 
 async fn ask(request: &Request, args: &DigArgs) -> Result<Reply> {
-    let timeout = args.live.timeout;
+    let timeout = request.timeout.unwrap_or(args.live.timeout);
     // One server is asked, once (twice when a truncated answer is asked again over TCP).
     let pacers = Pacers::new(args.live.qps);
     match (request.source, args.live.kube_dns, args.live.sidecar) {
@@ -303,7 +414,17 @@ async fn ask_address(
         return tcp(notes).await;
     }
     let udp = DnsClient::udp(addr, timeout, Arc::clone(&pacer));
-    let reply = exchange(request, &udp, &server, Vec::new()).await?;
+    let mut reply = exchange(request, &udp, &server, Vec::new()).await;
+    // +tries: a UDP question that timed out is sent again, as dig sends it.
+    for _ in 1..request.tries {
+        match &reply {
+            Err(Error::Cluster(why)) if why.contains("no answer within") => {
+                reply = exchange(request, &udp, &server, Vec::new()).await;
+            }
+            _ => break,
+        }
+    }
+    let reply = reply?;
     if reply
         .message
         .as_ref()
@@ -346,6 +467,7 @@ async fn ask_in_cluster(
     args: &DigArgs,
     pacers: &Pacers<DnsEndpoint>,
 ) -> Result<Reply> {
+    let timeout = request.timeout.unwrap_or(args.live.timeout);
     let live = &args.live;
     let kube = connect(&KubeSettings {
         kubeconfig: live.cluster.kubeconfig.clone(),
@@ -363,7 +485,7 @@ async fn ask_in_cluster(
         kube_dns: live.kube_dns,
         sidecar: live.sidecar,
         control_plane: live.control_plane,
-        timeout: live.timeout,
+        timeout,
     };
     let domain = live.cluster.cluster_domain.trim_end_matches('.');
     let found = endpoints(
@@ -384,7 +506,7 @@ async fn ask_in_cluster(
     let reply = match request.source {
         Source::Sidecar => match (found.sidecar, &found.workload) {
             (Some(endpoint), _) => {
-                ask_endpoint(request, endpoint, &forwards, live.timeout, pacers).await
+                ask_endpoint(request, endpoint, &forwards, timeout, pacers).await
             }
             (None, Some(w)) => Err(unreachable(
                 request,
@@ -402,12 +524,12 @@ async fn ask_in_cluster(
             let control_plane = LiveControlPlane {
                 endpoint: found.control_plane,
                 forwards: &forwards,
-                timeout: live.timeout,
+                timeout,
             };
             ask_table(request, &control_plane, workload, domain).await
         }
         Source::KubeDns | Source::Address(_) => {
-            ask_endpoint(request, found.kube_dns, &forwards, live.timeout, pacers).await
+            ask_endpoint(request, found.kube_dns, &forwards, timeout, pacers).await
         }
     };
     forwards.close().await;
@@ -594,6 +716,7 @@ mod tests {
                 .split_whitespace()
                 .map(str::to_string)
                 .collect::<Vec<_>>(),
+            &Dial::default(),
         )
     }
 
@@ -625,6 +748,15 @@ mod tests {
             (r.fqdn.as_str(), r.rtype),
             ("10.0.96.10.in-addr.arpa.", RecordType::PTR)
         );
+        let r = words("@127.0.0.1#5353 . NS +noall +answer +timeout=2 +tries=3").unwrap();
+        assert_eq!(r.source, Source::Address("127.0.0.1:5353".parse().unwrap()));
+        assert_eq!((r.fqdn.as_str(), r.rtype), (".", RecordType::NS));
+        assert!(r.shown.answer && !r.shown.question && !r.shown.stats && !r.shown.cmd);
+        assert_eq!((r.timeout, r.tries), (Some(Duration::from_secs(2)), 3));
+        let r = words("@localhost example.com TYPE65 +short").unwrap();
+        assert_eq!(r.source, Source::Address("127.0.0.1:53".parse().unwrap()));
+        assert_eq!(r.rtype, RecordType::HTTPS);
+        assert!(r.shown.short);
         let r = words("@10.96.0.10 2001:db8::1").unwrap();
         assert_eq!(r.source, Source::Address("10.96.0.10:53".parse().unwrap()));
         assert!(r.fqdn.ends_with(".8.b.d.0.1.0.0.2.ip6.arpa."), "{}", r.fqdn);
@@ -640,7 +772,9 @@ mod tests {
             ("a..b", "label 2 is empty"),
             ("a.b A extra", "unexpected word 'extra'"),
             ("+tcp", "no NAME"),
-            ("a.b +short", "unknown option '+short'"),
+            ("a.b +bogus", "unknown option '+bogus'"),
+            ("a.b +tries=0", "'+tries=0' needs a number from 1 to 10"),
+            ("@127.0.0.1#x a.b", "unknown source"),
             ("example.com AXFR", "zone transfer"),
         ] {
             let err = words(line).unwrap_err().to_string();

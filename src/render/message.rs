@@ -38,30 +38,93 @@ pub struct Exchange {
     /// `udp`, `tcp` or `tcp (port-forward)`; None when the message is synthesized, not exchanged.
     pub transport: Option<&'static str>,
     pub rtt: Option<Duration>,
+    /// When the question was asked, as dig writes it (`Tue Dec 01 22:51:00 UTC 2026`).
+    pub when: Option<String>,
     /// Comment lines on how the reply came to be (a TCP retry, a synthesized or forwarded answer).
     pub notes: Vec<String>,
 }
 
-/// Renders `message` (None: there is no message, the notes say why) like dig, ending in a blank line.
-pub fn text(message: Option<&Message>, exchange: &Exchange) -> String {
+/// What of a reply is printed, as dig's `+[no]cmd`, `+[no]comments`, `+[no]question`,
+/// `+[no]answer`, `+[no]authority`, `+[no]additional`, `+[no]stats` and `+short` choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    pub cmd: bool,
+    pub comments: bool,
+    pub question: bool,
+    pub answer: bool,
+    pub authority: bool,
+    pub additional: bool,
+    pub stats: bool,
+    /// Only the answer's RDATA, one record a line.
+    pub short: bool,
+}
+
+impl Shown {
+    /// Everything, as dig prints by default.
+    pub const ALL: Self = Self {
+        cmd: true,
+        comments: true,
+        question: true,
+        answer: true,
+        authority: true,
+        additional: true,
+        stats: true,
+        short: false,
+    };
+    /// Nothing (`+noall`), for options to turn parts back on.
+    pub const NONE: Self = Self {
+        cmd: false,
+        comments: false,
+        question: false,
+        answer: false,
+        authority: false,
+        additional: false,
+        stats: false,
+        short: false,
+    };
+}
+
+/// Renders `message` (None: there is no message, the notes say why) like dig, the parts `shown`.
+pub fn text(message: Option<&Message>, exchange: &Exchange, shown: Shown) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n; <<>> meshdig {} <<>> {}",
-        env!("CARGO_PKG_VERSION"),
-        exchange.asked
-    );
-    for note in &exchange.notes {
-        let _ = writeln!(out, ";; {note}");
+    if shown.short {
+        for record in message.map_or(&[][..], |m| m.answers.as_slice()) {
+            let _ = writeln!(out, "{}", rdata_text(&record.data));
+        }
+        return out;
+    }
+    if shown.cmd {
+        let _ = writeln!(
+            out,
+            "\n; <<>> meshdig {} <<>> {}",
+            env!("CARGO_PKG_VERSION"),
+            exchange.asked
+        );
+    }
+    if shown.comments {
+        for note in &exchange.notes {
+            let _ = writeln!(out, ";; {note}");
+        }
     }
     match message {
         // Every section ends in a blank line already.
         Some(message) => {
-            out.push_str(";; Got answer:\n");
-            write_message(&mut out, message);
+            if shown.comments {
+                out.push_str(";; Got answer:\n");
+            }
+            write_message(&mut out, message, shown);
         }
-        None => out.push('\n'),
+        None if shown.comments => out.push('\n'),
+        None => {}
     }
+    if shown.stats {
+        write_stats(&mut out, exchange);
+    }
+    out
+}
+
+/// The query time, server and time of day, as dig's closing `;;` lines.
+fn write_stats(out: &mut String, exchange: &Exchange) {
     if let Some(rtt) = exchange.rtt {
         let _ = writeln!(out, ";; Query time: {} msec", rtt.as_millis());
     }
@@ -78,8 +141,10 @@ pub fn text(message: Option<&Message>, exchange: &Exchange) -> String {
             let _ = writeln!(out, ";; SERVER: {}", exchange.server);
         }
     }
+    if let Some(when) = &exchange.when {
+        let _ = writeln!(out, ";; WHEN: {when}");
+    }
     out.push('\n');
-    out
 }
 
 /// `UDP`, `TCP`, `TCP, port-forward`, as dig names the protocol.
@@ -95,7 +160,50 @@ fn transport_text(transport: &str) -> String {
 }
 
 /// The header, flags, EDNS and sections of `message`, as dig prints them after `;; Got answer:`.
-fn write_message(out: &mut String, message: &Message) {
+fn write_message(out: &mut String, message: &Message, shown: Shown) {
+    if shown.comments {
+        write_header(out, message);
+    }
+    if shown.question && !message.queries.is_empty() {
+        if shown.comments {
+            out.push_str(";; QUESTION SECTION:\n");
+        }
+        for query in &message.queries {
+            let mut line = String::from(";");
+            // BIND counts columns from after the ';'.
+            let mut column = push(&mut line, &query.name().to_ascii(), 0);
+            column = indent(&mut line, column, CLASS_COLUMN);
+            column = push(&mut line, &class_text(query.query_class()), column);
+            indent(&mut line, column, TYPE_COLUMN);
+            line.push_str(&type_text(query.query_type()));
+            let _ = writeln!(out, "{line}");
+        }
+        if shown.comments {
+            out.push('\n');
+        }
+    }
+    for (title, records, show) in [
+        ("ANSWER", &message.answers, shown.answer),
+        ("AUTHORITY", &message.authorities, shown.authority),
+        ("ADDITIONAL", &message.additionals, shown.additional),
+    ] {
+        if records.is_empty() || !show {
+            continue;
+        }
+        if shown.comments {
+            let _ = writeln!(out, ";; {title} SECTION:");
+        }
+        for record in records {
+            let _ = writeln!(out, "{}", record_line(record));
+        }
+        if shown.comments {
+            out.push('\n');
+        }
+    }
+}
+
+/// The header, its flags and the OPT pseudosection, as dig prints them after `;; Got answer:`.
+fn write_header(out: &mut String, message: &Message) {
     let header = &message.metadata;
     let _ = writeln!(
         out,
@@ -121,34 +229,6 @@ fn write_message(out: &mut String, message: &Message) {
     out.push('\n');
     if let Some(edns) = &message.edns {
         write_edns(out, edns);
-    }
-    if !message.queries.is_empty() {
-        out.push_str(";; QUESTION SECTION:\n");
-        for query in &message.queries {
-            let mut line = String::from(";");
-            // BIND counts columns from after the ';'.
-            let mut column = push(&mut line, &query.name().to_ascii(), 0);
-            column = indent(&mut line, column, CLASS_COLUMN);
-            column = push(&mut line, &class_text(query.query_class()), column);
-            indent(&mut line, column, TYPE_COLUMN);
-            line.push_str(&type_text(query.query_type()));
-            let _ = writeln!(out, "{line}");
-        }
-        out.push('\n');
-    }
-    for (title, records) in [
-        ("ANSWER", &message.answers),
-        ("AUTHORITY", &message.authorities),
-        ("ADDITIONAL", &message.additionals),
-    ] {
-        if records.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, ";; {title} SECTION:");
-        for record in records {
-            let _ = writeln!(out, "{}", record_line(record));
-        }
-        out.push('\n');
     }
 }
 
@@ -668,9 +748,10 @@ mod tests {
             server: "127.0.0.1#53(127.0.0.1)".into(),
             transport: Some("udp"),
             rtt: Some(Duration::from_micros(1500)),
+            when: None,
             notes: Vec::new(),
         };
-        let text = text(Some(&message), &exchange);
+        let text = text(Some(&message), &exchange, Shown::ALL);
         let expected = "\
 ;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 4242
 ;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
