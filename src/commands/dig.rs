@@ -22,6 +22,7 @@ use crate::query::{QueryName, QueryType};
 use crate::render::message::{self, Exchange, Shown};
 use crate::sources::dns::DnsClient;
 use crate::sources::live::{DnsEndpoint, LiveControlPlane};
+use crate::sources::udp::UdpExchanger;
 use crate::sources::{ControlPlane, TableReply, TableRequest};
 use crate::workload::Workload;
 
@@ -413,14 +414,20 @@ async fn ask_address(
     if request.tcp == Some(true) {
         return tcp(notes).await;
     }
-    let udp = DnsClient::udp(addr, timeout, Arc::clone(&pacer));
-    let mut reply = exchange(request, &udp, &server, Vec::new()).await;
+    // A connected socket: a closed port fails at once on the ICMP reply, as dig does.
+    let udp = UdpExchanger::bind(addr, timeout, Arc::clone(&pacer))
+        .map_err(|why| unreachable(request, why))?;
+    let ask_udp = || async {
+        let exchanged = udp
+            .exchange(&request.fqdn, request.rtype, request.recursion_desired)
+            .await;
+        reply_of(request, exchanged, &server, "udp", Vec::new())
+    };
+    let mut reply = ask_udp().await;
     // +tries: a UDP question that timed out is sent again, as dig sends it.
     for _ in 1..request.tries {
         match &reply {
-            Err(Error::Cluster(why)) if why.contains("no answer within") => {
-                reply = exchange(request, &udp, &server, Vec::new()).await;
-            }
+            Err(Error::Cluster(why)) if why.contains("no answer within") => reply = ask_udp().await,
             _ => break,
         }
     }
@@ -443,19 +450,26 @@ async fn exchange(
     server: &str,
     notes: Vec<String>,
 ) -> Result<Reply> {
-    let (message, rtt) = client
+    let exchanged = client
         .exchange_timed(&request.fqdn, request.rtype, request.recursion_desired)
-        .await
-        .map_err(|why| {
-            unreachable(
-                request,
-                format!("{server} over {}: {why}", client.transport()),
-            )
-        })?;
+        .await;
+    reply_of(request, exchanged, server, client.transport(), notes)
+}
+
+/// The reply of one exchange with `server` over `transport`, or why the layer could not be asked.
+fn reply_of(
+    request: &Request,
+    exchanged: std::result::Result<(Message, Duration), String>,
+    server: &str,
+    transport: &'static str,
+    notes: Vec<String>,
+) -> Result<Reply> {
+    let (message, rtt) = exchanged
+        .map_err(|why| unreachable(request, format!("{server} over {transport}: {why}")))?;
     Ok(Reply {
         message: Some(message),
         server: server.to_string(),
-        transport: Some(client.transport()),
+        transport: Some(transport),
         rtt: Some(rtt),
         notes,
     })

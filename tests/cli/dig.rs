@@ -849,3 +849,24 @@ fn timeout_and_tries_bound_a_silent_udp_server() {
         "{took:?}"
     );
 }
+
+#[test]
+fn a_closed_udp_port_fails_at_once_as_with_dig() {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    drop(socket);
+    let started = std::time::Instant::now();
+    let run = run(&[
+        "dig",
+        &format!("@{addr}"),
+        "www.dig.test",
+        "--timeout",
+        "10s",
+    ]);
+    assert_fails(&run, 3, "Connection refused");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
