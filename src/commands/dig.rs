@@ -119,11 +119,7 @@ pub async fn run(args: &DigArgs) -> Result<ExitCode> {
         server: reply.server,
         transport: reply.transport,
         rtt: reply.rtt,
-        when: Some(
-            jiff::Zoned::now()
-                .strftime("%a %b %d %H:%M:%S %Z %Y")
-                .to_string(),
-        ),
+        when: Some(jiff::Zoned::now()),
         notes: reply.notes,
     };
     super::print(

@@ -38,8 +38,8 @@ pub struct Exchange {
     /// `udp`, `tcp` or `tcp (port-forward)`; None when the message is synthesized, not exchanged.
     pub transport: Option<&'static str>,
     pub rtt: Option<Duration>,
-    /// When the question was asked, as dig writes it (`Tue Dec 01 22:51:00 UTC 2026`).
-    pub when: Option<String>,
+    /// When the question was asked, in the local time zone.
+    pub when: Option<jiff::Zoned>,
     /// Comment lines on how the reply came to be (a TCP retry, a synthesized or forwarded answer).
     pub notes: Vec<String>,
 }
@@ -142,7 +142,7 @@ fn write_stats(out: &mut String, exchange: &Exchange) {
         }
     }
     if let Some(when) = &exchange.when {
-        let _ = writeln!(out, ";; WHEN: {when}");
+        let _ = writeln!(out, ";; WHEN: {}", when.strftime("%a %b %d %H:%M:%S %Z %Y"));
     }
     out.push('\n');
 }
@@ -505,6 +505,8 @@ struct Document<'a> {
     synthesized: bool,
     query: AskedQuery<'a>,
     rtt_ms: Option<f64>,
+    /// When the question was asked (RFC 3339, UTC).
+    when: Option<String>,
     notes: &'a [String],
     header: Option<Header>,
     edns: Option<EdnsDoc>,
@@ -655,6 +657,7 @@ pub fn document(message: Option<&Message>, exchange: &Exchange) -> serde_json::V
         rtt_ms: exchange
             .rtt
             .map(|rtt| (rtt.as_secs_f64() * 10_000.0).round() / 10.0),
+        when: exchange.when.as_ref().map(|w| w.timestamp().to_string()),
         notes: &exchange.notes,
         header,
         edns,

@@ -827,6 +827,13 @@ fn dig_habits_print_what_dig_prints() {
         dig_when.split_whitespace().count(),
         "{when} / {dig_when}"
     );
+    let json = meshdig_ok(&["dig", &hash, "www.dig.test", "-o", "json"]).stdout;
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let stamp = json["when"].as_str().unwrap();
+    assert!(
+        stamp.parse::<jiff::Timestamp>().is_ok(),
+        "RFC 3339: {stamp}"
+    );
 }
 
 #[test]
