@@ -358,6 +358,7 @@ pub struct DigArgs {
     /// in any case.
     ///
     /// +tcp asks over TCP (+notcp: UDP); +norec clears the RD flag (+rec sets it, the default);
+    /// +dnssec sets the DO bit, +noedns sends no OPT record, +bufsize=N offers N bytes over UDP;
     /// +timeout=SECONDS and +tries=N as dig's; +short prints only the answer's data; +noall, then
     /// +cmd, +comments, +question, +answer, +authority, +additional or +stats print only those
     /// parts (each also as +noPART).

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_proto::op::{Message, OpCode, Query, ResponseCode};
+use hickory_proto::op::{DnsRequestOptions, Message, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
@@ -70,9 +70,25 @@ struct Request {
     timeout: Option<Duration>,
     /// `+tries=N`: how many times a UDP question is sent before the layer counts as silent.
     tries: u32,
+    /// `+noedns` (false): no OPT record; `+bufsize=N`: the UDP size it offers; `+dnssec`: DO set.
+    edns: bool,
+    bufsize: Option<u16>,
+    dnssec_ok: bool,
 }
 
 impl Request {
+    /// What the question is sent with: RD, and EDNS with its UDP size and DO bit, as dig sends them.
+    fn options(&self) -> DnsRequestOptions {
+        let mut options = DnsRequestOptions::default();
+        options.recursion_desired = self.recursion_desired;
+        options.use_edns = self.edns;
+        options.edns_set_dnssec_ok = self.dnssec_ok;
+        if let Some(size) = self.bufsize {
+            options.edns_payload_len = size;
+        }
+        options
+    }
+
     /// The question as words: `@kube-dns reviews.bookinfo.svc.cluster.local. A +norec`.
     fn asked(&self) -> String {
         let mut words = format!("{} {} {}", self.source_word, self.fqdn, self.rtype);
@@ -212,6 +228,7 @@ fn parse_words(words: &[String], dial: &Dial) -> Result<Request> {
     let mut shown = Shown::ALL;
     let mut timeout = None;
     let mut tries = 1;
+    let (mut edns, mut dnssec_ok, mut bufsize) = (true, false, None);
     let mut plain: Vec<&str> = Vec::new();
     for word in words {
         if let Some(spec) = word.strip_prefix('@') {
@@ -234,11 +251,19 @@ fn parse_words(words: &[String], dial: &Dial) -> Result<Request> {
                     timeout = Some(Duration::from_secs(u64::from(seconds)));
                 }
                 "tries" => tries = option_number(word, value, 10)?,
+                "edns" => edns = true,
+                "noedns" => edns = false,
+                "dnssec" | "do" => dnssec_ok = true,
+                "nodnssec" | "nodo" => dnssec_ok = false,
+                "bufsize" => {
+                    let size = option_number(word, value, u32::from(u16::MAX))?;
+                    bufsize = Some(u16::try_from(size).expect("at most u16::MAX"));
+                }
                 "retry" => tries = option_number(word, value, 9)? + 1,
                 _ if value.is_empty() && show_option(&mut shown, key) => {}
                 _ => {
                     return Err(usage(format!(
-                        "unknown option '{}': meshdig dig takes +[no]tcp, +[no]rec, +timeout=N, +tries=N, +short and +[no]all, +[no]cmd, +[no]comments, +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats",
+                        "unknown option '{}': meshdig dig takes +[no]tcp, +[no]rec, +[no]edns, +[no]dnssec, +bufsize=N, +timeout=N, +tries=N, +short and +[no]all, +[no]cmd, +[no]comments, +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats",
                         quoted(word)
                     )));
                 }
@@ -292,6 +317,9 @@ fn parse_words(words: &[String], dial: &Dial) -> Result<Request> {
         shown,
         timeout,
         tries,
+        edns,
+        bufsize,
+        dnssec_ok,
     })
 }
 
@@ -415,7 +443,7 @@ async fn ask_address(
         .map_err(|why| unreachable(request, why))?;
     let ask_udp = || async {
         let exchanged = udp
-            .exchange(&request.fqdn, request.rtype, request.recursion_desired)
+            .exchange(&request.fqdn, request.rtype, request.options())
             .await;
         reply_of(request, exchanged, &server, "udp", Vec::new())
     };
@@ -447,7 +475,7 @@ async fn exchange(
     notes: Vec<String>,
 ) -> Result<Reply> {
     let exchanged = client
-        .exchange_timed(&request.fqdn, request.rtype, request.recursion_desired)
+        .exchange_timed(&request.fqdn, request.rtype, request.options())
         .await;
     reply_of(request, exchanged, server, client.transport(), notes)
 }
@@ -580,7 +608,7 @@ async fn ask_endpoint(
     }
     let server = format!("pod {namespace}/{pod}#{port}");
     let result = client
-        .exchange_timed(&request.fqdn, request.rtype, request.recursion_desired)
+        .exchange_timed(&request.fqdn, request.rtype, request.options())
         .await;
     let transport = client.transport();
     // The forward closes cleanly only once its stream is gone.

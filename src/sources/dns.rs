@@ -95,27 +95,30 @@ impl DnsClient {
         source_result(
             source,
             self.transport,
-            self.exchange_timed(fqdn, rtype, true).await,
+            self.exchange_timed(fqdn, rtype, DnsRequestOptions::default())
+                .await,
         )
     }
 
     /// Sends the question; a truncated UDP answer is the caller's to retry over TCP.
     pub async fn exchange(&self, fqdn: &str, rtype: RecordType) -> Result<Message, String> {
-        Ok(self.exchange_timed(fqdn, rtype, true).await?.0)
+        Ok(self
+            .exchange_timed(fqdn, rtype, DnsRequestOptions::default())
+            .await?
+            .0)
     }
 
-    /// Sends the question with RD set or not (with EDNS, as dig does), once the server's pacer
-    /// lets it go, and returns the whole reply and the round-trip time (the wait for the pacer is
-    /// not part of it, nor of `--timeout`); a truncated UDP answer is the caller's to retry over TCP.
+    /// Sends the question with `options` (RD, EDNS; by default RD set and EDNS, as dig sends),
+    /// once the server's pacer lets it go, and returns the whole reply and the round-trip time
+    /// (the wait for the pacer is not part of it, nor of `--timeout`); a truncated UDP answer is
+    /// the caller's to retry over TCP.
     pub async fn exchange_timed(
         &self,
         fqdn: &str,
         rtype: RecordType,
-        recursion_desired: bool,
+        options: DnsRequestOptions,
     ) -> Result<(Message, Duration), String> {
         let query = question(fqdn, rtype)?;
-        let mut options = DnsRequestOptions::default();
-        options.recursion_desired = recursion_desired;
         self.pacer.wait().await;
         let started = Instant::now();
         let response = self.client.lookup(query, options).first_answer();

@@ -82,7 +82,10 @@ impl UdpExchanger {
     /// Asks `fqdn`/`rtype` with RD set, and again over TCP when the answer is truncated, as stub
     /// resolvers do; failures are per-source errors.
     pub async fn ask(&self, source: Layer, fqdn: &str, rtype: RecordType) -> SourceResult {
-        match self.exchange(fqdn, rtype, true).await {
+        match self
+            .exchange(fqdn, rtype, DnsRequestOptions::default())
+            .await
+        {
             Ok((message, _)) if message.metadata.truncation => {
                 match DnsClient::tcp(self.server, self.timeout, Arc::clone(&self.pacer)).await {
                     Ok(tcp) => tcp.ask(source, fqdn, rtype).await,
@@ -93,21 +96,19 @@ impl UdpExchanger {
         }
     }
 
-    /// Sends one question (with EDNS, as dig does; RD set or not) and waits for its reply and
-    /// round-trip time. A port nobody listens on fails at once, on the host's ICMP reply.
+    /// Sends one question with `options` (by default RD set and EDNS, as dig sends) and waits for
+    /// its reply and round-trip time. A port nobody listens on fails at once, on the host's ICMP reply.
     pub async fn exchange(
         &self,
         fqdn: &str,
         rtype: RecordType,
-        recursion_desired: bool,
+        options: DnsRequestOptions,
     ) -> Result<(Message, Duration), String> {
         if self.reader.is_finished() {
             return Err(format!("the UDP reader for {} stopped", self.server));
         }
         let query = question(fqdn, rtype)?;
         self.pacer.wait().await;
-        let mut options = DnsRequestOptions::default();
-        options.recursion_desired = recursion_desired;
         let (mut message, _) = DnsRequest::from_query(query.clone(), options).into_parts();
         let (reply, replied) = oneshot::channel();
         let exchange = self.exchanges.fetch_add(1, Ordering::Relaxed);

@@ -877,3 +877,29 @@ fn a_closed_udp_port_fails_at_once_as_with_dig() {
         started.elapsed()
     );
 }
+
+#[test]
+fn edns_options_are_sent_as_dig_sends_them() {
+    let knot = start_knot();
+    let dnssec = assert_agree(
+        &knot,
+        &["www.dig.test", "+dnssec"],
+        &["www.dig.test", "+dnssec"],
+    );
+    assert!(
+        dnssec
+            .edns
+            .as_deref()
+            .is_some_and(|e| e.ends_with("do true")),
+        "{dnssec:?}"
+    );
+    let sized = ["big.dig.test", "TXT", "+bufsize=512"];
+    assert_eq!(assert_agree(&knot, &sized, &sized).answer.len(), 40);
+    // kdig is asked with +edns by the helper, so +noedns is compared with dig alone.
+    let hash = format!("@{}#{}", knot.addr().ip(), knot.port());
+    let ours = meshdig_ok(&["dig", &hash, "www.dig.test", "+noedns"]).stdout;
+    let theirs = dig(knot.addr(), &["www.dig.test", "+noedns"]);
+    let (ours, theirs) = (parse_dig_text(&ours), parse_dig_text(&theirs));
+    assert_eq!(ours, theirs);
+    assert_eq!(ours.edns, None, "no OPT record without EDNS");
+}
