@@ -282,10 +282,14 @@ fn option_text(code: u16, option: &EdnsOption) -> (String, String) {
             let value = match (code, data.as_slice()) {
                 (15, [high, low, text @ ..]) => {
                     let info = u16::from_be_bytes([*high, *low]);
+                    let purpose = EDE_PURPOSES
+                        .get(usize::from(info))
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default();
                     if text.is_empty() {
-                        info.to_string()
+                        format!("{info}{purpose}")
                     } else {
-                        format!("{info}: ({})", printable(text))
+                        format!("{info}{purpose}: ({})", printable(text))
                     }
                 }
                 _ => hex(data),
@@ -295,6 +299,41 @@ fn option_text(code: u16, option: &EdnsOption) -> (String, String) {
         other => (format!("OPT={code}"), format!("{other:?}")),
     }
 }
+
+/// The extended DNS error codes' purposes (RFC 8914 and the IANA registry), by code, as dig names them.
+const EDE_PURPOSES: [&str; 31] = [
+    "Other",
+    "Unsupported DNSKEY Algorithm",
+    "Unsupported DS Digest Type",
+    "Stale Answer",
+    "Forged Answer",
+    "DNSSEC Indeterminate",
+    "DNSSEC Bogus",
+    "Signature Expired",
+    "Signature Not Yet Valid",
+    "DNSKEY Missing",
+    "RRSIGs Missing",
+    "No Zone Key Bit Set",
+    "NSEC Missing",
+    "Cached Error",
+    "Not Ready",
+    "Blocked",
+    "Censored",
+    "Filtered",
+    "Prohibited",
+    "Stale NXDOMAIN Answer",
+    "Not Authoritative",
+    "Not Supported",
+    "No Reachable Authority",
+    "Network Error",
+    "Invalid Data",
+    "Signature Expired before Valid",
+    "Too Early",
+    "Unsupported NSEC3 Iterations Value",
+    "Unable to conform to policy",
+    "Synthesized",
+    "Invalid Query Type",
+];
 
 /// One record as dig prints it: `name.<tab>TTL<tab>IN<tab>TYPE<tab>RDATA` at BIND's column stops.
 pub fn record_line(record: &Record) -> String {
@@ -677,6 +716,19 @@ mod tests {
     use hickory_proto::rr::rdata::{A, SRV, TXT};
 
     use super::*;
+
+    #[test]
+    fn extended_errors_carry_their_purpose_as_dig_prints_them() {
+        let ede = |data: Vec<u8>| option_text(15, &EdnsOption::Unknown(15, data));
+        assert_eq!(
+            ede(vec![0, 14]),
+            ("EDE".to_string(), "14 (Not Ready)".to_string())
+        );
+        let mut blocked = vec![0, 15];
+        blocked.extend_from_slice(b"by policy");
+        assert_eq!(ede(blocked).1, "15 (Blocked): (by policy)");
+        assert_eq!(ede(vec![1, 0]).1, "256");
+    }
 
     fn record(name: &str, ttl: u32, data: RData) -> Record {
         Record::from_rdata(Name::from_ascii(name).unwrap(), ttl, data)
