@@ -222,6 +222,7 @@ pub fn dns_message(data: &[u8]) {
         server: "127.0.0.1#53(127.0.0.1)".to_string(),
         transport: Some("udp"),
         rtt: Some(Duration::from_millis(1)),
+        size: None,
         when: None,
         notes: Vec::new(),
     };

@@ -20,7 +20,7 @@ use crate::model::Rcode;
 use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
 use crate::render::message::{self, Exchange, Shown};
-use crate::sources::dns::DnsClient;
+use crate::sources::dns::{DnsClient, Received};
 use crate::sources::live::{DnsEndpoint, LiveControlPlane};
 use crate::sources::udp::UdpExchanger;
 use crate::sources::{ControlPlane, TableReply, TableRequest};
@@ -111,6 +111,8 @@ struct Reply {
     server: String,
     transport: Option<&'static str>,
     rtt: Option<Duration>,
+    /// The bytes received; None for a synthesized answer.
+    size: Option<usize>,
     notes: Vec<String>,
 }
 
@@ -135,6 +137,7 @@ pub async fn run(args: &DigArgs) -> Result<ExitCode> {
         server: reply.server,
         transport: reply.transport,
         rtt: reply.rtt,
+        size: reply.size,
         when: Some(jiff::Zoned::now()),
         notes: reply.notes,
     };
@@ -483,18 +486,19 @@ async fn exchange(
 /// The reply of one exchange with `server` over `transport`, or why the layer could not be asked.
 fn reply_of(
     request: &Request,
-    exchanged: std::result::Result<(Message, Duration), String>,
+    exchanged: std::result::Result<Received, String>,
     server: &str,
     transport: &'static str,
     notes: Vec<String>,
 ) -> Result<Reply> {
-    let (message, rtt) = exchanged
+    let received = exchanged
         .map_err(|why| unreachable(request, format!("{server} over {transport}: {why}")))?;
     Ok(Reply {
-        message: Some(message),
+        message: Some(received.message),
         server: server.to_string(),
         transport: Some(transport),
-        rtt: Some(rtt),
+        rtt: Some(received.rtt),
+        size: Some(received.size),
         notes,
     })
 }
@@ -614,13 +618,7 @@ async fn ask_endpoint(
     // The forward closes cleanly only once its stream is gone.
     drop(client);
     match result {
-        Ok((message, rtt)) => Ok(Reply {
-            message: Some(message),
-            server,
-            transport: Some(transport),
-            rtt: Some(rtt),
-            notes,
-        }),
+        Ok(received) => reply_of(request, Ok(received), &server, transport, notes),
         Err(why) => {
             // A forward that failed says why on its error channel; that beats a bare time-out.
             let why = match tokio::time::timeout(ERROR_GRACE, errors.as_mut()).await {
@@ -709,6 +707,7 @@ async fn ask_table(
         server,
         transport: None,
         rtt: None,
+        size: None,
         notes: vec![note],
     })
 }

@@ -38,6 +38,8 @@ pub struct Exchange {
     /// `udp`, `tcp` or `tcp (port-forward)`; None when the message is synthesized, not exchanged.
     pub transport: Option<&'static str>,
     pub rtt: Option<Duration>,
+    /// The bytes received; None for a synthesized answer.
+    pub size: Option<usize>,
     /// When the question was asked, in the local time zone.
     pub when: Option<jiff::Zoned>,
     /// Comment lines on how the reply came to be (a TCP retry, a synthesized or forwarded answer).
@@ -143,6 +145,9 @@ fn write_stats(out: &mut String, exchange: &Exchange) {
     }
     if let Some(when) = &exchange.when {
         let _ = writeln!(out, ";; WHEN: {}", when.strftime("%a %b %d %H:%M:%S %Z %Y"));
+    }
+    if let Some(size) = exchange.size {
+        let _ = writeln!(out, ";; MSG SIZE  rcvd: {size}");
     }
     out.push('\n');
 }
@@ -546,6 +551,8 @@ struct Document<'a> {
     rtt_ms: Option<f64>,
     /// When the question was asked (RFC 3339, UTC).
     when: Option<String>,
+    /// The bytes received; null for a synthesized answer.
+    size: Option<usize>,
     notes: &'a [String],
     header: Option<Header>,
     edns: Option<EdnsDoc>,
@@ -697,6 +704,7 @@ pub fn document(message: Option<&Message>, exchange: &Exchange) -> serde_json::V
             .rtt
             .map(|rtt| (rtt.as_secs_f64() * 10_000.0).round() / 10.0),
         when: exchange.when.as_ref().map(|w| w.timestamp().to_string()),
+        size: exchange.size,
         notes: &exchange.notes,
         header,
         edns,
@@ -803,6 +811,7 @@ mod tests {
             server: "127.0.0.1#53(127.0.0.1)".into(),
             transport: Some("udp"),
             rtt: Some(Duration::from_micros(1500)),
+            size: None,
             when: None,
             notes: Vec::new(),
         };

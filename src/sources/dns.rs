@@ -105,7 +105,7 @@ impl DnsClient {
         Ok(self
             .exchange_timed(fqdn, rtype, DnsRequestOptions::default())
             .await?
-            .0)
+            .message)
     }
 
     /// Sends the question with `options` (RD, EDNS; by default RD set and EDNS, as dig sends),
@@ -117,7 +117,7 @@ impl DnsClient {
         fqdn: &str,
         rtype: RecordType,
         options: DnsRequestOptions,
-    ) -> Result<(Message, Duration), String> {
+    ) -> Result<Received, String> {
         let query = question(fqdn, rtype)?;
         self.pacer.wait().await;
         let started = Instant::now();
@@ -131,7 +131,13 @@ impl DnsClient {
                 }
                 other => other.to_string(),
             })?;
-        Ok((response.into_message(), started.elapsed()))
+        let rtt = started.elapsed();
+        let size = response.as_buffer().len();
+        Ok(Received {
+            message: response.into_message(),
+            rtt,
+            size,
+        })
     }
 
     /// `udp`, `tcp` or `tcp (port-forward)`.
@@ -148,14 +154,23 @@ pub fn question(fqdn: &str, rtype: RecordType) -> Result<Query, String> {
     Ok(query)
 }
 
+/// A reply as it came back: the message, the round trip and its size on the wire.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub message: Message,
+    pub rtt: Duration,
+    /// The bytes received (`;; MSG SIZE  rcvd:` in dig).
+    pub size: usize,
+}
+
 /// The source result of one exchange over `transport`: the answer with its round-trip time, or
 /// the error.
 pub fn source_result(
     source: Layer,
     transport: &str,
-    exchanged: Result<(Message, Duration), String>,
+    exchanged: Result<Received, String>,
 ) -> SourceResult {
-    let (outcome, rtt_ms) = match exchanged {
+    let (outcome, rtt_ms) = match exchanged.map(|r| (r.message, r.rtt)) {
         // A message without the QR bit is a query, not an answer, whatever it carries.
         Ok((message, _)) if message.metadata.message_type != MessageType::Response => (
             Outcome::Error(
@@ -232,14 +247,26 @@ mod tests {
         let echoed = source_result(
             Layer::KUBE_DNS,
             "udp",
-            Ok((message.clone(), Duration::from_millis(1))),
+            Ok(Received {
+                message: message.clone(),
+                rtt: Duration::from_millis(1),
+                size: 0,
+            }),
         );
         assert!(
             matches!(&echoed.outcome, Outcome::Error(why) if why.contains("QR bit clear")),
             "{echoed:?}"
         );
         message.metadata.message_type = MessageType::Response;
-        let replied = source_result(Layer::KUBE_DNS, "udp", Ok((message, Duration::ZERO)));
+        let replied = source_result(
+            Layer::KUBE_DNS,
+            "udp",
+            Ok(Received {
+                message,
+                rtt: Duration::ZERO,
+                size: 0,
+            }),
+        );
         assert!(
             matches!(replied.outcome, Outcome::Answered(_)),
             "{replied:?}"

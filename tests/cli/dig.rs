@@ -903,3 +903,30 @@ fn edns_options_are_sent_as_dig_sends_them() {
     assert_eq!(ours, theirs);
     assert_eq!(ours.edns, None, "no OPT record without EDNS");
 }
+
+#[test]
+fn the_message_size_is_what_dig_receives() {
+    let knot = start_knot();
+    let hash = format!("@{}#{}", knot.addr().ip(), knot.port());
+    let size = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with(";; MSG SIZE  rcvd: "))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no MSG SIZE in {text}"))
+    };
+    for question in [
+        &["www.dig.test"][..],
+        &["_http._tcp.dig.test", "SRV"],
+        &["nope.dig.test"],
+        &["big.dig.test", "TXT"],
+    ] {
+        let mut ours = vec!["dig", hash.as_str()];
+        ours.extend_from_slice(question);
+        let text = meshdig_ok(&ours).stdout;
+        let dig_text = dig(knot.addr(), question);
+        assert_eq!(size(&text), size(&dig_text), "{question:?}");
+    }
+    let json = meshdig_ok(&["dig", &hash, "www.dig.test", "-o", "json"]).stdout;
+    let json: Value = serde_json::from_str(&json).unwrap();
+    assert!(json["size"].as_u64().is_some_and(|n| n > 12), "{json}");
+}
