@@ -1,5 +1,5 @@
 //! Raw DNS exchanges with a live server: one exact question, the full message back (rcode, flags,
-//! every record), over a port-forward stream or to an address (UDP, falling back to TCP on truncation).
+//! every record), over a port-forward stream or TCP to an address; UDP exchanges are `udp.rs`'s.
 //!
 //! The high-level resolver is not used: it follows CNAMEs and turns rcodes into errors, which hides
 //! exactly what meshdig must see. Every query waits for its server's [`Pacer`] first (`--qps`).
@@ -12,7 +12,6 @@ use hickory_net::client::Client;
 use hickory_net::runtime::TokioRuntimeProvider;
 use hickory_net::runtime::iocompat::AsyncIoTokioAsStd;
 use hickory_net::tcp::{TcpClientStream, TcpStream};
-use hickory_net::udp::UdpClientStream;
 use hickory_net::xfer::{DnsHandle, FirstAnswer};
 use hickory_proto::op::{DnsRequestOptions, Message, MessageType, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
@@ -47,21 +46,6 @@ impl DnsClient {
         Self {
             client,
             transport: "tcp (port-forward)",
-            timeout,
-            pacer,
-        }
-    }
-
-    /// A UDP client for `addr`.
-    pub fn udp(addr: SocketAddr, timeout: Duration, pacer: Arc<Pacer>) -> Self {
-        let stream = UdpClientStream::builder(addr, TokioRuntimeProvider::default())
-            .with_timeout(Some(timeout))
-            .build();
-        let (client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
-        tokio::spawn(background);
-        Self {
-            client,
-            transport: "udp",
             timeout,
             pacer,
         }
@@ -140,7 +124,7 @@ impl DnsClient {
         })
     }
 
-    /// `udp`, `tcp` or `tcp (port-forward)`.
+    /// `tcp` or `tcp (port-forward)`.
     pub fn transport(&self) -> &'static str {
         self.transport
     }
