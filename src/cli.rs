@@ -8,13 +8,19 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 use crate::query::{QueryName, QueryType};
 use crate::search::{AddressFamily, Libc, SearchLimits};
 
-/// Exit codes, shown at the end of `--help`; the contract is `docs/exit-codes.md`.
-const EXIT_CODES: &str = "\
+/// Examples and exit codes, shown at the end of `--help` (and in the man pages' EXAMPLES and EXIT
+/// STATUS); the contract is `docs/exit-codes.md`.
+const MESHDIG_HELP: &str = "\
+Examples:
+  meshdig diff reviews --from deploy/productpage-v1 -n bookinfo
+  meshdig diff reviews --from pod/productpage-v1-7d9 -n bookinfo --snapshot case.json -o json
+  meshdig explain stale-sidecar
+
 Exit codes:
   0    every layer agrees, or every difference is by design
   1    a discrepancy: a finding of severity error
@@ -22,10 +28,17 @@ Exit codes:
   3    a source could not be asked, and nothing worse was found
   130  interrupted (Ctrl-C)";
 
+/// meshdig's version with the commit it was built from, which the release script records in
+/// `MESHDIG_COMMIT` (`0.1.0 (commit 1a2b3c4)`).
+pub fn version() -> String {
+    let commit = option_env!("MESHDIG_COMMIT").unwrap_or("not recorded: not a release build");
+    format!("{} (commit {commit})", env!("CARGO_PKG_VERSION"))
+}
+
 /// Ask every DNS layer of a Kubernetes service mesh the same question, diff the answers and explain
 /// each difference.
 #[derive(Debug, Parser)]
-#[command(name = "meshdig", version, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "meshdig", version = version(), after_help = MESHDIG_HELP, propagate_version = true)]
 pub struct Cli {
     /// When to colour the output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -44,17 +57,42 @@ pub struct Cli {
 pub enum Command {
     /// Ask kube-dns, the sidecar and the control plane one question, diff the answers against the
     /// objects and explain every difference.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = "\
+Examples:
+  meshdig diff reviews --from deploy/productpage-v1 -n bookinfo
+  meshdig diff reviews ratings -t A -t AAAA --from pod/productpage-v1-7d9 -n bookinfo
+  meshdig diff api.example.com. --from pod/web-0 -n shop --snapshot case.json -o yaml
+
+Exit codes:
+  0    every layer agrees, or every difference is by design
+  1    a discrepancy: a finding of severity error
+  2    usage or input error (flag, name, snapshot file)
+  3    a source could not be asked, and nothing worse was found
+  130  interrupted (Ctrl-C)")]
     Diff(DiffArgs),
 
     /// Capture a live cluster (objects, mesh settings, name table, every layer's answers) into a
-    /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug
-    /// report. `meshdig snapshot show FILE` lists what a snapshot holds.
+    /// snapshot file that `meshdig diff --snapshot` replays offline: the reproducible case for a bug report.
+    /// `meshdig snapshot show FILE` lists what a snapshot holds.
+    #[command(after_help = "\
+Examples:
+  meshdig snapshot reviews ratings -t A -t AAAA --from deploy/productpage-v1 -n bookinfo --file case.json
+  meshdig snapshot reviews --from pod/productpage-v1-7d9 -n bookinfo --file - | gzip > case.json.gz
+
+Exit codes:
+  0    the snapshot was written (sources that could not be asked are recorded in it)
+  2    usage or input error, or the file cannot be written
+  3    the cluster could not be asked at all
+  130  interrupted (Ctrl-C)")]
     Snapshot(SnapshotArgs),
 
-    /// Run a file of expectations (YAML or JSON, docs/check.md) against a live cluster or a snapshot:
+    /// Run a file of expectations (YAML or JSON) against a live cluster or a snapshot:
     /// exit 1 when one fails, with a readable reason, JSON and JUnit for CI.
     #[command(after_help = "\
+Examples:
+  meshdig check -f dns-checks.yaml --junit dns.xml
+  meshdig check -f dns-checks.yaml --snapshot case.json -o json
+
 Exit codes:
   0    every expectation holds
   1    an expectation failed
@@ -65,11 +103,25 @@ Exit codes:
 
     /// Print a pod's resolv.conf as the kubelet writes it (dnsPolicy, dnsConfig, the node's search
     /// domains, the kubelet's limits), from a live cluster or a snapshot.
+    #[command(after_help = "\
+Examples:
+  meshdig resolvconf --from deploy/productpage-v1 -n bookinfo
+  meshdig resolvconf --from pod/web-0 -n shop --snapshot case.json --limits legacy
+
+Exit codes:
+  0    the resolv.conf was printed
+  2    usage or input error (flag, unknown pod, snapshot file)
+  3    the cluster could not be asked
+  130  interrupted (Ctrl-C)")]
     Resolvconf(ResolvconfArgs),
 
     /// Diff every Service, headless per-pod name and ServiceEntry host a workload can see, in a
     /// namespace or everywhere, and summarise the findings by code.
     #[command(after_help = "\
+Examples:
+  meshdig audit -n bookinfo --from deploy/productpage-v1
+  meshdig audit -A --from pod/web-0 -n shop --snapshot case.json -o json
+
 Exit codes:
   0    every name agrees, or every difference is by design
   1    a discrepancy for at least one name
@@ -87,6 +139,8 @@ Examples:
   meshdig dig @control-plane api.example.com --from pod/web-0 -n shop -o json
   meshdig dig @10.96.0.10 _http._tcp.reviews.bookinfo.svc.cluster.local SRV +tcp
   meshdig dig @127.0.0.1:5353 10.96.0.10
+  meshdig dig @127.0.0.1 -p 5353 -x 10.96.0.10 +short
+  meshdig dig @10.96.0.10 reviews.bookinfo.svc.cluster.local +noall +answer
 
 Exit codes:
   0    an answer came back (any status, NXDOMAIN and SERVFAIL included, as with dig)
@@ -94,6 +148,18 @@ Exit codes:
   3    the layer could not be asked (the one line on stderr names the cause)
   130  interrupted (Ctrl-C)")]
     Dig(DigArgs),
+
+    /// Explain a finding code offline: what it means, when meshdig reports it, its evidence and
+    /// what to do. Without a code, list the codes.
+    #[command(after_help = "\
+Examples:
+  meshdig explain stale-sidecar
+  meshdig explain
+
+Exit codes:
+  0    the code is explained (or the codes are listed)
+  2    usage error, or a code meshdig does not know")]
+    Explain(ExplainArgs),
 
     /// Write shell completions and man pages (for packagers and the project's own checks).
     #[command(hide = true)]
@@ -103,34 +169,34 @@ Exit codes:
 /// Arguments of `meshdig diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The name to look up. A relative name (no trailing dot) is expanded like the pod's resolver does
-    /// first: with its first search domain when it has fewer dots than ndots. End it with '.' to ask it exactly.
-    #[arg(value_parser = parse_name)]
-    pub name: QueryName,
+    /// The names to look up, each diffed in a section of its own. A relative name (no trailing dot)
+    /// is walked through the pod's search list as its resolver walks it. End it with '.' to ask it exactly.
+    #[arg(value_name = "NAME", value_hint = ValueHint::Other, value_parser = parse_name, required = true)]
+    pub names: Vec<QueryName>,
 
-    /// The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …) [default: A, or PTR when NAME is an IP address].
-    #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = parse_type)]
-    pub rtype: Option<QueryType>,
+    /// The record type to ask for (A, AAAA, CNAME, SRV, PTR, TXT, …); repeat for several
+    /// [default: A, or PTR when NAME is an IP address].
+    #[arg(short = 't', long = "type", value_name = "TYPE", value_hint = ValueHint::Other, value_parser = parse_type)]
+    pub types: Vec<QueryType>,
 
     /// The pod the question is asked from: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD", value_parser = parse_from)]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other, value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from, and of relative names [default: the context's namespace, or
     /// "default" with --snapshot].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
-    /// Replay this snapshot file (docs/snapshot.md) instead of asking a live cluster.
-    #[arg(long, value_name = "FILE")]
+    /// Replay this snapshot file (- reads standard input) instead of asking a live cluster.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub snapshot: Option<PathBuf>,
 
     #[command(flatten)]
     pub walk: WalkArgs,
 
-    /// Output format: a table, a wide table with origins and notes, or JSON (docs/json.md).
-    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     #[command(flatten)]
     pub live: LiveArgs,
@@ -162,20 +228,20 @@ pub struct SnapshotArgs {
     pub names: Vec<QueryName>,
 
     /// The record types to ask for each name (repeat for several) [default: A, or PTR for an IP address].
-    #[arg(short = 't', long = "type", value_name = "TYPE", value_parser = parse_type)]
+    #[arg(short = 't', long = "type", value_name = "TYPE", value_hint = ValueHint::Other, value_parser = parse_type)]
     pub types: Vec<QueryType>,
 
     /// The pod the questions are asked from: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD", value_parser = parse_from)]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other, value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from, and of relative names [default: the context's namespace].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
-    /// The snapshot file to write.
-    #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
-    pub output: Option<PathBuf>,
+    /// The snapshot file to write; - writes it to standard output.
+    #[arg(long = "file", value_name = "FILE", value_hint = ValueHint::FilePath, required = true)]
+    pub file: Option<PathBuf>,
 
     #[command(flatten)]
     pub live: LiveArgs,
@@ -186,6 +252,14 @@ pub struct SnapshotArgs {
 pub enum SnapshotShow {
     /// List what a snapshot holds: its cluster and mesh, objects by kind, proxies and their name
     /// tables, and every recorded question with each source's answer.
+    #[command(after_help = "\
+Examples:
+  meshdig snapshot show case.json
+  meshdig snapshot show case.json -o json | jq '.questions[].name'
+
+Exit codes:
+  0    the snapshot was listed
+  2    usage or input error: the file cannot be read or is no valid snapshot")]
     Show(ShowArgs),
 }
 
@@ -196,16 +270,15 @@ pub struct ShowArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
-    /// Output format: a listing for people, or JSON.
-    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
-    pub output: CheckFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `meshdig audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Audit the names of this namespace (also the namespace of --from) [default: the context's, or "default"].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
     /// Audit the names of every namespace.
@@ -213,11 +286,12 @@ pub struct AuditArgs {
     pub all_namespaces: bool,
 
     /// The workload whose view is audited: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD", value_parser = parse_from)]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other, value_parser = parse_from)]
     pub from: Option<String>,
 
-    /// Audit this snapshot instead of a live cluster; names it holds no answers for are counted apart.
-    #[arg(long, value_name = "FILE")]
+    /// Audit this snapshot (- reads standard input) instead of a live cluster; names it holds no
+    /// answers for are counted apart.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub snapshot: Option<PathBuf>,
 
     /// Ask each name as an app in the workload's namespace types it (`svc`, `svc.ns`, a
@@ -228,9 +302,8 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
 
-    /// Output format: a summary for people, or JSON.
-    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
-    pub output: CheckFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     #[command(flatten)]
     pub live: LiveArgs,
@@ -240,19 +313,20 @@ pub struct AuditArgs {
 #[derive(Debug, Args)]
 pub struct ResolvconfArgs {
     /// The pod: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD", value_parser = parse_from)]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other, value_parser = parse_from)]
     pub from: String,
 
     /// The pod's namespace [default: the context's namespace, or "default" with --snapshot].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
-    /// Read the pod from this snapshot instead of a live cluster.
-    #[arg(long, value_name = "FILE")]
+    /// Read the pod from this snapshot (- reads standard input) instead of a live cluster.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub snapshot: Option<PathBuf>,
 
-    /// The node's resolv.conf (the kubelet's --resolv-conf), whose search domains follow the cluster's.
-    #[arg(long, value_name = "FILE")]
+    /// The node's resolv.conf (the kubelet's --resolv-conf; - reads standard input), whose search
+    /// domains follow the cluster's.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub node_resolv_conf: Option<PathBuf>,
 
     /// The kubelet's search list limits: expanded (32 domains, 2048 characters) or legacy (6, 256).
@@ -260,30 +334,35 @@ pub struct ResolvconfArgs {
     pub limits: SearchLimits,
 
     #[command(flatten)]
-    pub live: LiveArgs,
+    pub output: OutputArgs,
+
+    /// resolvconf reads the pod through the Kubernetes API only, so it takes no DNS layer flags.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// Arguments of `meshdig check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The expectations: YAML, or JSON when the name ends in .json (docs/check.md).
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    /// The expectations: YAML, or JSON when the name ends in .json; - reads
+    /// standard input.
+    #[arg(short = 'f', long = "file", value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
 
-    /// Check this snapshot instead of a live cluster.
-    #[arg(long, value_name = "FILE")]
+    /// Check this snapshot (- reads standard input) instead of a live cluster.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub snapshot: Option<PathBuf>,
 
     /// The namespace of expectations that name none [default: the file's defaults, then the context's].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
-    /// Output format: a summary for people, or JSON (one entry per expectation with its diff).
-    #[arg(short = 'o', long, value_enum, default_value_t = CheckFormat::Text)]
-    pub output: CheckFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
-    /// Also write a JUnit XML report here, for CI systems.
-    #[arg(long, value_name = "FILE")]
+    /// Also write a JUnit XML report here, for CI systems; - writes it to standard output in
+    /// place of the report.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub junit: Option<PathBuf>,
 
     #[command(flatten)]
@@ -291,13 +370,6 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub live: LiveArgs,
-}
-
-/// How `meshdig check` prints its results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    Text,
-    Json,
 }
 
 /// Arguments of `meshdig dig`.
@@ -317,84 +389,87 @@ pub struct DigArgs {
     /// TYPE is A (default; PTR for an IP address), AAAA, CNAME, SRV, PTR, TXT or any other type name,
     /// in any case.
     ///
-    /// +tcp asks over TCP (+notcp: UDP); +norec clears the RD flag (+rec sets it, the default).
-    #[arg(value_name = "WORD", required = true)]
+    /// +tcp asks over TCP (+notcp: UDP); +norec clears the RD flag (+rec sets it, the default);
+    /// +dnssec sets the DO bit, +noedns sends no OPT record, +bufsize=N offers N bytes over UDP;
+    /// +timeout=SECONDS and +tries=N as dig's; +short prints only the answer's data; +noall, then
+    /// +cmd, +comments, +question, +answer, +authority, +additional or +stats print only those
+    /// parts (each also as +noPART).
+    #[arg(value_name = "WORD", value_hint = ValueHint::Other)]
     pub words: Vec<String>,
 
+    /// The port to ask @IP and @localhost on, as dig's -p [default: 53].
+    #[arg(short = 'p', value_name = "PORT", value_hint = ValueHint::Other)]
+    pub port: Option<u16>,
+
+    /// Ask the reverse name of this address (PTR), as dig's -x.
+    #[arg(short = 'x', value_name = "ADDR", value_hint = ValueHint::Other)]
+    pub reverse: Option<IpAddr>,
+
+    /// The record type, as dig's -t (instead of a TYPE word).
+    #[arg(short = 't', value_name = "TYPE", value_hint = ValueHint::Other)]
+    pub rtype: Option<String>,
+
+    /// IPv4 only, as dig's -4: @localhost is 127.0.0.1, and an IPv6 @IP is refused.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// IPv6 only, as dig's -6: @localhost is ::1, and an IPv4 @IP is refused.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+
     /// The pod whose layer @sidecar and @control-plane ask: pod/NAME, deploy/NAME or a pod name.
-    #[arg(long, value_name = "POD", value_parser = parse_from)]
+    #[arg(long, value_name = "POD", value_hint = ValueHint::Other, value_parser = parse_from)]
     pub from: Option<String>,
 
     /// The namespace of --from [default: the context's namespace].
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS", value_hint = ValueHint::Other)]
     pub namespace: Option<String>,
 
-    /// Output format: dig's text, or JSON.
-    #[arg(short = 'o', long, value_enum, default_value_t = DigFormat::Text)]
-    pub output: DigFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Not supported: `meshdig dig` asks a live layer (replay snapshots with `meshdig diff --snapshot`).
-    #[arg(long, value_name = "FILE", hide = true)]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, hide = true)]
     pub snapshot: Option<PathBuf>,
 
     #[command(flatten)]
     pub live: LiveArgs,
 }
 
-/// How `meshdig dig` prints a reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DigFormat {
-    Text,
-    Json,
-}
-
 /// How to reach a live cluster and its DNS layers.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Live cluster")]
 pub struct LiveArgs {
-    /// The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod's service account].
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-
-    /// The kubeconfig context to use [default: the current context].
-    #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
-
-    /// Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub request_timeout: Duration,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 
     /// Bound on each DNS layer's answer and on the control plane's reply.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_hint = ValueHint::Other, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
-
-    /// The cluster DNS domain.
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", value_parser = parse_domain)]
-    pub cluster_domain: String,
 
     /// How many questions are asked of the layers at once (at most this many in flight on each
     /// port-forward or socket).
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "N", value_hint = ValueHint::Other, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
 
     /// At most N queries a second to any one DNS server (kube-dns, the sidecar, an @IP): queries to
     /// one server are spaced 1/N s apart, whatever --concurrency allows. The default is gentle on
     /// production DNS; raise it for a large audit of a lab cluster.
-    #[arg(long, value_name = "N", default_value_t = NonZeroU32::new(crate::pace::DEFAULT_QPS).expect("above 0"), value_parser = parse_qps)]
+    #[arg(long, value_name = "N", value_hint = ValueHint::Other, default_value_t = NonZeroU32::new(crate::pace::DEFAULT_QPS).expect("above 0"), value_parser = parse_qps)]
     pub qps: NonZeroU32,
 
     /// Ask kube-dns at this address (UDP, TCP on truncation) instead of through a port-forward to CoreDNS.
-    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_dns_address)]
+    #[arg(long, value_name = "ADDR[:PORT]", value_hint = ValueHint::Other, value_parser = parse_dns_address)]
     pub kube_dns: Option<SocketAddr>,
 
     /// Ask the pod's mesh DNS proxy at this address (the mesh's port unless given, e.g. 15053 for
     /// Istio's sidecar) instead of through a port-forward.
-    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_given_address)]
+    #[arg(long, value_name = "ADDR[:PORT]", value_hint = ValueHint::Other, value_parser = parse_given_address)]
     pub sidecar: Option<GivenAddress>,
 
     /// Read the mesh control plane's debug endpoint at this URL (http://ADDR or http://ADDR:PORT, the
     /// mesh's port unless given, e.g. 15014 for istiod) instead of through port-forwards.
-    #[arg(long, value_name = "URL", value_parser = parse_control_plane_url)]
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Other, value_parser = parse_control_plane_url)]
     pub control_plane: Option<GivenAddress>,
 }
 
@@ -413,40 +488,74 @@ impl GivenAddress {
     }
 }
 
-impl LiveArgs {
-    /// The live flags given on the command line, by name, for rejecting them next to --snapshot.
+/// How to reach a live cluster's Kubernetes API.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Live cluster")]
+pub struct ClusterArgs {
+    /// The kubeconfig file [default: KUBECONFIG (a list is merged), then ~/.kube/config, then the pod's service account].
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use [default: the current context].
+    #[arg(long, value_name = "NAME", value_hint = ValueHint::Other)]
+    pub context: Option<String>,
+
+    /// Bound on each Kubernetes API request (e.g. 10s, 500ms, 1m).
+    #[arg(long, value_name = "DURATION", value_hint = ValueHint::Other, default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// The cluster DNS domain.
+    #[arg(long, value_name = "DOMAIN", value_hint = ValueHint::Other, default_value = "cluster.local", value_parser = parse_domain)]
+    pub cluster_domain: String,
+}
+
+impl ClusterArgs {
+    /// The API flags given on the command line, by name.
     pub fn given(&self) -> Vec<&'static str> {
-        let defaults = Self::default_values();
         [
             ("--kubeconfig", self.kubeconfig.is_some()),
             ("--context", self.context.is_some()),
             (
                 "--request-timeout",
-                self.request_timeout != defaults.request_timeout,
+                self.request_timeout != Duration::from_secs(10),
             ),
-            ("--timeout", self.timeout != defaults.timeout),
-            (
-                "--cluster-domain",
-                self.cluster_domain != defaults.cluster_domain,
-            ),
-            ("--concurrency", self.concurrency != defaults.concurrency),
-            ("--qps", self.qps != defaults.qps),
-            ("--kube-dns", self.kube_dns.is_some()),
-            ("--sidecar", self.sidecar.is_some()),
-            ("--control-plane", self.control_plane.is_some()),
+            ("--cluster-domain", self.cluster_domain != "cluster.local"),
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))
         .collect()
     }
+}
+
+impl LiveArgs {
+    /// The live flags given on the command line, by name, for rejecting them next to --snapshot.
+    pub fn given(&self) -> Vec<&'static str> {
+        let defaults = Self::default_values();
+        let mut given = self.cluster.given();
+        given.extend(
+            [
+                ("--timeout", self.timeout != defaults.timeout),
+                ("--concurrency", self.concurrency != defaults.concurrency),
+                ("--qps", self.qps != defaults.qps),
+                ("--kube-dns", self.kube_dns.is_some()),
+                ("--sidecar", self.sidecar.is_some()),
+                ("--control-plane", self.control_plane.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(flag, given)| given.then_some(flag)),
+        );
+        given
+    }
 
     fn default_values() -> Self {
         Self {
-            kubeconfig: None,
-            context: None,
-            request_timeout: Duration::from_secs(10),
+            cluster: ClusterArgs {
+                kubeconfig: None,
+                context: None,
+                request_timeout: Duration::from_secs(10),
+                cluster_domain: "cluster.local".to_string(),
+            },
             timeout: Duration::from_secs(5),
-            cluster_domain: "cluster.local".to_string(),
             concurrency: 16,
             qps: NonZeroU32::new(crate::pace::DEFAULT_QPS).expect("above 0"),
             kube_dns: None,
@@ -456,20 +565,45 @@ impl LiveArgs {
     }
 }
 
+/// Arguments of `meshdig explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The finding code, as a report prints it (e.g. stale-sidecar).
+    #[arg(value_name = "CODE", value_hint = ValueHint::Other)]
+    pub code: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// Arguments of the hidden `meshdig generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// The directory that receives `completions/` and `man/`.
-    #[arg(long, value_name = "DIR", default_value = ".")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, default_value = ".")]
     pub out_dir: PathBuf,
 }
 
-/// How a report is printed.
+/// `-o`, the one output flag of every command that prints a report.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OutputArgs {
+    /// Output format, in any case: table (for people), wide (more columns), json or yaml.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", value_enum, ignore_case = true, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// How a report is printed, in kubectl's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// A table or text for people (`text` is the same).
+    #[value(alias = "text")]
     Table,
+    /// The table with more columns.
     Wide,
+    /// One JSON document.
     Json,
+    /// The same document as YAML.
+    Yaml,
 }
 
 /// When to use colour.

@@ -214,10 +214,14 @@ fn describe_from(input: &DiffInput<'_>) -> From {
             namespace: input.namespace.to_string(),
             pod: None,
             proxy: "no pod given: kube-dns and the spec only".to_string(),
+            mesh: None,
+            proxy_kind: None,
+            captures_dns: false,
         };
     };
     let mesh = |p: &crate::snapshot::ProxyInfo| mesh::of_proxy(&input.world.mesh.kind, &p.kind);
-    let proxy = match workload.proxy.as_ref().and_then(|p| Some((mesh(p)?, p))) {
+    let meshed = workload.proxy.as_ref().and_then(|p| Some((mesh(p)?, p)));
+    let proxy = match meshed {
         Some((mesh, p)) => mesh.describe(p),
         None => "no mesh proxy".to_string(),
     };
@@ -225,5 +229,8 @@ fn describe_from(input: &DiffInput<'_>) -> From {
         namespace: workload.namespace.clone(),
         pod: Some(workload.pod.clone()),
         proxy,
+        mesh: meshed.map(|(mesh, _)| mesh.name()),
+        proxy_kind: meshed.map(|(_, p)| p.kind.clone()),
+        captures_dns: workload.captures_dns(),
     }
 }

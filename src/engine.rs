@@ -83,9 +83,9 @@ pub async fn capture_document(
     all_namespaces: bool,
 ) -> Result<(serde_json::Value, Asker)> {
     let kube = connect(&KubeSettings {
-        kubeconfig: live.kubeconfig.clone(),
-        context: live.context.clone(),
-        request_timeout: live.request_timeout,
+        kubeconfig: live.cluster.kubeconfig.clone(),
+        context: live.cluster.context.clone(),
+        request_timeout: live.cluster.request_timeout,
     })
     .await?;
     let namespace = namespace.map_or_else(|| kube.default_namespace.clone(), str::to_string);
@@ -102,7 +102,7 @@ pub async fn capture_document(
         &CaptureRequest {
             from,
             namespace: &namespace,
-            domain: live.cluster_domain.trim_end_matches('.'),
+            domain: live.cluster.cluster_domain.trim_end_matches('.'),
             questions,
             overrides: &overrides,
             concurrency: usize::from(live.concurrency),

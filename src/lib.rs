@@ -8,11 +8,13 @@ pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod derive;
 pub mod diff;
 pub mod emulate;
 pub mod engine;
 pub mod error;
+pub mod explain;
 pub mod finding;
 pub mod input;
 pub mod live;
@@ -41,8 +43,20 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::cli::Cli;
 use crate::error::ExitCode;
 
-/// Runs meshdig with `argv` (program name first) and returns the process exit code.
+/// Runs meshdig with `argv` (program name first) and returns the process exit code; run as
+/// `kubectl_complete-meshdig`, it answers kubectl's completion of the plugin instead.
 pub fn run(argv: Vec<OsString>) -> u8 {
+    let stem = argv.first().and_then(|a| Path::new(a).file_stem());
+    if stem.is_some_and(|s| s == completion::KUBECTL_COMPLETER) {
+        let words: Vec<String> = argv
+            .iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into())
+            .collect();
+        let text = completion::kubectl_completions(&Cli::command(), &words);
+        let _ = std::io::stdout().write_all(text.as_bytes());
+        return ExitCode::Agree.code();
+    }
     let display = display_name(argv.first().map(Path::new));
     let subcommand = subcommand_of(&argv);
     let mut command = Cli::command().bin_name(&display);
@@ -135,6 +149,13 @@ fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u
         }
         _ => {}
     }
+    if let Some(hint) = output_hint(err, subcommand) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{display}: {hint} (see '{display} snapshot --help')"
+        );
+        return ExitCode::Usage.code();
+    }
     // A value meshdig's own parser refused: its message quotes the value safely, so clap's
     // `invalid value '<whole input>'` prefix (raw and unbounded) is left out.
     if err.kind() == ErrorKind::ValueValidation
@@ -170,6 +191,17 @@ fn clap_failure(err: &clap::Error, display: &str, subcommand: Option<&str>) -> u
     let message = error::one_line(&message);
     let _ = writeln!(std::io::stderr(), "{display}: {message} (see '{help}')");
     ExitCode::Usage.code()
+}
+
+/// The hint for `snapshot -o …`: `-o` is a report format everywhere, and a snapshot is a file.
+fn output_hint(err: &clap::Error, subcommand: Option<&str>) -> Option<&'static str> {
+    let arg = err.get(clap::error::ContextKind::InvalidArg)?.to_string();
+    let output = arg == "-o" || arg.starts_with("--output");
+    // `snapshot show -o FORMAT` takes a format: only capture has no -o.
+    let unknown = err.kind() == clap::error::ErrorKind::UnknownArgument;
+    (subcommand == Some("snapshot") && output && unknown).then_some(
+        "-o chooses a report format, and a snapshot is always a JSON file: write it with --file FILE (--file - for standard output)",
+    )
 }
 
 /// `meshdig --help`, or the named subcommand's help.

@@ -201,14 +201,23 @@ impl Answer {
         if self.records.is_empty() {
             return "NODATA".to_string();
         }
-        self.records
-            .iter()
+        self.record_lines().join(", ")
+    }
+
+    /// Each record as people read it (`10.0.0.1`, `CNAME x.`), in answer order except that each
+    /// run of addresses is sorted, so that two layers' address sets read alike.
+    pub fn record_lines(&self) -> Vec<String> {
+        let mut records: Vec<&Record> = self.records.iter().collect();
+        for run in records.chunk_by_mut(|a, b| a.ip().is_some() && b.ip().is_some()) {
+            run.sort_by_key(|r| r.ip());
+        }
+        records
+            .into_iter()
             .map(|r| match r.rtype.as_str() {
                 "A" | "AAAA" => r.data.clone(),
                 other => format!("{other} {}", r.data),
             })
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect()
     }
 }
 

@@ -228,8 +228,16 @@ pub struct QueryType(pub RecordType);
 impl FromStr for QueryType {
     type Err = Error;
 
+    /// A type's name in any case, or its number as RFC 3597 writes it (`TYPE65`).
     fn from_str(s: &str) -> Result<Self> {
-        match RecordType::from_str(&s.to_ascii_uppercase()) {
+        let upper = s.to_ascii_uppercase();
+        if let Some(number) = upper
+            .strip_prefix("TYPE")
+            .and_then(|n| n.parse::<u16>().ok())
+        {
+            return Ok(Self(RecordType::from(number)));
+        }
+        match RecordType::from_str(&upper) {
             Ok(RecordType::Unknown(_)) | Err(_) => Err(Error::UnknownType(crate::error::quoted(s))),
             Ok(rtype) => Ok(Self(rtype)),
         }

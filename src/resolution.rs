@@ -214,6 +214,9 @@ mod tests {
                     namespace: "shop".into(),
                     pod: Some("client".into()),
                     proxy: "istio sidecar".into(),
+                    mesh: None,
+                    proxy_kind: None,
+                    captures_dns: true,
                 },
                 sources: vec![
                     source(Layer::KUBE_DNS, kube),

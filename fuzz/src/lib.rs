@@ -222,9 +222,11 @@ pub fn dns_message(data: &[u8]) {
         server: "127.0.0.1#53(127.0.0.1)".to_string(),
         transport: Some("udp"),
         rtt: Some(Duration::from_millis(1)),
+        size: None,
+        when: None,
         notes: Vec::new(),
     };
-    let _ = message::text(Some(&reply), &exchange);
-    let document = message::json(Some(&reply), &exchange);
+    let _ = message::text(Some(&reply), &exchange, message::Shown::ALL);
+    let document = meshdig::render::json_text(&message::document(Some(&reply), &exchange));
     serde_json::from_str::<serde_json::Value>(&document).expect("dig's JSON is JSON");
 }

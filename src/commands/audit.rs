@@ -8,7 +8,7 @@ use std::pin::Pin;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::audit::{self, AuditReport};
-use crate::cli::{AuditArgs, CheckFormat, WalkArgs};
+use crate::cli::{AuditArgs, WalkArgs};
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
 use crate::model::Layer;
@@ -63,11 +63,11 @@ pub async fn run(args: &AuditArgs) -> Result<ExitCode> {
     };
     let mut report = plan.audit(&names, interrupted).await?;
     report.object_errors.clone_from(&snapshot.object_errors);
-    let text = match args.output {
-        CheckFormat::Text => render::text(&report),
-        CheckFormat::Json => render::json(&report),
-    };
-    super::emit(&text)?;
+    super::print(
+        args.output.format,
+        |_| render::text(&report),
+        || render::document(&report),
+    )?;
     // The process exits next and the system takes the memory back at once; freeing a large
     // cluster's objects one by one would take a tenth of the whole audit.
     std::mem::forget((snapshot, cache));

@@ -4,15 +4,19 @@
 use std::collections::BTreeMap;
 
 use crate::checks;
-use crate::cli::{CheckArgs, CheckFormat};
+use crate::cli::CheckArgs;
 use crate::derive::DiffCache;
 use crate::engine::{Asker, capture_live, diff_snapshot};
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{ExitCode, Result};
 use crate::pace::Pacers;
 use crate::render::check::{self, CheckResult};
 
 /// Runs every expectation and reports; the exit code is the worst outcome.
 pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
+    crate::input::one_stdin(&[
+        ("-f", Some(&args.file)),
+        ("--snapshot", args.snapshot.as_deref()),
+    ])?;
     let file = checks::load(&args.file).await?;
     let asker_of = |e: &checks::Expectation| Asker {
         from: e.from.clone().or_else(|| file.defaults.from.clone()),
@@ -109,16 +113,16 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
     let (_, failed, errors) = check::tally(&results);
     let exit = ExitCode::of_run(failed, errors, false);
     if let Some(path) = &args.junit {
-        std::fs::write(path, check::junit(&results)).map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
+        super::write_file(path, &check::junit(&results))?;
+        if crate::input::is_stdio(path) {
+            return Ok(exit);
+        }
     }
-    let text = match args.output {
-        CheckFormat::Text => check::text(&results),
-        CheckFormat::Json => check::to_json(&results, exit.code()),
-    };
-    super::emit(&text)?;
+    super::print(
+        args.output.format,
+        |_| check::text(&results),
+        || check::document(&results, exit.code()),
+    )?;
     Ok(exit)
 }
 

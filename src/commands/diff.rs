@@ -1,16 +1,22 @@
 //! `meshdig diff`: ask every layer one question, diff the answers and explain the differences —
-//! live through the Kubernetes API, or replayed from a snapshot.
+//! live through the Kubernetes API, or replayed from a snapshot. Several names and types are one
+//! section each, with one exit code: the worst.
 
-use crate::cli::{DiffArgs, LiveArgs, OutputFormat};
+use serde_json::{Value, json};
+
+use crate::cli::{DiffArgs, LiveArgs};
 use crate::derive::DiffCache;
 use crate::engine::{Asker, capture_live, diff_snapshot};
 use crate::error::{Error, ExitCode, Result};
+use crate::finding::Verdict;
 use crate::pace::Pacers;
+use crate::query::{QueryName, QueryType};
 use crate::render::{json, table};
+use crate::report::Report;
 
-/// Runs the diff and prints it; the exit code follows the verdict.
-pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
-    let rtype = args.rtype.unwrap_or_else(|| args.name.default_type());
+/// Runs every diff and prints them; the exit code follows the worst verdict.
+pub async fn run(args: &DiffArgs, terminal: super::Terminal) -> Result<ExitCode> {
+    let questions = questions(&args.names, &args.types);
     let (snapshot, asker) = match &args.snapshot {
         Some(path) => {
             reject_live_flags(&args.live)?;
@@ -18,7 +24,6 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
             (crate::engine::load_snapshot(path).await?, asker)
         }
         None => {
-            let questions = [(args.name.clone(), rtype)];
             capture_live(
                 &args.live,
                 &Pacers::new(args.live.qps),
@@ -30,28 +35,64 @@ pub async fn run(args: &DiffArgs, color: bool) -> Result<ExitCode> {
             .await?
         }
     };
-    let report = diff_snapshot(
-        &snapshot,
-        &asker,
-        &args.name,
-        rtype,
-        args.walk.libc,
-        args.walk.family,
-        &DiffCache::default(),
-    )
-    .await?;
-    let text = match args.output {
-        OutputFormat::Json => json::render(&report),
-        format => table::render(
-            &report,
-            table::TableOptions {
-                wide: format == OutputFormat::Wide,
-                color,
-            },
-        ),
-    };
-    super::emit(&text)?;
-    Ok(ExitCode::of_verdict(report.verdict))
+    let cache = DiffCache::default();
+    let mut reports = Vec::new();
+    for (name, rtype) in &questions {
+        let (libc, family) = (args.walk.libc, args.walk.family);
+        let report = diff_snapshot(&snapshot, &asker, name, *rtype, libc, family, &cache).await?;
+        reports.push(report);
+    }
+    let exit = worst(&reports);
+    super::print(
+        args.output.format,
+        |wide| {
+            let options = table::TableOptions {
+                wide,
+                color: terminal.color,
+                width: terminal.width,
+            };
+            let sections: Vec<String> = reports.iter().map(|r| table::render(r, options)).collect();
+            sections.join("\n")
+        },
+        || document(&reports, exit),
+    )?;
+    Ok(exit)
+}
+
+/// Every name with every type asked (each name's default type when none is given), in order.
+pub fn questions(names: &[QueryName], types: &[QueryType]) -> Vec<(QueryName, QueryType)> {
+    names
+        .iter()
+        .flat_map(|name| {
+            let types = if types.is_empty() {
+                vec![name.default_type()]
+            } else {
+                types.to_vec()
+            };
+            types.into_iter().map(move |rtype| (name.clone(), rtype))
+        })
+        .collect()
+}
+
+/// The exit code of several diffs: the worst verdict's.
+fn worst(reports: &[Report]) -> ExitCode {
+    let verdict = reports
+        .iter()
+        .fold(Verdict::Consistent, |worst, r| worst.worse(r.verdict));
+    ExitCode::of_verdict(verdict)
+}
+
+/// One question's document as it is, several questions' as a list of them (docs/json.md).
+fn document(reports: &[Report], exit: ExitCode) -> Value {
+    match reports {
+        [one] => json::to_value(one),
+        many => json!({
+            "schema_version": json::JSON_SCHEMA_VERSION,
+            "meshdig_version": env!("CARGO_PKG_VERSION"),
+            "items": many.iter().map(json::to_value).collect::<Vec<Value>>(),
+            "exit_code": exit.code(),
+        }),
+    }
 }
 
 fn reject_live_flags(live: &LiveArgs) -> Result<()> {

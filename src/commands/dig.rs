@@ -5,12 +5,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_proto::op::{Message, OpCode, Query, ResponseCode};
+use hickory_proto::op::{DnsRequestOptions, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use crate::cli::{DigArgs, DigFormat};
-use crate::error::{Error, ExitCode, Result};
+use crate::cli::DigArgs;
+use crate::error::{Error, ExitCode, Result, quoted};
 use crate::live::api::Reader;
 use crate::live::capture::{CaptureRequest, SourceOverrides, endpoints};
 use crate::live::connect::{KubeSettings, connect};
@@ -19,9 +19,10 @@ use crate::mesh;
 use crate::model::Rcode;
 use crate::pace::Pacers;
 use crate::query::{QueryName, QueryType};
-use crate::render::message::{self, Exchange};
-use crate::sources::dns::DnsClient;
+use crate::render::message::{self, Exchange, Shown};
+use crate::sources::dns::{DnsClient, Received};
 use crate::sources::live::{DnsEndpoint, LiveControlPlane};
+use crate::sources::udp::UdpExchanger;
 use crate::sources::{ControlPlane, TableReply, TableRequest};
 use crate::workload::Workload;
 
@@ -63,9 +64,31 @@ struct Request {
     /// `+tcp` (Some(true)), `+notcp` (Some(false)), or neither.
     tcp: Option<bool>,
     recursion_desired: bool,
+    /// What of the reply is printed.
+    shown: Shown,
+    /// `+timeout=N`, in place of --timeout.
+    timeout: Option<Duration>,
+    /// `+tries=N`: how many times a UDP question is sent before the layer counts as silent.
+    tries: u32,
+    /// `+noedns` (false): no OPT record; `+bufsize=N`: the UDP size it offers; `+dnssec`: DO set.
+    edns: bool,
+    bufsize: Option<u16>,
+    dnssec_ok: bool,
 }
 
 impl Request {
+    /// What the question is sent with: RD, and EDNS with its UDP size and DO bit, as dig sends them.
+    fn options(&self) -> DnsRequestOptions {
+        let mut options = DnsRequestOptions::default();
+        options.recursion_desired = self.recursion_desired;
+        options.use_edns = self.edns;
+        options.edns_set_dnssec_ok = self.dnssec_ok;
+        if let Some(size) = self.bufsize {
+            options.edns_payload_len = size;
+        }
+        options
+    }
+
     /// The question as words: `@kube-dns reviews.bookinfo.svc.cluster.local. A +norec`.
     fn asked(&self) -> String {
         let mut words = format!("{} {} {}", self.source_word, self.fqdn, self.rtype);
@@ -88,6 +111,8 @@ struct Reply {
     server: String,
     transport: Option<&'static str>,
     rtt: Option<Duration>,
+    /// The bytes received; None for a synthesized answer.
+    size: Option<usize>,
     notes: Vec<String>,
 }
 
@@ -99,7 +124,7 @@ pub async fn run(args: &DigArgs) -> Result<ExitCode> {
                 .to_string(),
         ));
     }
-    let request = parse_words(&args.words)?;
+    let request = parse_words(&words_of(args), &Dial::of(args))?;
     check_from(&request, args)?;
     tracing::debug!(question = %request.asked(), "dig");
     let reply = ask(&request, args).await?;
@@ -112,14 +137,85 @@ pub async fn run(args: &DigArgs) -> Result<ExitCode> {
         server: reply.server,
         transport: reply.transport,
         rtt: reply.rtt,
+        size: reply.size,
+        when: Some(jiff::Zoned::now()),
         notes: reply.notes,
     };
-    let text = match args.output {
-        DigFormat::Text => message::text(reply.message.as_ref(), &exchange),
-        DigFormat::Json => message::json(reply.message.as_ref(), &exchange),
-    };
-    super::emit(&text)?;
+    super::print(
+        args.output.format,
+        |_| message::text(reply.message.as_ref(), &exchange, request.shown),
+        || message::document(reply.message.as_ref(), &exchange),
+    )?;
     Ok(ExitCode::Agree)
+}
+
+/// The words with dig's `-x ADDR` and `-t TYPE` among them: an address word asks its reverse name.
+fn words_of(args: &DigArgs) -> Vec<String> {
+    let mut words = args.words.clone();
+    words.extend(args.reverse.map(|ip| ip.to_string()));
+    words.extend(args.rtype.clone());
+    words
+}
+
+/// How an `@` address is dialled: dig's `-p`, `-4` and `-6`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dial {
+    port: Option<u16>,
+    ipv4: bool,
+    ipv6: bool,
+}
+
+impl Dial {
+    fn of(args: &DigArgs) -> Self {
+        Self {
+            port: args.port,
+            ipv4: args.ipv4,
+            ipv6: args.ipv6,
+        }
+    }
+
+    /// `ip` at `port` (else -p, else 53), refused when -4 or -6 rules its family out.
+    fn address(self, ip: IpAddr, port: Option<u16>, word: &str) -> Result<SocketAddr> {
+        if (self.ipv4 && ip.is_ipv6()) || (self.ipv6 && ip.is_ipv4()) {
+            let flag = if self.ipv4 { "-4" } else { "-6" };
+            return Err(usage(format!("{word} is not reachable with {flag}")));
+        }
+        Ok(SocketAddr::new(ip, port.or(self.port).unwrap_or(53)))
+    }
+}
+
+/// A `+option` that changes what is printed; false when `option` is not one.
+fn show_option(shown: &mut Shown, option: &str) -> bool {
+    let (on, part) = match option.strip_prefix("no") {
+        Some(part) => (false, part),
+        None => (true, option),
+    };
+    let short = shown.short;
+    match part {
+        "all" => *shown = if on { Shown::ALL } else { Shown::NONE },
+        "cmd" => shown.cmd = on,
+        "comments" => shown.comments = on,
+        "question" => shown.question = on,
+        "answer" => shown.answer = on,
+        "authority" => shown.authority = on,
+        "additional" => shown.additional = on,
+        "stats" => shown.stats = on,
+        "short" => shown.short = on,
+        _ => return false,
+    }
+    if part == "all" {
+        shown.short = short;
+    }
+    true
+}
+
+/// The number in `+timeout=N` or `+tries=N`, from 1 to `max`.
+fn option_number(word: &str, value: &str, max: u32) -> Result<u32> {
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| usage(format!("'{}' needs a number from 1 to {max}", quoted(word))))
 }
 
 /// A usage error about the words, pointing at the help.
@@ -128,10 +224,14 @@ fn usage(message: String) -> Error {
 }
 
 /// Sorts dig-style words into source, name, type and options, and validates each.
-fn parse_words(words: &[String]) -> Result<Request> {
+fn parse_words(words: &[String], dial: &Dial) -> Result<Request> {
     let mut source: Option<(Source, &str)> = None;
     let mut tcp = None;
     let mut recursion_desired = true;
+    let mut shown = Shown::ALL;
+    let mut timeout = None;
+    let mut tries = 1;
+    let (mut edns, mut dnssec_ok, mut bufsize) = (true, false, None);
     let mut plain: Vec<&str> = Vec::new();
     for word in words {
         if let Some(spec) = word.strip_prefix('@') {
@@ -140,16 +240,34 @@ fn parse_words(words: &[String]) -> Result<Request> {
                     "two sources given ('{first}' and '{word}'); meshdig dig asks one layer at a time"
                 )));
             }
-            source = Some((parse_source(spec, word)?, word));
+            source = Some((parse_source(spec, word, dial)?, word));
         } else if let Some(option) = word.strip_prefix('+') {
-            match option.to_ascii_lowercase().as_str() {
+            let option = option.to_ascii_lowercase();
+            let (key, value) = option.split_once('=').unwrap_or((&option, ""));
+            match key {
                 "tcp" | "vc" => tcp = Some(true),
                 "notcp" | "novc" => tcp = Some(false),
                 "rec" | "recurse" => recursion_desired = true,
                 "norec" | "norecurse" => recursion_desired = false,
+                "timeout" => {
+                    let seconds = option_number(word, value, 3600)?;
+                    timeout = Some(Duration::from_secs(u64::from(seconds)));
+                }
+                "tries" => tries = option_number(word, value, 10)?,
+                "edns" => edns = true,
+                "noedns" => edns = false,
+                "dnssec" | "do" => dnssec_ok = true,
+                "nodnssec" | "nodo" => dnssec_ok = false,
+                "bufsize" => {
+                    let size = option_number(word, value, u32::from(u16::MAX))?;
+                    bufsize = Some(u16::try_from(size).expect("at most u16::MAX"));
+                }
+                "retry" => tries = option_number(word, value, 9)? + 1,
+                _ if value.is_empty() && show_option(&mut shown, key) => {}
                 _ => {
                     return Err(usage(format!(
-                        "unknown option '{word}': meshdig dig takes +tcp, +notcp, +rec and +norec"
+                        "unknown option '{}': meshdig dig takes +[no]tcp, +[no]rec, +[no]edns, +[no]dnssec, +bufsize=N, +timeout=N, +tries=N, +short and +[no]all, +[no]cmd, +[no]comments, +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats",
+                        quoted(word)
                     )));
                 }
             }
@@ -199,25 +317,54 @@ fn parse_words(words: &[String]) -> Result<Request> {
         rtype,
         tcp,
         recursion_desired,
+        shown,
+        timeout,
+        tries,
+        edns,
+        bufsize,
+        dnssec_ok,
     })
 }
 
-/// `kube-dns`, `sidecar`, `control-plane`, or an IP address with an optional port (53 unless given).
-fn parse_source(spec: &str, word: &str) -> Result<Source> {
-    match spec.to_ascii_lowercase().as_str() {
-        "" => Err(usage(format!("'@' names no source: write {SOURCES}"))),
+/// `kube-dns`, `sidecar`, `control-plane`, `localhost`, or an IP address with an optional port
+/// (`IP:PORT`, `[IPv6]:PORT` or dig's `IP#PORT`; else -p, else 53).
+fn parse_source(spec: &str, word: &str, dial: &Dial) -> Result<Source> {
+    let unknown = || {
+        usage(format!(
+            "unknown source '{word}': write {SOURCES} (e.g. @10.96.0.10, @[::1]:5353 or @127.0.0.1#5353)"
+        ))
+    };
+    let (host, port) = match spec.rsplit_once('#') {
+        Some((host, port)) => (host, Some(port.parse::<u16>().map_err(|_| unknown())?)),
+        None => (spec, None),
+    };
+    match host.to_ascii_lowercase().as_str() {
+        "" if port.is_none() => Err(usage(format!("'@' names no source: write {SOURCES}"))),
         "kube-dns" => Ok(Source::KubeDns),
         "sidecar" => Ok(Source::Sidecar),
         "control-plane" => Ok(Source::ControlPlane),
-        _ => crate::cli::parse_given_address(spec)
-            .map(|a| a.or_port(53))
-            .map(Source::Address)
-            .map_err(|_| {
-                usage(format!(
-                    "unknown source '{}': write {SOURCES} (e.g. @10.96.0.10 or @[::1]:5353)",
-                    crate::error::quoted(word)
-                ))
-            }),
+        "localhost" => {
+            let ip = if dial.ipv6 {
+                IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+            } else {
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            };
+            dial.address(ip, port, word).map(Source::Address)
+        }
+        _ => match host.parse::<SocketAddr>() {
+            Ok(addr) if port.is_none() => dial.address(addr.ip(), Some(addr.port()), word),
+            Ok(_) => Err(unknown()),
+            Err(_) => {
+                // Brackets must be balanced: `[::1` is no address.
+                let ip = match host.strip_prefix('[') {
+                    Some(inner) => inner.strip_suffix(']').ok_or_else(unknown)?,
+                    None => host,
+                };
+                let ip = ip.parse::<IpAddr>().map_err(|_| unknown())?;
+                dial.address(ip, port, word)
+            }
+        }
+        .map(Source::Address),
     }
 }
 
@@ -226,6 +373,9 @@ fn parse_source(spec: &str, word: &str) -> Result<Source> {
 /// A name is asked exactly as typed (case included) plus a trailing dot; a Unicode name in its
 /// IDNA ASCII form.
 fn wire_name(word: &str) -> Result<(String, bool)> {
+    if word == "." {
+        return Ok((".".to_string(), false));
+    }
     if let Ok(ip) = word.parse::<IpAddr>() {
         return Ok((Name::from(ip).to_ascii(), true));
     }
@@ -265,7 +415,7 @@ fn unreachable(request: &Request, why: impl std::fmt::Display) -> Error {
 }
 
 async fn ask(request: &Request, args: &DigArgs) -> Result<Reply> {
-    let timeout = args.live.timeout;
+    let timeout = request.timeout.unwrap_or(args.live.timeout);
     // One server is asked, once (twice when a truncated answer is asked again over TCP).
     let pacers = Pacers::new(args.live.qps);
     // A DNS proxy address without a port is completed by the --from pod's mesh, in the cluster.
@@ -300,8 +450,24 @@ async fn ask_address(
     if request.tcp == Some(true) {
         return tcp(notes).await;
     }
-    let udp = DnsClient::udp(addr, timeout, Arc::clone(&pacer));
-    let reply = exchange(request, &udp, &server, Vec::new()).await?;
+    // A connected socket: a closed port fails at once on the ICMP reply, as dig does.
+    let udp = UdpExchanger::bind(addr, timeout, Arc::clone(&pacer))
+        .map_err(|why| unreachable(request, why))?;
+    let ask_udp = || async {
+        let exchanged = udp
+            .exchange(&request.fqdn, request.rtype, request.options())
+            .await;
+        reply_of(request, exchanged, &server, "udp", Vec::new())
+    };
+    let mut reply = ask_udp().await;
+    // +tries: a UDP question that timed out is sent again, as dig sends it.
+    for _ in 1..request.tries {
+        match &reply {
+            Err(Error::Cluster(why)) if why.contains("no answer within") => reply = ask_udp().await,
+            _ => break,
+        }
+    }
+    let reply = reply?;
     if reply
         .message
         .as_ref()
@@ -320,20 +486,37 @@ async fn exchange(
     server: &str,
     notes: Vec<String>,
 ) -> Result<Reply> {
-    let (message, rtt) = client
-        .exchange_timed(&request.fqdn, request.rtype, request.recursion_desired)
-        .await
-        .map_err(|why| {
-            unreachable(
-                request,
-                format!("{server} over {}: {why}", client.transport()),
-            )
-        })?;
+    let exchanged = client
+        .exchange_timed(&request.fqdn, request.rtype, request.options())
+        .await;
+    reply_of(request, exchanged, server, client.transport(), notes)
+}
+
+/// The reply of one exchange with `server` over `transport`, or why the layer could not be asked.
+fn reply_of(
+    request: &Request,
+    exchanged: std::result::Result<Received, String>,
+    server: &str,
+    transport: &'static str,
+    notes: Vec<String>,
+) -> Result<Reply> {
+    let received = exchanged
+        .map_err(|why| unreachable(request, format!("{server} over {transport}: {why}")))?;
+    // A message without the QR bit is a query, not an answer, whatever it carries.
+    if received.message.metadata.message_type != MessageType::Response {
+        return Err(unreachable(
+            request,
+            format!(
+                "{server} over {transport}: the reply has the QR bit clear: it is a query, not a DNS response (is a DNS server listening there?)"
+            ),
+        ));
+    }
     Ok(Reply {
-        message: Some(message),
+        message: Some(received.message),
         server: server.to_string(),
-        transport: Some(client.transport()),
-        rtt: Some(rtt),
+        transport: Some(transport),
+        rtt: Some(received.rtt),
+        size: Some(received.size),
         notes,
     })
 }
@@ -344,11 +527,12 @@ async fn ask_in_cluster(
     args: &DigArgs,
     pacers: &Pacers<DnsEndpoint>,
 ) -> Result<Reply> {
+    let timeout = request.timeout.unwrap_or(args.live.timeout);
     let live = &args.live;
     let kube = connect(&KubeSettings {
-        kubeconfig: live.kubeconfig.clone(),
-        context: live.context.clone(),
-        request_timeout: live.request_timeout,
+        kubeconfig: live.cluster.kubeconfig.clone(),
+        context: live.cluster.context.clone(),
+        request_timeout: live.cluster.request_timeout,
     })
     .await?;
     let namespace = args
@@ -361,9 +545,9 @@ async fn ask_in_cluster(
         kube_dns: live.kube_dns,
         sidecar: live.sidecar,
         control_plane: live.control_plane,
-        timeout: live.timeout,
+        timeout,
     };
-    let domain = live.cluster_domain.trim_end_matches('.');
+    let domain = live.cluster.cluster_domain.trim_end_matches('.');
     let found = endpoints(
         &reader,
         &CaptureRequest {
@@ -382,7 +566,7 @@ async fn ask_in_cluster(
     let reply = match request.source {
         Source::Sidecar => match (found.sidecar, &found.workload) {
             (Some(endpoint), _) => {
-                ask_endpoint(request, endpoint, &forwards, live.timeout, pacers).await
+                ask_endpoint(request, endpoint, &forwards, timeout, pacers).await
             }
             (None, Some(w)) => Err(unreachable(
                 request,
@@ -400,12 +584,12 @@ async fn ask_in_cluster(
             let control_plane = LiveControlPlane {
                 endpoint: found.control_plane,
                 forwards: &forwards,
-                timeout: live.timeout,
+                timeout,
             };
             ask_table(request, &control_plane, workload, domain).await
         }
         Source::KubeDns | Source::Address(_) => {
-            ask_endpoint(request, found.kube_dns, &forwards, live.timeout, pacers).await
+            ask_endpoint(request, found.kube_dns, &forwards, timeout, pacers).await
         }
     };
     forwards.close().await;
@@ -446,19 +630,13 @@ async fn ask_endpoint(
     }
     let server = format!("pod {namespace}/{pod}#{port}");
     let result = client
-        .exchange_timed(&request.fqdn, request.rtype, request.recursion_desired)
+        .exchange_timed(&request.fqdn, request.rtype, request.options())
         .await;
     let transport = client.transport();
     // The forward closes cleanly only once its stream is gone.
     drop(client);
     match result {
-        Ok((message, rtt)) => Ok(Reply {
-            message: Some(message),
-            server,
-            transport: Some(transport),
-            rtt: Some(rtt),
-            notes,
-        }),
+        Ok(received) => reply_of(request, Ok(received), &server, transport, notes),
         Err(why) => {
             // A forward that failed says why on its error channel; that beats a bare time-out.
             let why = match tokio::time::timeout(ERROR_GRACE, errors.as_mut()).await {
@@ -547,6 +725,7 @@ async fn ask_table(
         server,
         transport: None,
         rtt: None,
+        size: None,
         notes: vec![note],
     })
 }
@@ -592,6 +771,7 @@ mod tests {
                 .split_whitespace()
                 .map(str::to_string)
                 .collect::<Vec<_>>(),
+            &Dial::default(),
         )
     }
 
@@ -623,6 +803,15 @@ mod tests {
             (r.fqdn.as_str(), r.rtype),
             ("10.0.96.10.in-addr.arpa.", RecordType::PTR)
         );
+        let r = words("@127.0.0.1#5353 . NS +noall +answer +timeout=2 +tries=3").unwrap();
+        assert_eq!(r.source, Source::Address("127.0.0.1:5353".parse().unwrap()));
+        assert_eq!((r.fqdn.as_str(), r.rtype), (".", RecordType::NS));
+        assert!(r.shown.answer && !r.shown.question && !r.shown.stats && !r.shown.cmd);
+        assert_eq!((r.timeout, r.tries), (Some(Duration::from_secs(2)), 3));
+        let r = words("@localhost example.com TYPE65 +short").unwrap();
+        assert_eq!(r.source, Source::Address("127.0.0.1:53".parse().unwrap()));
+        assert_eq!(r.rtype, RecordType::HTTPS);
+        assert!(r.shown.short);
         let r = words("@10.96.0.10 2001:db8::1").unwrap();
         assert_eq!(r.source, Source::Address("10.96.0.10:53".parse().unwrap()));
         assert!(r.fqdn.ends_with(".8.b.d.0.1.0.0.2.ip6.arpa."), "{}", r.fqdn);
@@ -638,7 +827,9 @@ mod tests {
             ("a..b", "label 2 is empty"),
             ("a.b A extra", "unexpected word 'extra'"),
             ("+tcp", "no NAME"),
-            ("a.b +short", "unknown option '+short'"),
+            ("a.b +bogus", "unknown option '+bogus'"),
+            ("a.b +tries=0", "'+tries=0' needs a number from 1 to 10"),
+            ("@127.0.0.1#x a.b", "unknown source"),
             ("example.com AXFR", "zone transfer"),
         ] {
             let err = words(line).unwrap_err().to_string();

@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 
-use crate::cli::{CheckFormat, ShowArgs, SnapshotArgs, SnapshotShow};
+use crate::cli::{ShowArgs, SnapshotArgs, SnapshotShow};
 use crate::engine::capture_document;
 use crate::error::{Error, ExitCode, Result};
 use crate::pace::Pacers;
@@ -14,21 +14,13 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
     if let Some(SnapshotShow::Show(show)) = &args.show {
         return show_file(show).await;
     }
-    let output = args.output.as_ref().ok_or_else(|| {
-        Error::Usage("the snapshot file to write is needed: add -o FILE".to_string())
+    let file = args.file.as_ref().ok_or_else(|| {
+        Error::Usage(
+            "the snapshot file to write is needed: add --file FILE (- for standard output)"
+                .to_string(),
+        )
     })?;
-    let questions: Vec<_> = args
-        .names
-        .iter()
-        .flat_map(|name| {
-            let types = if args.types.is_empty() {
-                vec![name.default_type()]
-            } else {
-                args.types.clone()
-            };
-            types.into_iter().map(move |rtype| (name.clone(), rtype))
-        })
-        .collect();
+    let questions = super::diff::questions(&args.names, &args.types);
     let (document, asker) = capture_document(
         &args.live,
         &Pacers::new(args.live.qps),
@@ -38,25 +30,27 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
         false,
     )
     .await?;
-    let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
-    text.push('\n');
-    std::fs::write(output, text).map_err(|source| Error::Write {
-        path: output.clone(),
-        source,
-    })?;
+    super::write_file(file, &crate::render::json_text(&document))?;
     let count = |key: &str| document[key].as_array().map_or(0, Vec::len);
     let from = asker
         .from
         .map(|f| format!(" --from {f}"))
         .unwrap_or_default();
+    let (wrote, replay) = if crate::input::is_stdio(file) {
+        (
+            "the snapshot to standard output".to_string(),
+            "FILE".to_string(),
+        )
+    } else {
+        let shown = crate::error::shown_path(file);
+        (shown.clone(), shown)
+    };
     let _ = writeln!(
         std::io::stderr(),
-        "wrote {}: {} objects, {} answers; replay with: meshdig diff NAME{from} -n {} --snapshot {}",
-        crate::error::shown_path(output),
+        "wrote {wrote}: {} objects, {} answers; replay with: meshdig diff NAME{from} -n {} --snapshot {replay}",
         count("objects"),
         count("answers"),
         crate::error::quoted(&asker.namespace),
-        crate::error::shown_path(output)
     );
     Ok(ExitCode::Agree)
 }
@@ -65,10 +59,10 @@ pub async fn run(args: &SnapshotArgs) -> Result<ExitCode> {
 async fn show_file(show: &ShowArgs) -> Result<ExitCode> {
     let snapshot = crate::engine::load_snapshot(&show.file).await?;
     let listed = listing::Listing::of(&snapshot);
-    let text = match show.output {
-        CheckFormat::Text => listing::text(&listed),
-        CheckFormat::Json => listing::json(&listed),
-    };
-    super::emit(&text)?;
+    super::print(
+        show.output.format,
+        |_| listing::text(&listed),
+        || serde_json::to_value(&listed).expect("a listing always serializes"),
+    )?;
     Ok(ExitCode::Agree)
 }

@@ -113,7 +113,7 @@ fn totals(totals: &Totals) -> Value {
 }
 
 /// The JSON document of an audit.
-pub fn json(report: &AuditReport) -> String {
+pub fn document(report: &AuditReport) -> Value {
     let by_code: Vec<Value> = report
         .by_code
         .iter()
@@ -138,7 +138,7 @@ pub fn json(report: &AuditReport) -> String {
             })
         })
         .collect();
-    let document = json!({
+    json!({
         "schema_version": AUDIT_JSON_SCHEMA_VERSION,
         "totals": totals(&report.totals),
         "by_code": by_code,
@@ -147,8 +147,5 @@ pub fn json(report: &AuditReport) -> String {
         "object_errors": report.object_errors,
         "interrupted": report.interrupted,
         "exit_code": report.exit_code().code(),
-    });
-    let mut text = serde_json::to_string_pretty(&document).expect("JSON values always serialize");
-    text.push('\n');
-    text
+    })
 }

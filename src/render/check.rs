@@ -79,9 +79,9 @@ pub fn text(results: &[CheckResult<'_>]) -> String {
 }
 
 /// The JSON document: every expectation with its status, reasons and full diff.
-pub fn to_json(results: &[CheckResult<'_>], exit_code: u8) -> String {
+pub fn document(results: &[CheckResult<'_>], exit_code: u8) -> Value {
     let (passed, failed, errors) = tally(results);
-    let document = json!({
+    json!({
         "schema_version": CHECK_JSON_SCHEMA_VERSION,
         "results": results.iter().map(|r| json!({
             "name": r.report.question.input,
@@ -93,10 +93,7 @@ pub fn to_json(results: &[CheckResult<'_>], exit_code: u8) -> String {
         })).collect::<Vec<Value>>(),
         "summary": { "passed": passed, "failed": failed, "errors": errors },
         "exit_code": exit_code,
-    });
-    let mut text = serde_json::to_string_pretty(&document).expect("JSON values always serialize");
-    text.push('\n');
-    text
+    })
 }
 
 /// JUnit XML: one test case per expectation; failures and errors carry their reasons.

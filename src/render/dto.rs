@@ -13,6 +13,10 @@ pub struct JsonFinding<'a> {
     severity: &'static str,
     summary: &'a str,
     evidence: Vec<JsonEvidence<'a>>,
+    /// What to do about it, in brief, from the code's documentation.
+    what_to_do: Option<String>,
+    /// The code's documentation (`meshdig explain CODE` prints it).
+    reference: String,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -23,6 +27,8 @@ impl<'a> JsonFinding<'a> {
             severity: finding.severity.as_str(),
             summary: &finding.summary,
             evidence: finding.evidence.iter().map(JsonEvidence::of).collect(),
+            what_to_do: crate::explain::what_to_do(finding.code),
+            reference: crate::explain::reference(finding.code),
         }
     }
 

@@ -17,6 +17,9 @@ pub const JSON_SCHEMA_VERSION: u32 = 2;
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
+    meshdig_version: &'static str,
+    /// What the app gets and why, in one line for people.
+    summary: String,
     query: Query<'a>,
     from: From<'a>,
     sources: Vec<Source<'a>>,
@@ -46,6 +49,9 @@ struct From<'a> {
     namespace: &'a str,
     pod: Option<&'a str>,
     proxy: &'a str,
+    mesh: Option<&'static str>,
+    proxy_kind: Option<&'a str>,
+    captures_dns: bool,
 }
 
 #[derive(Serialize)]
@@ -60,6 +66,8 @@ enum Status {
 #[derive(Serialize)]
 struct Source<'a> {
     source: &'static str,
+    /// True for the layer that intercepts the app's DNS queries before kube-dns.
+    intercepts_dns: bool,
     status: Status,
     rcode: Option<String>,
     records: Vec<JsonRecord<'a>>,
@@ -72,7 +80,7 @@ struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    fn from_result(result: &'a SourceResult) -> Self {
+    fn from_result(result: &'a SourceResult, report: &Report) -> Self {
         let (status, answer, error, note) = match &result.outcome {
             Outcome::Answered(answer) => (Status::Answered, Some(answer), None, None),
             Outcome::Error(why) => (Status::Error, None, Some(why.as_str()), None),
@@ -81,6 +89,7 @@ impl<'a> Source<'a> {
         };
         Self {
             source: result.source.as_str(),
+            intercepts_dns: report.intercepts_dns(result.source),
             status,
             rcode: answer.map(|a| a.rcode.to_string()),
             records: JsonRecord::all(answer.map_or(&[], |a| a.records.as_slice())),
@@ -210,6 +219,8 @@ pub fn render(report: &Report) -> String {
 pub fn to_value(report: &Report) -> serde_json::Value {
     let document = Document {
         schema_version: JSON_SCHEMA_VERSION,
+        meshdig_version: env!("CARGO_PKG_VERSION"),
+        summary: report.summary(),
         query: Query {
             name: &report.question.fqdn,
             rtype: &report.question.rtype,
@@ -220,8 +231,15 @@ pub fn to_value(report: &Report) -> serde_json::Value {
             namespace: &report.from.namespace,
             pod: report.from.pod.as_deref(),
             proxy: &report.from.proxy,
+            mesh: report.from.mesh,
+            proxy_kind: report.from.proxy_kind.as_deref(),
+            captures_dns: report.from.captures_dns,
         },
-        sources: report.sources.iter().map(Source::from_result).collect(),
+        sources: report
+            .sources
+            .iter()
+            .map(|s| Source::from_result(s, report))
+            .collect(),
         app_source: report.app_source.as_str(),
         answered_layers: report
             .answered_layers()

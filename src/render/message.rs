@@ -38,30 +38,95 @@ pub struct Exchange {
     /// `udp`, `tcp` or `tcp (port-forward)`; None when the message is synthesized, not exchanged.
     pub transport: Option<&'static str>,
     pub rtt: Option<Duration>,
+    /// The bytes received; None for a synthesized answer.
+    pub size: Option<usize>,
+    /// When the question was asked, in the local time zone.
+    pub when: Option<jiff::Zoned>,
     /// Comment lines on how the reply came to be (a TCP retry, a synthesized or forwarded answer).
     pub notes: Vec<String>,
 }
 
-/// Renders `message` (None: there is no message, the notes say why) like dig, ending in a blank line.
-pub fn text(message: Option<&Message>, exchange: &Exchange) -> String {
+/// What of a reply is printed, as dig's `+[no]cmd`, `+[no]comments`, `+[no]question`,
+/// `+[no]answer`, `+[no]authority`, `+[no]additional`, `+[no]stats` and `+short` choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    pub cmd: bool,
+    pub comments: bool,
+    pub question: bool,
+    pub answer: bool,
+    pub authority: bool,
+    pub additional: bool,
+    pub stats: bool,
+    /// Only the answer's RDATA, one record a line.
+    pub short: bool,
+}
+
+impl Shown {
+    /// Everything, as dig prints by default.
+    pub const ALL: Self = Self {
+        cmd: true,
+        comments: true,
+        question: true,
+        answer: true,
+        authority: true,
+        additional: true,
+        stats: true,
+        short: false,
+    };
+    /// Nothing (`+noall`), for options to turn parts back on.
+    pub const NONE: Self = Self {
+        cmd: false,
+        comments: false,
+        question: false,
+        answer: false,
+        authority: false,
+        additional: false,
+        stats: false,
+        short: false,
+    };
+}
+
+/// Renders `message` (None: there is no message, the notes say why) like dig, the parts `shown`.
+pub fn text(message: Option<&Message>, exchange: &Exchange, shown: Shown) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n; <<>> meshdig {} <<>> {}",
-        env!("CARGO_PKG_VERSION"),
-        exchange.asked
-    );
-    for note in &exchange.notes {
-        let _ = writeln!(out, ";; {note}");
+    if shown.short {
+        for record in message.map_or(&[][..], |m| m.answers.as_slice()) {
+            let _ = writeln!(out, "{}", rdata_text(&record.data));
+        }
+        return out;
+    }
+    if shown.cmd {
+        let _ = writeln!(
+            out,
+            "\n; <<>> meshdig {} <<>> {}",
+            env!("CARGO_PKG_VERSION"),
+            exchange.asked
+        );
+    }
+    if shown.comments {
+        for note in &exchange.notes {
+            let _ = writeln!(out, ";; {note}");
+        }
     }
     match message {
         // Every section ends in a blank line already.
         Some(message) => {
-            out.push_str(";; Got answer:\n");
-            write_message(&mut out, message);
+            if shown.comments {
+                out.push_str(";; Got answer:\n");
+            }
+            write_message(&mut out, message, shown);
         }
-        None => out.push('\n'),
+        None if shown.comments => out.push('\n'),
+        None => {}
     }
+    if shown.stats {
+        write_stats(&mut out, exchange);
+    }
+    out
+}
+
+/// The query time, server and time of day, as dig's closing `;;` lines.
+fn write_stats(out: &mut String, exchange: &Exchange) {
     if let Some(rtt) = exchange.rtt {
         let _ = writeln!(out, ";; Query time: {} msec", rtt.as_millis());
     }
@@ -78,8 +143,13 @@ pub fn text(message: Option<&Message>, exchange: &Exchange) -> String {
             let _ = writeln!(out, ";; SERVER: {}", exchange.server);
         }
     }
+    if let Some(when) = &exchange.when {
+        let _ = writeln!(out, ";; WHEN: {}", when.strftime("%a %b %d %H:%M:%S %Z %Y"));
+    }
+    if let Some(size) = exchange.size {
+        let _ = writeln!(out, ";; MSG SIZE  rcvd: {size}");
+    }
     out.push('\n');
-    out
 }
 
 /// `UDP`, `TCP`, `TCP, port-forward`, as dig names the protocol.
@@ -95,7 +165,50 @@ fn transport_text(transport: &str) -> String {
 }
 
 /// The header, flags, EDNS and sections of `message`, as dig prints them after `;; Got answer:`.
-fn write_message(out: &mut String, message: &Message) {
+fn write_message(out: &mut String, message: &Message, shown: Shown) {
+    if shown.comments {
+        write_header(out, message);
+    }
+    if shown.question && !message.queries.is_empty() {
+        if shown.comments {
+            out.push_str(";; QUESTION SECTION:\n");
+        }
+        for query in &message.queries {
+            let mut line = String::from(";");
+            // BIND counts columns from after the ';'.
+            let mut column = push(&mut line, &query.name().to_ascii(), 0);
+            column = indent(&mut line, column, CLASS_COLUMN);
+            column = push(&mut line, &class_text(query.query_class()), column);
+            indent(&mut line, column, TYPE_COLUMN);
+            line.push_str(&type_text(query.query_type()));
+            let _ = writeln!(out, "{line}");
+        }
+        if shown.comments {
+            out.push('\n');
+        }
+    }
+    for (title, records, show) in [
+        ("ANSWER", &message.answers, shown.answer),
+        ("AUTHORITY", &message.authorities, shown.authority),
+        ("ADDITIONAL", &message.additionals, shown.additional),
+    ] {
+        if records.is_empty() || !show {
+            continue;
+        }
+        if shown.comments {
+            let _ = writeln!(out, ";; {title} SECTION:");
+        }
+        for record in records {
+            let _ = writeln!(out, "{}", record_line(record));
+        }
+        if shown.comments {
+            out.push('\n');
+        }
+    }
+}
+
+/// The header, its flags and the OPT pseudosection, as dig prints them after `;; Got answer:`.
+fn write_header(out: &mut String, message: &Message) {
     let header = &message.metadata;
     let _ = writeln!(
         out,
@@ -121,34 +234,6 @@ fn write_message(out: &mut String, message: &Message) {
     out.push('\n');
     if let Some(edns) = &message.edns {
         write_edns(out, edns);
-    }
-    if !message.queries.is_empty() {
-        out.push_str(";; QUESTION SECTION:\n");
-        for query in &message.queries {
-            let mut line = String::from(";");
-            // BIND counts columns from after the ';'.
-            let mut column = push(&mut line, &query.name().to_ascii(), 0);
-            column = indent(&mut line, column, CLASS_COLUMN);
-            column = push(&mut line, &class_text(query.query_class()), column);
-            indent(&mut line, column, TYPE_COLUMN);
-            line.push_str(&type_text(query.query_type()));
-            let _ = writeln!(out, "{line}");
-        }
-        out.push('\n');
-    }
-    for (title, records) in [
-        ("ANSWER", &message.answers),
-        ("AUTHORITY", &message.authorities),
-        ("ADDITIONAL", &message.additionals),
-    ] {
-        if records.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, ";; {title} SECTION:");
-        for record in records {
-            let _ = writeln!(out, "{}", record_line(record));
-        }
-        out.push('\n');
     }
 }
 
@@ -202,10 +287,14 @@ fn option_text(code: u16, option: &EdnsOption) -> (String, String) {
             let value = match (code, data.as_slice()) {
                 (15, [high, low, text @ ..]) => {
                     let info = u16::from_be_bytes([*high, *low]);
+                    let purpose = EDE_PURPOSES
+                        .get(usize::from(info))
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default();
                     if text.is_empty() {
-                        info.to_string()
+                        format!("{info}{purpose}")
                     } else {
-                        format!("{info}: ({})", printable(text))
+                        format!("{info}{purpose}: ({})", printable(text))
                     }
                 }
                 _ => hex(data),
@@ -215,6 +304,41 @@ fn option_text(code: u16, option: &EdnsOption) -> (String, String) {
         other => (format!("OPT={code}"), format!("{other:?}")),
     }
 }
+
+/// The extended DNS error codes' purposes (RFC 8914 and the IANA registry), by code, as dig names them.
+const EDE_PURPOSES: [&str; 31] = [
+    "Other",
+    "Unsupported DNSKEY Algorithm",
+    "Unsupported DS Digest Type",
+    "Stale Answer",
+    "Forged Answer",
+    "DNSSEC Indeterminate",
+    "DNSSEC Bogus",
+    "Signature Expired",
+    "Signature Not Yet Valid",
+    "DNSKEY Missing",
+    "RRSIGs Missing",
+    "No Zone Key Bit Set",
+    "NSEC Missing",
+    "Cached Error",
+    "Not Ready",
+    "Blocked",
+    "Censored",
+    "Filtered",
+    "Prohibited",
+    "Stale NXDOMAIN Answer",
+    "Not Authoritative",
+    "Not Supported",
+    "No Reachable Authority",
+    "Network Error",
+    "Invalid Data",
+    "Signature Expired before Valid",
+    "Too Early",
+    "Unsupported NSEC3 Iterations Value",
+    "Unable to conform to policy",
+    "Synthesized",
+    "Invalid Query Type",
+];
 
 /// One record as dig prints it: `name.<tab>TTL<tab>IN<tab>TYPE<tab>RDATA` at BIND's column stops.
 pub fn record_line(record: &Record) -> String {
@@ -425,6 +549,10 @@ struct Document<'a> {
     synthesized: bool,
     query: AskedQuery<'a>,
     rtt_ms: Option<f64>,
+    /// When the question was asked (RFC 3339, UTC).
+    when: Option<String>,
+    /// The bytes received; null for a synthesized answer.
+    size: Option<usize>,
     notes: &'a [String],
     header: Option<Header>,
     edns: Option<EdnsDoc>,
@@ -510,7 +638,7 @@ impl RecordDoc {
 
 /// Renders `message` and how it was obtained as one pretty-printed JSON document with a trailing
 /// newline; without a message, `header` and `edns` are null and every section is empty.
-pub fn json(message: Option<&Message>, exchange: &Exchange) -> String {
+pub fn document(message: Option<&Message>, exchange: &Exchange) -> serde_json::Value {
     let records = |pick: fn(&Message) -> &Vec<Record>| -> Vec<RecordDoc> {
         message
             .map(|m| pick(m).iter().map(RecordDoc::of).collect())
@@ -575,6 +703,8 @@ pub fn json(message: Option<&Message>, exchange: &Exchange) -> String {
         rtt_ms: exchange
             .rtt
             .map(|rtt| (rtt.as_secs_f64() * 10_000.0).round() / 10.0),
+        when: exchange.when.as_ref().map(|w| w.timestamp().to_string()),
+        size: exchange.size,
         notes: &exchange.notes,
         header,
         edns,
@@ -583,10 +713,7 @@ pub fn json(message: Option<&Message>, exchange: &Exchange) -> String {
         authority: records(|m| &m.authorities),
         additional: records(|m| &m.additionals),
     };
-    let mut text =
-        serde_json::to_string_pretty(&document).expect("message documents always serialize");
-    text.push('\n');
-    text
+    serde_json::to_value(&document).expect("message documents always serialize")
 }
 
 #[cfg(test)]
@@ -597,6 +724,19 @@ mod tests {
     use hickory_proto::rr::rdata::{A, SRV, TXT};
 
     use super::*;
+
+    #[test]
+    fn extended_errors_carry_their_purpose_as_dig_prints_them() {
+        let ede = |data: Vec<u8>| option_text(15, &EdnsOption::Unknown(15, data));
+        assert_eq!(
+            ede(vec![0, 14]),
+            ("EDE".to_string(), "14 (Not Ready)".to_string())
+        );
+        let mut blocked = vec![0, 15];
+        blocked.extend_from_slice(b"by policy");
+        assert_eq!(ede(blocked).1, "15 (Blocked): (by policy)");
+        assert_eq!(ede(vec![1, 0]).1, "256");
+    }
 
     fn record(name: &str, ttl: u32, data: RData) -> Record {
         Record::from_rdata(Name::from_ascii(name).unwrap(), ttl, data)
@@ -671,9 +811,11 @@ mod tests {
             server: "127.0.0.1#53(127.0.0.1)".into(),
             transport: Some("udp"),
             rtt: Some(Duration::from_micros(1500)),
+            size: None,
+            when: None,
             notes: Vec::new(),
         };
-        let text = text(Some(&message), &exchange);
+        let text = text(Some(&message), &exchange, Shown::ALL);
         let expected = "\
 ;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 4242
 ;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
@@ -691,8 +833,7 @@ www.example.test.\t300\tIN\tA\t192.0.2.10
 ;; SERVER: 127.0.0.1#53(127.0.0.1) (UDP)
 ";
         assert!(text.contains(expected), "{text}");
-        let doc: serde_json::Value =
-            serde_json::from_str(&json(Some(&message), &exchange)).unwrap();
+        let doc: serde_json::Value = document(Some(&message), &exchange);
         assert_eq!(doc["header"]["flags"]["aa"], true);
         assert_eq!(doc["header"]["counts"]["additional"], 1);
         assert_eq!(doc["answer"][0]["data"], "192.0.2.10");

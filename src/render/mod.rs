@@ -1,4 +1,4 @@
-//! Renderers: turn a [`crate::report::Report`] into a table or JSON. They decide nothing.
+//! Renderers: turn a [`crate::report::Report`] into a table, JSON or YAML. They decide nothing.
 
 pub mod audit;
 pub mod check;
@@ -7,6 +7,18 @@ pub mod json;
 pub mod listing;
 pub mod message;
 pub mod table;
+
+/// `document` as pretty-printed JSON with a trailing newline.
+pub fn json_text(document: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(document).expect("JSON values always serialize");
+    text.push('\n');
+    text
+}
+
+/// `document` as YAML, the same fields as its JSON.
+pub fn yaml_text(document: &serde_json::Value) -> String {
+    serde_yaml_ng::to_string(document).expect("JSON values always serialize as YAML")
+}
 
 /// `text` as it may reach a terminal: every control character that a server or a file put in a
 /// name, a record or a message is escaped (`\u{1b}`), so output cannot move the cursor, clear

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use colored::Colorize;
-use comfy_table::{Cell, Color, Table, presets};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 
 use crate::error::ExitCode;
 use crate::finding::{Finding, Severity, Verdict};
@@ -11,60 +11,77 @@ use crate::model::{Evidence, Layer, Origin, Outcome, SourceResult};
 use crate::report::Report;
 use crate::walk::WalkReport;
 
+/// Below this many columns tables take their compact layout: fewer columns, cells wrapped.
+const COMPACT_BELOW: u16 = 100;
+
 /// Options that change how a table looks, never what it says.
 #[derive(Debug, Clone, Copy)]
 pub struct TableOptions {
     /// Add origin, transport and note columns.
     pub wide: bool,
     pub color: bool,
+    /// The terminal's width in columns: tables and text fit it. `None` (not a terminal, no
+    /// `COLUMNS`): nothing is wrapped.
+    pub width: Option<u16>,
+}
+
+impl TableOptions {
+    fn compact(self) -> bool {
+        !self.wide && self.width.is_some_and(|w| w < COMPACT_BELOW)
+    }
+}
+
+/// `text` after `first`, wrapped to `width` with `rest` before every further line; one line
+/// without a width. Escape sequences of colour take no columns.
+pub fn wrapped(text: &str, first: &str, rest: &str, width: Option<u16>) -> String {
+    match width {
+        None => format!("{first}{text}\n"),
+        Some(width) => {
+            let options = textwrap::Options::new(usize::from(width))
+                .initial_indent(first)
+                .subsequent_indent(rest);
+            let mut out = textwrap::fill(text, options);
+            out.push('\n');
+            out
+        }
+    }
 }
 
 /// Renders `report` for a terminal: the question as typed, what the app gets through each layer
 /// (for a walked name), the walk, every layer's answer at the decisive candidate, the findings.
 pub fn render(report: &Report, options: TableOptions) -> String {
     let mut out = String::new();
-    let q = &report.question;
-    let from = match &report.from.pod {
-        Some(pod) => format!("{}/{pod}", report.from.namespace),
-        None => format!("namespace {}", report.from.namespace),
-    };
-    let typed = if report.walk.is_some() {
-        q.input.as_str()
-    } else {
-        q.fqdn.as_str()
-    };
-    let unicode = if !q.input.is_ascii() && report.walk.is_none() {
-        format!(" ({})", q.input.trim_end_matches('.'))
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        out,
-        "{}{unicode} {}   from {from} ({})",
-        typed.bold(),
-        q.rtype.bold(),
-        report.from.proxy
-    );
-    if let Some(derivation) = &q.derivation {
-        let _ = writeln!(out, "  {}", derivation.dimmed());
+    let width = options.width;
+    out.push_str(&wrapped(&title(report), "", "  ", width));
+    let summary = format!("→ {}", report.summary()).bold().to_string();
+    out.push_str(&wrapped(&summary, "  ", "    ", width));
+    if let Some(derivation) = &report.question.derivation {
+        out.push_str(&wrapped(
+            &derivation.dimmed().to_string(),
+            "  ",
+            "  ",
+            width,
+        ));
     }
     if let Some(walk) = &report.walk {
-        let _ = writeln!(out, "{}", headline_table(walk, report.app_source, options));
+        let _ = writeln!(out, "{}", headline_table(report, walk, options));
         write_walk(&mut out, walk, report.app_source, options);
-        let _ = writeln!(out, "{} {}", "Answers at".bold(), q.fqdn.as_str().bold());
-    }
-    let _ = writeln!(out, "{}", sources_table(&report.sources, options));
-    if let [only] = report.answered_layers().as_slice() {
-        let _ = writeln!(
-            out,
-            "  {}",
-            format!("only {only} answered: there is no other layer to compare it with").yellow()
+        let at = format!(
+            "{} {}",
+            "Answers at".bold(),
+            report.question.fqdn.as_str().bold()
         );
+        out.push_str(&wrapped(&at, "", "  ", width));
+    }
+    let _ = writeln!(out, "{}", sources_table(report, options));
+    if let [only] = report.answered_layers().as_slice() {
+        let note = format!("only {only} answered: there is no other layer to compare it with");
+        out.push_str(&wrapped(&note.yellow().to_string(), "  ", "  ", width));
     }
     if !report.findings.is_empty() {
         let _ = writeln!(out, "{}", "Findings".bold());
         for finding in &report.findings {
-            write_finding(&mut out, finding);
+            write_finding(&mut out, finding, width);
         }
     }
     let verdict = report.verdict.to_string();
@@ -81,15 +98,54 @@ pub fn render(report: &Report, options: TableOptions) -> String {
     out
 }
 
+/// The first line: the name as typed, the type and who asks.
+fn title(report: &Report) -> String {
+    let q = &report.question;
+    let from = match &report.from.pod {
+        Some(pod) => format!("{}/{pod}", report.from.namespace),
+        None => format!("namespace {}", report.from.namespace),
+    };
+    let typed = if report.walk.is_some() {
+        q.input.as_str()
+    } else {
+        q.fqdn.as_str()
+    };
+    let unicode = if !q.input.is_ascii() && report.walk.is_none() {
+        format!(" ({})", q.input.trim_end_matches('.'))
+    } else {
+        String::new()
+    };
+    format!(
+        "{}{unicode} {}   from {from} ({})",
+        typed.bold(),
+        q.rtype.bold(),
+        report.from.proxy
+    )
+}
+
+/// A cell that says how a layer's answer differs from the app's: marked `≠`, and highlighted.
+fn answer_cell(text: &str, differs: bool) -> Cell {
+    if differs {
+        Cell::new(format!("≠ {text}"))
+            .fg(Color::Yellow)
+            .add_attribute(Attribute::Bold)
+    } else {
+        Cell::new(text)
+    }
+}
+
 /// What the app ends up with through each layer: the final answer, the candidate it comes from
 /// and the queries it costs.
-fn headline_table(walk: &WalkReport, app: Layer, options: TableOptions) -> Table {
+fn headline_table(report: &Report, walk: &WalkReport, options: TableOptions) -> Table {
     let mut table = styled_table(options);
     table.set_header(vec!["LAYER", "THE APP GETS", "FROM CANDIDATE", "QUERIES"]);
     for layer in &walk.layers {
-        let name = layer_label(layer.source, app);
+        let name = layer_label(layer.source, report.app_source);
         let (gets, at) = match (&layer.answer, &layer.answered_by) {
-            (Some(answer), Some(by)) => (Cell::new(answer), Cell::new(by)),
+            (Some(answer), Some(by)) => (
+                answer_cell(answer, report.walk_differs_from_app(layer.source)),
+                Cell::new(name_lines(by, options, 3)),
+            ),
             _ => (
                 Cell::new("no address").fg(Color::Yellow),
                 Cell::new(layer.decisive.as_deref().unwrap_or("-")),
@@ -109,23 +165,37 @@ fn layer_label(source: Layer, app: Layer) -> String {
     }
 }
 
-fn sources_table(sources: &[SourceResult], options: TableOptions) -> Table {
+/// Every layer's answer at the decisive candidate, in full, or compact for a narrow terminal.
+fn sources_table(report: &Report, options: TableOptions) -> Table {
     let mut table = styled_table(options);
-    let mut header = vec!["SOURCE", "STATUS", "RCODE", "ANSWER", "TTL", "AA", "RTT"];
-    if options.wide {
-        header.extend(["ORIGIN", "TRANSPORT"]);
-    }
+    let header = if options.compact() {
+        vec!["SOURCE", "RCODE", "ANSWER", "TTL"]
+    } else if options.wide {
+        vec![
+            "SOURCE",
+            "STATUS",
+            "RCODE",
+            "ANSWER",
+            "TTL",
+            "AA",
+            "RTT",
+            "ORIGIN",
+            "TRANSPORT",
+        ]
+    } else {
+        vec!["SOURCE", "STATUS", "RCODE", "ANSWER", "TTL", "AA", "RTT"]
+    };
     table.set_header(header);
-    for source in sources {
-        table.add_row(row(source, options.wide));
+    for source in &report.sources {
+        let cells = row(source, report.differs_from_app(source.source), options);
+        table.add_row(cells);
     }
     table
 }
 
 /// The search walk: one row per candidate, one column per layer, then where each layer's walk ends.
 fn write_walk(out: &mut String, walk: &WalkReport, app: Layer, options: TableOptions) {
-    let _ = writeln!(
-        out,
+    let title = format!(
         "{} ({}, ndots:{}, search {})",
         "Search walk".bold(),
         walk.libc,
@@ -136,6 +206,7 @@ fn write_walk(out: &mut String, walk: &WalkReport, app: Layer, options: TableOpt
             walk.search.join(" ")
         }
     );
+    out.push_str(&wrapped(&title, "", "  ", options.width));
     let mut table = styled_table(options);
     let mut header = vec!["CANDIDATE".to_string()];
     header.extend(walk.layers.iter().map(|l| layer_label(l.source, app)));
@@ -148,8 +219,9 @@ fn write_walk(out: &mut String, walk: &WalkReport, app: Layer, options: TableOpt
             }
         }
     }
+    let columns = 1 + walk.layers.len();
     for name in names {
-        let mut row = vec![Cell::new(name)];
+        let mut row = vec![Cell::new(name_lines(name, options, columns))];
         for layer in &walk.layers {
             let cell = match layer.steps.iter().find(|s| s.name == name) {
                 Some(step) => {
@@ -166,8 +238,9 @@ fn write_walk(out: &mut String, walk: &WalkReport, app: Layer, options: TableOpt
                         .collect::<Vec<_>>()
                         .join("\n");
                     let stop = layer.answered_by.as_deref() == Some(name);
+                    let gap = if options.compact() { "\n" } else { "  " };
                     if stop {
-                        Cell::new(format!("{text}  <- stops")).fg(Color::Green)
+                        Cell::new(format!("{text}{gap}<- stops")).fg(Color::Green)
                     } else {
                         Cell::new(text)
                     }
@@ -180,13 +253,34 @@ fn write_walk(out: &mut String, walk: &WalkReport, app: Layer, options: TableOpt
     }
     let _ = writeln!(out, "{table}");
     for layer in walk.layers.iter().filter(|l| !l.missing.is_empty()) {
-        let _ = writeln!(
-            out,
-            "  {}: not recorded: {}",
+        let missing = format!(
+            "{}: not recorded: {}",
             layer.source,
             layer.missing.join(", ")
         );
+        out.push_str(&wrapped(&missing, "  ", "    ", options.width));
     }
+}
+
+/// A domain name for a column that shares a compact table with `columns - 1` others: broken
+/// after its dots into lines that fit, rather than anywhere.
+fn name_lines(name: &str, options: TableOptions, columns: usize) -> String {
+    let Some(width) = options.width.filter(|_| options.compact()) else {
+        return name.to_string();
+    };
+    let fits = (usize::from(width) / columns.max(1))
+        .saturating_sub(3)
+        .max(8);
+    let mut lines = vec![String::new()];
+    for label in name.split_inclusive('.') {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + label.len() > fits {
+            lines.push(label.to_string());
+        } else {
+            line.push_str(label);
+        }
+    }
+    lines.join("\n")
 }
 
 fn styled_table(options: TableOptions) -> Table {
@@ -197,12 +291,20 @@ fn styled_table(options: TableOptions) -> Table {
     } else {
         table.force_no_tty();
     }
+    if let Some(width) = options.width {
+        table
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width);
+    }
     table
 }
 
-fn row(source: &SourceResult, wide: bool) -> Vec<Cell> {
+/// One layer's row: its status, rcode and records, and how long it took (in full), or only the
+/// rcode (standing for the status) and records (compact).
+fn row(source: &SourceResult, differs: bool, options: TableOptions) -> Vec<Cell> {
     let dash = || Cell::new("-");
     let mut cells = vec![Cell::new(source.source.as_str())];
+    let compact = options.compact();
     match &source.outcome {
         Outcome::Answered(answer) => {
             let ttls: Vec<u32> = answer.records.iter().map(|r| r.ttl_s).collect();
@@ -219,53 +321,41 @@ fn row(source: &SourceResult, wide: bool) -> Vec<Cell> {
             let records = if answer.records.is_empty() {
                 "(no records)".to_string()
             } else {
-                answer
-                    .records
-                    .iter()
-                    .map(|r| match r.rtype.as_str() {
-                        "A" | "AAAA" => r.data.clone(),
-                        other => format!("{other} {}", r.data),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                answer.record_lines().join("\n")
             };
+            if !compact {
+                cells.push(Cell::new("answered"));
+            }
             cells.extend([
-                Cell::new("answered"),
                 Cell::new(answer.rcode.to_string()).fg(rcode_color),
-                Cell::new(records),
+                answer_cell(&records, differs),
                 Cell::new(ttl),
-                Cell::new(if answer.authoritative { "yes" } else { "no" }),
-                source
-                    .rtt_ms
-                    .map_or_else(dash, |ms| Cell::new(format!("{ms:.1} ms"))),
             ]);
+            if !compact {
+                cells.extend([
+                    Cell::new(if answer.authoritative { "yes" } else { "no" }),
+                    source
+                        .rtt_ms
+                        .map_or_else(dash, |ms| Cell::new(format!("{ms:.1} ms"))),
+                ]);
+            }
         }
-        Outcome::Error(why) => cells.extend([
-            Cell::new("error").fg(Color::Red),
-            dash(),
-            Cell::new(why),
-            dash(),
-            dash(),
-            dash(),
-        ]),
-        Outcome::NotRecorded(why) => cells.extend([
-            Cell::new("not recorded").fg(Color::Yellow),
-            dash(),
-            Cell::new(why),
-            dash(),
-            dash(),
-            dash(),
-        ]),
-        Outcome::NotApplicable(why) => cells.extend([
-            Cell::new("n/a").fg(Color::DarkGrey),
-            dash(),
-            Cell::new(why).fg(Color::DarkGrey),
-            dash(),
-            dash(),
-            dash(),
-        ]),
+        Outcome::Error(why) => no_answer(&mut cells, ("error", Color::Red), why, None, compact),
+        Outcome::NotRecorded(why) => {
+            no_answer(
+                &mut cells,
+                ("not recorded", Color::Yellow),
+                why,
+                None,
+                compact,
+            );
+        }
+        Outcome::NotApplicable(why) => {
+            let grey = Some(Color::DarkGrey);
+            no_answer(&mut cells, ("n/a", Color::DarkGrey), why, grey, compact);
+        }
     }
-    if wide {
+    if options.wide {
         cells.push(
             source
                 .origin
@@ -274,6 +364,27 @@ fn row(source: &SourceResult, wide: bool) -> Vec<Cell> {
         cells.push(source.transport.as_deref().map_or_else(dash, Cell::new));
     }
     cells
+}
+
+/// The cells of a layer with no answer: its status (in `colour`), and why, in `why_colour`.
+fn no_answer(
+    cells: &mut Vec<Cell>,
+    (status, colour): (&str, Color),
+    why: &str,
+    why_colour: Option<Color>,
+    compact: bool,
+) {
+    let dash = || Cell::new("-");
+    cells.push(Cell::new(status).fg(colour));
+    if !compact {
+        cells.push(dash());
+    }
+    let reason = Cell::new(why);
+    cells.push(match why_colour {
+        Some(c) => reason.fg(c),
+        None => reason,
+    });
+    cells.extend(std::iter::repeat_with(dash).take(if compact { 1 } else { 3 }));
 }
 
 fn origin_text(origin: Origin) -> &'static str {
@@ -297,21 +408,28 @@ pub fn severity_label(severity: Severity) -> colored::ColoredString {
     }
 }
 
-fn write_finding(out: &mut String, finding: &Finding) {
-    let label = severity_label(finding.severity);
-    let _ = writeln!(
-        out,
-        "  {label} {}: {}",
-        finding.code.as_str().bold(),
-        finding.summary
+/// A finding wrapped under its code, then each piece of evidence wrapped under its arrow.
+fn write_finding(out: &mut String, finding: &Finding, width: Option<u16>) {
+    const HANG: &str = "          ";
+    let first = format!(
+        "  {} {}: ",
+        severity_label(finding.severity),
+        finding.code.as_str().bold()
     );
+    out.push_str(&wrapped(&finding.summary, &first, HANG, width));
+    let arrow = format!("{HANG}{} ", "<-".dimmed());
     for evidence in &finding.evidence {
-        let _ = writeln!(
-            out,
-            "          {} {}",
-            "<-".dimmed(),
-            evidence_text(evidence)
-        );
+        out.push_str(&wrapped(
+            &evidence_text(evidence),
+            &arrow,
+            &format!("{HANG}   "),
+            width,
+        ));
+    }
+    if let Some(todo) = crate::explain::what_to_do(finding.code) {
+        let todo = format!("{todo} (meshdig explain {})", finding.code);
+        let first = format!("{HANG}{} ", "what to do:".cyan());
+        out.push_str(&wrapped(&todo, &first, &format!("{HANG}  "), width));
     }
 }
 

@@ -1,5 +1,5 @@
 //! Raw DNS exchanges with a live server: one exact question, the full message back (rcode, flags,
-//! every record), over a port-forward stream or to an address (UDP, falling back to TCP on truncation).
+//! every record), over a port-forward stream or TCP to an address; UDP exchanges are `udp.rs`'s.
 //!
 //! The high-level resolver is not used: it follows CNAMEs and turns rcodes into errors, which hides
 //! exactly what meshdig must see. Every query waits for its server's [`Pacer`] first (`--qps`).
@@ -12,7 +12,6 @@ use hickory_net::client::Client;
 use hickory_net::runtime::TokioRuntimeProvider;
 use hickory_net::runtime::iocompat::AsyncIoTokioAsStd;
 use hickory_net::tcp::{TcpClientStream, TcpStream};
-use hickory_net::udp::UdpClientStream;
 use hickory_net::xfer::{DnsHandle, FirstAnswer};
 use hickory_proto::op::{DnsRequestOptions, Message, MessageType, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
@@ -52,21 +51,6 @@ impl DnsClient {
         }
     }
 
-    /// A UDP client for `addr`.
-    pub fn udp(addr: SocketAddr, timeout: Duration, pacer: Arc<Pacer>) -> Self {
-        let stream = UdpClientStream::builder(addr, TokioRuntimeProvider::default())
-            .with_timeout(Some(timeout))
-            .build();
-        let (client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
-        tokio::spawn(background);
-        Self {
-            client,
-            transport: "udp",
-            timeout,
-            pacer,
-        }
-    }
-
     /// A TCP client for `addr`.
     pub async fn tcp(
         addr: SocketAddr,
@@ -95,27 +79,30 @@ impl DnsClient {
         source_result(
             source,
             self.transport,
-            self.exchange_timed(fqdn, rtype, true).await,
+            self.exchange_timed(fqdn, rtype, DnsRequestOptions::default())
+                .await,
         )
     }
 
     /// Sends the question; a truncated UDP answer is the caller's to retry over TCP.
     pub async fn exchange(&self, fqdn: &str, rtype: RecordType) -> Result<Message, String> {
-        Ok(self.exchange_timed(fqdn, rtype, true).await?.0)
+        Ok(self
+            .exchange_timed(fqdn, rtype, DnsRequestOptions::default())
+            .await?
+            .message)
     }
 
-    /// Sends the question with RD set or not (with EDNS, as dig does), once the server's pacer
-    /// lets it go, and returns the whole reply and the round-trip time (the wait for the pacer is
-    /// not part of it, nor of `--timeout`); a truncated UDP answer is the caller's to retry over TCP.
+    /// Sends the question with `options` (RD, EDNS; by default RD set and EDNS, as dig sends),
+    /// once the server's pacer lets it go, and returns the whole reply and the round-trip time
+    /// (the wait for the pacer is not part of it, nor of `--timeout`); a truncated UDP answer is
+    /// the caller's to retry over TCP.
     pub async fn exchange_timed(
         &self,
         fqdn: &str,
         rtype: RecordType,
-        recursion_desired: bool,
-    ) -> Result<(Message, Duration), String> {
+        options: DnsRequestOptions,
+    ) -> Result<Received, String> {
         let query = question(fqdn, rtype)?;
-        let mut options = DnsRequestOptions::default();
-        options.recursion_desired = recursion_desired;
         self.pacer.wait().await;
         let started = Instant::now();
         let response = self.client.lookup(query, options).first_answer();
@@ -128,10 +115,16 @@ impl DnsClient {
                 }
                 other => other.to_string(),
             })?;
-        Ok((response.into_message(), started.elapsed()))
+        let rtt = started.elapsed();
+        let size = response.as_buffer().len();
+        Ok(Received {
+            message: response.into_message(),
+            rtt,
+            size,
+        })
     }
 
-    /// `udp`, `tcp` or `tcp (port-forward)`.
+    /// `tcp` or `tcp (port-forward)`.
     pub fn transport(&self) -> &'static str {
         self.transport
     }
@@ -145,14 +138,23 @@ pub fn question(fqdn: &str, rtype: RecordType) -> Result<Query, String> {
     Ok(query)
 }
 
+/// A reply as it came back: the message, the round trip and its size on the wire.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub message: Message,
+    pub rtt: Duration,
+    /// The bytes received (`;; MSG SIZE  rcvd:` in dig).
+    pub size: usize,
+}
+
 /// The source result of one exchange over `transport`: the answer with its round-trip time, or
 /// the error.
 pub fn source_result(
     source: Layer,
     transport: &str,
-    exchanged: Result<(Message, Duration), String>,
+    exchanged: Result<Received, String>,
 ) -> SourceResult {
-    let (outcome, rtt_ms) = match exchanged {
+    let (outcome, rtt_ms) = match exchanged.map(|r| (r.message, r.rtt)) {
         // A message without the QR bit is a query, not an answer, whatever it carries.
         Ok((message, _)) if message.metadata.message_type != MessageType::Response => (
             Outcome::Error(
@@ -229,14 +231,26 @@ mod tests {
         let echoed = source_result(
             Layer::KUBE_DNS,
             "udp",
-            Ok((message.clone(), Duration::from_millis(1))),
+            Ok(Received {
+                message: message.clone(),
+                rtt: Duration::from_millis(1),
+                size: 0,
+            }),
         );
         assert!(
             matches!(&echoed.outcome, Outcome::Error(why) if why.contains("QR bit clear")),
             "{echoed:?}"
         );
         message.metadata.message_type = MessageType::Response;
-        let replied = source_result(Layer::KUBE_DNS, "udp", Ok((message, Duration::ZERO)));
+        let replied = source_result(
+            Layer::KUBE_DNS,
+            "udp",
+            Ok(Received {
+                message,
+                rtt: Duration::ZERO,
+                size: 0,
+            }),
+        );
         assert!(
             matches!(replied.outcome, Outcome::Answered(_)),
             "{replied:?}"

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::model::{Layer, Outcome, SourceResult};
 use crate::pace::Pacer;
-use crate::sources::dns::{DnsClient, human, question, source_result};
+use crate::sources::dns::{DnsClient, Received, human, question, source_result};
 
 /// The largest DNS message over UDP (with EDNS, a server may send up to 65,535 bytes).
 const MAX_DATAGRAM: usize = 65_535;
@@ -34,7 +34,7 @@ struct Waiting {
     /// Which exchange registered it: once a reply frees an ID, a new question may take it.
     exchange: u64,
     query: Query,
-    reply: oneshot::Sender<Result<Message, String>>,
+    reply: oneshot::Sender<Result<(Message, usize), String>>,
 }
 
 /// A UDP socket connected to one DNS server, shared by every question of the run.
@@ -82,8 +82,11 @@ impl UdpExchanger {
     /// Asks `fqdn`/`rtype` with RD set, and again over TCP when the answer is truncated, as stub
     /// resolvers do; failures are per-source errors.
     pub async fn ask(&self, source: Layer, fqdn: &str, rtype: RecordType) -> SourceResult {
-        match self.exchange(fqdn, rtype).await {
-            Ok((message, _)) if message.metadata.truncation => {
+        match self
+            .exchange(fqdn, rtype, DnsRequestOptions::default())
+            .await
+        {
+            Ok(received) if received.message.metadata.truncation => {
                 match DnsClient::tcp(self.server, self.timeout, Arc::clone(&self.pacer)).await {
                     Ok(tcp) => tcp.ask(source, fqdn, rtype).await,
                     Err(error) => SourceResult::new(source, Outcome::Error(error), None),
@@ -93,15 +96,20 @@ impl UdpExchanger {
         }
     }
 
-    /// Sends one question (with EDNS, as dig does) and waits for its reply and round-trip time.
-    async fn exchange(&self, fqdn: &str, rtype: RecordType) -> Result<(Message, Duration), String> {
+    /// Sends one question with `options` (by default RD set and EDNS, as dig sends) and waits for
+    /// its reply and round-trip time. A port nobody listens on fails at once, on the host's ICMP reply.
+    pub async fn exchange(
+        &self,
+        fqdn: &str,
+        rtype: RecordType,
+        options: DnsRequestOptions,
+    ) -> Result<Received, String> {
         if self.reader.is_finished() {
             return Err(format!("the UDP reader for {} stopped", self.server));
         }
         let query = question(fqdn, rtype)?;
         self.pacer.wait().await;
-        let (mut message, _) =
-            DnsRequest::from_query(query.clone(), DnsRequestOptions::default()).into_parts();
+        let (mut message, _) = DnsRequest::from_query(query.clone(), options).into_parts();
         let (reply, replied) = oneshot::channel();
         let exchange = self.exchanges.fetch_add(1, Ordering::Relaxed);
         let id = self.register(message.metadata.id, exchange, query, reply)?;
@@ -121,7 +129,11 @@ impl UdpExchanger {
             .await
             .map_err(|e| format!("cannot send to {}: {e}", self.server))?;
         match tokio::time::timeout(self.timeout, replied).await {
-            Ok(Ok(Ok(message))) => Ok((message, started.elapsed())),
+            Ok(Ok(Ok((message, size)))) => Ok(Received {
+                message,
+                rtt: started.elapsed(),
+                size,
+            }),
             Ok(Ok(Err(error))) => Err(error),
             Ok(Err(_)) => Err(format!("the UDP reader for {} stopped", self.server)),
             Err(_) => Err(format!("no answer within {}", human(self.timeout))),
@@ -134,7 +146,7 @@ impl UdpExchanger {
         wanted: u16,
         exchange: u64,
         query: Query,
-        reply: oneshot::Sender<Result<Message, String>>,
+        reply: oneshot::Sender<Result<(Message, usize), String>>,
     ) -> Result<u16, String> {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         let id = (0..=u16::MAX)
@@ -201,7 +213,7 @@ async fn read_replies(socket: Arc<UdpSocket>, pending: Pending, server: SocketAd
                     .get(&message.metadata.id)
                     .is_some_and(|waiting| same_question(&waiting.query, message.queries.first()));
                 if answers_it && let Some(waiting) = pending.remove(&message.metadata.id) {
-                    let _ = waiting.reply.send(Ok(message));
+                    let _ = waiting.reply.send(Ok((message, len)));
                 }
             }
             Err(e) => {
@@ -241,7 +253,7 @@ mod tests {
         pending: &Pending,
         id: u16,
         exchange: u64,
-    ) -> oneshot::Receiver<Result<Message, String>> {
+    ) -> oneshot::Receiver<Result<(Message, usize), String>> {
         let (reply, replied) = oneshot::channel();
         let query = Query::query(Name::from_ascii("a.example.").unwrap(), RecordType::A);
         pending.lock().unwrap().insert(

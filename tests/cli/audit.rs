@@ -5,23 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::support::{diff_json, fixture, run};
-
-/// Each fixture with the arguments of its question, from `fixtures/questions.tsv`.
-fn questions() -> Vec<(String, Vec<String>)> {
-    let table = std::fs::read_to_string(fixture("questions.tsv")).unwrap();
-    table
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (file, args) = l.split_once('\t').unwrap();
-            (
-                file.to_string(),
-                args.split_whitespace().map(str::to_string).collect(),
-            )
-        })
-        .collect()
-}
+use crate::support::{diff_json, fixture, questions, run};
 
 /// The value after `flag` in `args`.
 fn flag<'a>(args: &'a [String], flag: &str) -> &'a str {

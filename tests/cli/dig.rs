@@ -508,7 +508,11 @@ fn bad_words_are_one_line_usage_errors() {
         (&["www.dig.test", "BOGUS"], "unknown record type 'BOGUS'"),
         (&["a..b"], "label 2 is empty"),
         (&["bad name!"], "contains ' '"),
-        (&["www.dig.test", "+short"], "unknown option '+short'"),
+        (&["www.dig.test", "+bogus"], "unknown option '+bogus'"),
+        (
+            &["@::1", "-4", "www.dig.test"],
+            "@::1 is not reachable with -4",
+        ),
         (&["www.dig.test", "A", "AAAA"], "unexpected word 'AAAA'"),
         (&["@kube-dns", "@sidecar", "x.y"], "two sources"),
         (&["@sidecar", "x.y"], "--from POD"),
@@ -740,4 +744,189 @@ fn a_layer_that_cannot_be_found_exits_3_naming_the_cause() {
         3,
         &format!("pod {BOOKINFO}/{PRODUCTPAGE_POD}"),
     );
+}
+
+/// `meshdig dig ARGS` and `dig ARGS` on the same server print the same text.
+fn assert_prints_as_dig(knot: &Knot, ours: &[&str], theirs: &[&str]) {
+    let mut args = vec!["dig"];
+    args.extend_from_slice(ours);
+    let text = meshdig_ok(&args).stdout;
+    let dig_text = dig(knot.addr(), theirs);
+    assert_eq!(text, dig_text, "meshdig {ours:?} and dig {theirs:?}");
+}
+
+#[test]
+fn dig_habits_print_what_dig_prints() {
+    let knot = start_knot();
+    let (host, port) = (format!("@{}", knot.addr().ip()), knot.port().to_string());
+    let hash = format!("@{}#{port}", knot.addr().ip());
+    for (ours, theirs) in [
+        (
+            vec![host.as_str(), "-p", &port, "www.dig.test", "+short"],
+            vec!["www.dig.test", "+short"],
+        ),
+        (
+            vec![hash.as_str(), "-t", "AAAA", "www.dig.test", "+short"],
+            vec!["-t", "AAAA", "www.dig.test", "+short"],
+        ),
+        (
+            vec![
+                "@localhost",
+                "-4",
+                "-p",
+                &port,
+                "alias.dig.test",
+                "+noall",
+                "+answer",
+            ],
+            vec!["alias.dig.test", "+noall", "+answer"],
+        ),
+        (
+            vec![hash.as_str(), "-x", "192.0.2.10", "+short"],
+            vec!["-x", "192.0.2.10", "+short"],
+        ),
+        (
+            vec![
+                hash.as_str(),
+                "_http._tcp.dig.test",
+                "SRV",
+                "+noall",
+                "+answer",
+                "+additional",
+            ],
+            vec![
+                "_http._tcp.dig.test",
+                "SRV",
+                "+noall",
+                "+answer",
+                "+additional",
+            ],
+        ),
+        (
+            vec![hash.as_str(), "www.dig.test", "TYPE65", "+short"],
+            vec!["www.dig.test", "TYPE65", "+short"],
+        ),
+    ] {
+        assert_prints_as_dig(&knot, &ours, &theirs);
+    }
+    // The root, which Knot does not serve here: the same status as dig's.
+    let root = assert_agree(&knot, &[".", "NS", "+norec"], &[".", "NS", "+norec"]);
+    assert!(!root.status.is_empty());
+    let text = meshdig_ok(&["dig", &hash, "www.dig.test"]).stdout;
+    let when = text
+        .lines()
+        .find_map(|l| l.strip_prefix(";; WHEN: "))
+        .expect(";; WHEN:");
+    let dig_when = dig(knot.addr(), &["www.dig.test"]);
+    let dig_when = dig_when
+        .lines()
+        .find_map(|l| l.strip_prefix(";; WHEN: "))
+        .unwrap();
+    assert_eq!(
+        when.split_whitespace().count(),
+        dig_when.split_whitespace().count(),
+        "{when} / {dig_when}"
+    );
+    let json = meshdig_ok(&["dig", &hash, "www.dig.test", "-o", "json"]).stdout;
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let stamp = json["when"].as_str().unwrap();
+    assert!(
+        stamp.parse::<jiff::Timestamp>().is_ok(),
+        "RFC 3339: {stamp}"
+    );
+}
+
+#[test]
+fn timeout_and_tries_bound_a_silent_udp_server() {
+    // A UDP socket that reads nothing and answers nothing.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let started = std::time::Instant::now();
+    let run = run(&[
+        "dig",
+        &format!("@{addr}"),
+        "www.dig.test",
+        "+timeout=1",
+        "+tries=2",
+    ]);
+    let took = started.elapsed();
+    assert_fails(&run, 3, "no answer within 1 s");
+    assert!(
+        took >= std::time::Duration::from_secs(2) && took < std::time::Duration::from_secs(5),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn a_closed_udp_port_fails_at_once_as_with_dig() {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    drop(socket);
+    let started = std::time::Instant::now();
+    let run = run(&[
+        "dig",
+        &format!("@{addr}"),
+        "www.dig.test",
+        "--timeout",
+        "10s",
+    ]);
+    assert_fails(&run, 3, "Connection refused");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn edns_options_are_sent_as_dig_sends_them() {
+    let knot = start_knot();
+    let dnssec = assert_agree(
+        &knot,
+        &["www.dig.test", "+dnssec"],
+        &["www.dig.test", "+dnssec"],
+    );
+    assert!(
+        dnssec
+            .edns
+            .as_deref()
+            .is_some_and(|e| e.ends_with("do true")),
+        "{dnssec:?}"
+    );
+    let sized = ["big.dig.test", "TXT", "+bufsize=512"];
+    assert_eq!(assert_agree(&knot, &sized, &sized).answer.len(), 40);
+    // kdig is asked with +edns by the helper, so +noedns is compared with dig alone.
+    let hash = format!("@{}#{}", knot.addr().ip(), knot.port());
+    let ours = meshdig_ok(&["dig", &hash, "www.dig.test", "+noedns"]).stdout;
+    let theirs = dig(knot.addr(), &["www.dig.test", "+noedns"]);
+    let (ours, theirs) = (parse_dig_text(&ours), parse_dig_text(&theirs));
+    assert_eq!(ours, theirs);
+    assert_eq!(ours.edns, None, "no OPT record without EDNS");
+}
+
+#[test]
+fn the_message_size_is_what_dig_receives() {
+    let knot = start_knot();
+    let hash = format!("@{}#{}", knot.addr().ip(), knot.port());
+    let size = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with(";; MSG SIZE  rcvd: "))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no MSG SIZE in {text}"))
+    };
+    for question in [
+        &["www.dig.test"][..],
+        &["_http._tcp.dig.test", "SRV"],
+        &["nope.dig.test"],
+        &["big.dig.test", "TXT"],
+    ] {
+        let mut ours = vec!["dig", hash.as_str()];
+        ours.extend_from_slice(question);
+        let text = meshdig_ok(&ours).stdout;
+        let dig_text = dig(knot.addr(), question);
+        assert_eq!(size(&text), size(&dig_text), "{question:?}");
+    }
+    let json = meshdig_ok(&["dig", &hash, "www.dig.test", "-o", "json"]).stdout;
+    let json: Value = serde_json::from_str(&json).unwrap();
+    assert!(json["size"].as_u64().is_some_and(|n| n > 12), "{json}");
 }

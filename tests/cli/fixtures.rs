@@ -3,24 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{assert_contract, codes, diff_json, fixture, run, source};
-
-/// The question each shipped fixture was captured for, from `fixtures/questions.tsv`.
-fn questions() -> Vec<(String, Vec<String>)> {
-    let table = std::fs::read_to_string(fixture("questions.tsv"))
-        .expect("fixtures/questions.tsv is readable");
-    table
-        .lines()
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| {
-            let (file, args) = line.split_once('\t').expect("fixture<TAB>arguments");
-            (
-                file.to_string(),
-                args.split_whitespace().map(str::to_string).collect(),
-            )
-        })
-        .collect()
-}
+use crate::support::{assert_contract, codes, diff_json, fixture, questions, run, source};
 
 /// The question a scenario fixture was captured for.
 fn args_of(file: &str) -> Vec<String> {

@@ -327,7 +327,7 @@ fn a_live_run_and_its_snapshot_replay_agree() {
         &from,
         "-n",
         BOOKINFO,
-        "-o",
+        "--file",
         file.to_str().unwrap(),
     ]);
     assert_eq!(captured.code, 0, "{}", captured.stderr);
@@ -543,7 +543,7 @@ fn every_api_command(cluster: &LiveCluster) -> Vec<(String, Run, i32)> {
             0,
         ),
         (
-            vec!["snapshot", "reviews", "-o", snapshot.to_str().unwrap()],
+            vec!["snapshot", "reviews", "--file", snapshot.to_str().unwrap()],
             0,
         ),
         (vec!["check", "-f", checks.to_str().unwrap()], 0),
@@ -718,7 +718,7 @@ fn a_closed_sidecar_port_is_a_sidecar_error_naming_the_forward() {
         BOOKINFO,
         "--timeout",
         "1s",
-        "-o",
+        "--file",
         file.to_str().unwrap(),
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -838,7 +838,7 @@ fn api_requests_do_not_grow_with_the_number_of_names() {
             &from,
             "-n",
             BOOKINFO,
-            "-o",
+            "--file",
             file.to_str().unwrap(),
         ]);
         assert_eq!(cluster.meshdig(&args).code, 0);
@@ -1041,7 +1041,7 @@ fn one_port_forward_per_pod_and_port_for_a_whole_run() {
         &from,
         "-n",
         BOOKINFO,
-        "-o",
+        "--file",
         file.to_str().unwrap(),
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -1353,7 +1353,9 @@ fn an_ambient_capture_replays_to_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ambient.json");
     let from = format!("pod/{PRODUCTPAGE_POD}");
-    let args = ["snapshot", "reviews", "--from", &from, "-n", BOOKINFO, "-o"];
+    let args = [
+        "snapshot", "reviews", "--from", &from, "-n", BOOKINFO, "--file",
+    ];
     let captured = cluster.meshdig(&[&args[..], &[file.to_str().unwrap()]].concat());
     assert_eq!(captured.code, 0, "{}", captured.stderr);
     let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();

@@ -106,7 +106,7 @@ fn snapshot_show_refuses_what_a_replay_refuses() {
         "{}",
         out.stderr
     );
-    let out = run(&["snapshot", "show", "x.json", "-o", "yaml"]);
+    let out = run(&["snapshot", "show", "x.json", "-o", "xml"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.contains("snapshot show --help") || out.stderr.contains("snapshot --help"),

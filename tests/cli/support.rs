@@ -18,8 +18,27 @@ pub fn fixture(name: &str) -> PathBuf {
 /// The built `meshdig` binary with colour forced off and a clean environment for colour decisions.
 pub fn meshdig() -> Command {
     let mut cmd = Command::cargo_bin("meshdig").expect("the meshdig binary is built");
-    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    cmd.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS");
     cmd
+}
+
+/// The question each shipped fixture was captured for, from `fixtures/questions.tsv`.
+pub fn questions() -> Vec<(String, Vec<String>)> {
+    let table = std::fs::read_to_string(fixture("questions.tsv"))
+        .expect("fixtures/questions.tsv is readable");
+    table
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (file, args) = line.split_once('\t').expect("fixture<TAB>arguments");
+            (
+                file.to_string(),
+                args.split_whitespace().map(str::to_string).collect(),
+            )
+        })
+        .collect()
 }
 
 /// The outcome of one run: exit code, stdout and stderr.
@@ -75,6 +94,14 @@ pub fn codes(doc: &Value) -> Vec<String> {
 /// Asserts the JSON contract of `docs/json.md` on one document.
 pub fn assert_contract(doc: &Value) {
     assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["meshdig_version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        doc["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("the app gets "))
+    );
+    assert!(doc["from"]["captures_dns"].is_boolean());
+    assert!(doc["from"].get("mesh").is_some() && doc["from"].get("proxy_kind").is_some());
     assert!(
         doc["query"]["name"]
             .as_str()
@@ -95,6 +122,7 @@ pub fn assert_contract(doc: &Value) {
             ["answered", "error", "not-applicable", "not-recorded"].contains(&status),
             "{status}"
         );
+        assert!(source["intercepts_dns"].is_boolean(), "{source}");
         for key in ["rcode", "records", "rtt_ms", "authoritative", "error"] {
             assert!(source.get(key).is_some(), "source lacks {key}: {source}");
         }
@@ -138,6 +166,9 @@ pub fn assert_contract(doc: &Value) {
         let severity = finding["severity"].as_str().unwrap();
         assert!(["info", "warning", "error"].contains(&severity));
         assert!(finding["evidence"].is_array());
+        let code = finding["code"].as_str().unwrap();
+        assert_eq!(finding["reference"], format!("docs/findings.md#{code}"));
+        assert!(finding["what_to_do"].is_string(), "{finding}");
     }
 }
 
