@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::checks;
+use crate::checks::{self, CheckFile};
 use crate::cli::CheckArgs;
 use crate::derive::DiffCache;
 use crate::engine::{Asker, capture_live, diff_snapshot};
@@ -18,98 +18,10 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
         ("--snapshot", args.snapshot.as_deref()),
     ])?;
     let file = checks::load(&args.file).await?;
-    let asker_of = |e: &checks::Expectation| Asker {
-        from: e.from.clone().or_else(|| file.defaults.from.clone()),
-        namespace: e
-            .namespace
-            .clone()
-            .or_else(|| file.defaults.namespace.clone())
-            .or_else(|| args.namespace.clone())
-            .unwrap_or_else(|| "default".to_string()),
+    let results = match &args.snapshot {
+        Some(path) => replayed(args, &file, path).await?,
+        None => captured(args, &file).await?,
     };
-    let mut results = Vec::new();
-    match &args.snapshot {
-        Some(path) => {
-            let snapshot = crate::engine::load_snapshot(path).await?;
-            let cache = DiffCache::default();
-            for (index, expectation) in file.expectations.iter().enumerate() {
-                let report = diff_snapshot(
-                    &snapshot,
-                    &asker_of(expectation),
-                    &expectation.name,
-                    expectation.query_type(),
-                    args.walk.libc,
-                    args.walk.family,
-                    &cache,
-                )
-                .await
-                .map_err(|e| file.blame(index, e))?;
-                results.push(judged(expectation, report));
-            }
-        }
-        None => {
-            // One capture per asking pod, with every question that pod asks.
-            let mut groups: BTreeMap<(Option<String>, Option<String>), Vec<&checks::Expectation>> =
-                BTreeMap::new();
-            for expectation in &file.expectations {
-                let namespace = expectation
-                    .namespace
-                    .clone()
-                    .or_else(|| file.defaults.namespace.clone())
-                    .or_else(|| args.namespace.clone());
-                let from = expectation
-                    .from
-                    .clone()
-                    .or_else(|| file.defaults.from.clone());
-                groups
-                    .entry((from, namespace))
-                    .or_default()
-                    .push(expectation);
-            }
-            let mut by_index = Vec::new();
-            // Every capture shares each DNS server's pacing (--qps).
-            let pacers = Pacers::new(args.live.qps);
-            let index_of = |expectation: &checks::Expectation| {
-                file.expectations
-                    .iter()
-                    .position(|e| std::ptr::eq(e, expectation))
-                    .unwrap_or_default()
-            };
-            for ((from, namespace), expectations) in groups {
-                let questions: Vec<_> = expectations
-                    .iter()
-                    .map(|e| (e.name.clone(), e.query_type()))
-                    .collect();
-                let (snapshot, asker) = capture_live(
-                    &args.live,
-                    &pacers,
-                    from.as_deref(),
-                    namespace.as_deref(),
-                    &questions,
-                    false,
-                )
-                .await
-                .map_err(|e| file.blame(index_of(expectations[0]), e))?;
-                // What a diff caches holds for one capture only.
-                let cache = DiffCache::default();
-                for expectation in expectations {
-                    let report = diff_snapshot(
-                        &snapshot,
-                        &asker,
-                        &expectation.name,
-                        expectation.query_type(),
-                        args.walk.libc,
-                        args.walk.family,
-                        &cache,
-                    )
-                    .await?;
-                    by_index.push((index_of(expectation), judged(expectation, report)));
-                }
-            }
-            by_index.sort_by_key(|(index, _)| *index);
-            results.extend(by_index.into_iter().map(|(_, result)| result));
-        }
-    }
     let (_, failed, errors) = check::tally(&results);
     let exit = ExitCode::of_run(failed, errors, false);
     if let Some(path) = &args.junit {
@@ -124,6 +36,102 @@ pub async fn run(args: &CheckArgs) -> Result<ExitCode> {
         || check::document(&results, exit.code()),
     )?;
     Ok(exit)
+}
+
+/// The namespace an expectation asks from: its own, the file's default, else `-n`.
+fn namespace_of(args: &CheckArgs, file: &CheckFile, e: &checks::Expectation) -> Option<String> {
+    e.namespace
+        .clone()
+        .or_else(|| file.defaults.namespace.clone())
+        .or_else(|| args.namespace.clone())
+}
+
+/// Every expectation judged against the snapshot at `path`.
+async fn replayed<'f>(
+    args: &CheckArgs,
+    file: &'f CheckFile,
+    path: &std::path::Path,
+) -> Result<Vec<CheckResult<'f>>> {
+    let snapshot = crate::engine::load_snapshot(path).await?;
+    let cache = DiffCache::default();
+    let mut results = Vec::new();
+    for (index, expectation) in file.expectations.iter().enumerate() {
+        let asker = Asker {
+            from: expectation
+                .from
+                .clone()
+                .or_else(|| file.defaults.from.clone()),
+            namespace: namespace_of(args, file, expectation)
+                .unwrap_or_else(|| "default".to_string()),
+        };
+        let report = diff_snapshot(
+            &snapshot,
+            &asker,
+            &expectation.name,
+            expectation.query_type(),
+            args.walk.libc,
+            args.walk.family,
+            &cache,
+        )
+        .await
+        .map_err(|e| file.blame(index, e))?;
+        results.push(judged(expectation, report));
+    }
+    Ok(results)
+}
+
+/// Who asks in a live check: `--from` and the namespace.
+type AskingPod = (Option<String>, Option<String>);
+
+/// Every expectation judged live: one capture per asking pod, with every question that pod asks.
+async fn captured<'f>(args: &CheckArgs, file: &'f CheckFile) -> Result<Vec<CheckResult<'f>>> {
+    let mut groups: BTreeMap<AskingPod, Vec<(usize, &checks::Expectation)>> = BTreeMap::new();
+    for (index, expectation) in file.expectations.iter().enumerate() {
+        let from = expectation
+            .from
+            .clone()
+            .or_else(|| file.defaults.from.clone());
+        groups
+            .entry((from, namespace_of(args, file, expectation)))
+            .or_default()
+            .push((index, expectation));
+    }
+    let mut by_index = Vec::new();
+    // Every capture shares each DNS server's pacing (--qps).
+    let pacers = Pacers::new(args.live.qps);
+    for ((from, namespace), expectations) in groups {
+        let questions: Vec<_> = expectations
+            .iter()
+            .map(|(_, e)| (e.name.clone(), e.query_type()))
+            .collect();
+        let (snapshot, asker) = capture_live(
+            &args.live,
+            &pacers,
+            from.as_deref(),
+            namespace.as_deref(),
+            &questions,
+            false,
+        )
+        .await
+        .map_err(|e| file.blame(expectations[0].0, e))?;
+        // What a diff caches holds for one capture only.
+        let cache = DiffCache::default();
+        for (index, expectation) in expectations {
+            let report = diff_snapshot(
+                &snapshot,
+                &asker,
+                &expectation.name,
+                expectation.query_type(),
+                args.walk.libc,
+                args.walk.family,
+                &cache,
+            )
+            .await?;
+            by_index.push((index, judged(expectation, report)));
+        }
+    }
+    by_index.sort_by_key(|(index, _)| *index);
+    Ok(by_index.into_iter().map(|(_, result)| result).collect())
 }
 
 fn judged(expectation: &checks::Expectation, report: crate::report::Report) -> CheckResult<'_> {

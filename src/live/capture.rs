@@ -122,55 +122,21 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
     };
     let table_request = TableRequest::of(workload.as_ref());
 
-    // Questions are asked `concurrency` at a time, both layers at once; answers keep question order.
-    let (kube_dns_ref, sidecar_ref, from) = (&kube_dns, &sidecar, workload.as_ref());
-    let ask_all = futures::stream::iter(questions.iter().map(|(fqdn, rtype)| async move {
-        let question = Question {
-            fqdn,
-            rtype: rtype.0,
-            from,
-        };
-        let asked_sidecar = async {
-            match sidecar_ref {
-                Some(sidecar) => Some(sidecar.ask(&question).await),
-                None => None,
-            }
-        };
-        let (kube, side) = tokio::join!(kube_dns_ref.ask(&question), asked_sidecar);
-        let mut entries = vec![answer_entry(&kube, &question, None)];
-        entries.extend(side.map(|side| answer_entry(&side, &question, from)));
-        entries
-    }))
-    .buffered(request.concurrency.max(1))
-    .collect::<Vec<Vec<Value>>>();
+    let ask_all = ask_all(
+        &questions,
+        (&kube_dns, sidecar.as_ref()),
+        workload.as_ref(),
+        request.concurrency,
+    );
     let (answers, table) = tokio::join!(ask_all, control_plane.name_table(table_request.as_ref()));
-    let answers: Vec<Value> = answers.into_iter().flatten().collect();
     // A forward closes cleanly only once its stream is gone, so the resolvers go first.
     drop((kube_dns, sidecar));
     forwards.close().await;
 
-    let mut proxies = Vec::new();
-    if let Some(mut entry) = detected.map(|d| d.entry) {
-        match table {
-            // A body that is no name table is the control plane's fault, not the user's: the
-            // control plane is then an unreachable source, not an invalid capture.
-            TableReply::Body(body) => match table_request
-                .as_ref()
-                .map(|r| r.tables.parse(&body.to_string()))
-            {
-                Some(Err(why)) => {
-                    let source = table_request.as_ref().map_or("", |r| r.tables.source());
-                    entry["ndsz_error"] =
-                        Value::String(format!("the {source} reply is no name table: {why}"));
-                }
-                _ => entry["ndsz"] = body,
-            },
-            TableReply::Table(table) => entry["ndsz"] = json!({ "table": *table }),
-            TableReply::Failed(why) => entry["ndsz_error"] = Value::String(why),
-            TableReply::NotApplicable(_) => {}
-        }
-        proxies.push(entry);
-    }
+    let proxies: Vec<Value> = detected
+        .map(|d| proxy_entry(d.entry, table, table_request.as_ref()))
+        .into_iter()
+        .collect();
     // The lists are moved in: `json!` would copy them.
     let mut snapshot = json!({
         "schema_version": SCHEMA_VERSION,
@@ -195,6 +161,57 @@ pub async fn capture(reader: &Reader, request: &CaptureRequest<'_>) -> Result<Ca
         )
     });
     Ok(Capture { snapshot, pod })
+}
+
+/// Asks every question of kube-dns and the DNS proxy (when there is one), `concurrency` at a time,
+/// both layers at once: the `answers[]` entries, in question order.
+async fn ask_all(
+    questions: &[(String, QueryType)],
+    (kube_dns, sidecar): (&LiveResolver<'_>, Option<&LiveResolver<'_>>),
+    from: Option<&Workload>,
+    concurrency: usize,
+) -> Vec<Value> {
+    let asked = futures::stream::iter(questions.iter().map(|(fqdn, rtype)| async move {
+        let question = Question {
+            fqdn,
+            rtype: rtype.0,
+            from,
+        };
+        let asked_sidecar = async {
+            match sidecar {
+                Some(sidecar) => Some(sidecar.ask(&question).await),
+                None => None,
+            }
+        };
+        let (kube, side) = tokio::join!(kube_dns.ask(&question), asked_sidecar);
+        let mut entries = vec![answer_entry(&kube, &question, None)];
+        entries.extend(side.map(|side| answer_entry(&side, &question, from)));
+        entries
+    }))
+    .buffered(concurrency.max(1))
+    .collect::<Vec<Vec<Value>>>()
+    .await;
+    asked.into_iter().flatten().collect()
+}
+
+/// The snapshot's `proxies[]` entry of the asking pod, with the name table its control plane gave.
+fn proxy_entry(mut entry: Value, table: TableReply, request: Option<&TableRequest>) -> Value {
+    match table {
+        // A body that is no name table is the control plane's fault, not the user's: the
+        // control plane is then an unreachable source, not an invalid capture.
+        TableReply::Body(body) => match request.map(|r| r.tables.parse(&body.to_string())) {
+            Some(Err(why)) => {
+                let source = request.map_or("", |r| r.tables.source());
+                entry["ndsz_error"] =
+                    Value::String(format!("the {source} reply is no name table: {why}"));
+            }
+            _ => entry["ndsz"] = body,
+        },
+        TableReply::Table(table) => entry["ndsz"] = json!({ "table": *table }),
+        TableReply::Failed(why) => entry["ndsz_error"] = Value::String(why),
+        TableReply::NotApplicable(_) => {}
+    }
+    entry
 }
 
 /// Where one asker's live layers are, for asking one of them directly (`meshdig dig`).
