@@ -5,7 +5,7 @@
 //! ztunnel pod on the pod's node, and emulates ztunnel's answers (istio/ztunnel `src/dns/server.rs`)
 //! from that state and from the objects.
 //!
-//! ztunnel's typed state rides with the proxy's settings ([`settings::AmbientSettings`]), read
+//! ztunnel's typed state rides with the proxy's settings (`settings::AmbientSettings`), read
 //! from the recorded dump when the snapshot is loaded; the core's control-plane layer gets the
 //! dump's names ([`state::ZtunnelState::names`]).
 

@@ -1,7 +1,7 @@
 //! What ztunnel knows, typed: the workloads and services of its admin `config_dump` (istio/ztunnel
 //! `src/admin.rs` `ConfigDump`, `src/state.rs` `ProxyStateSerialization`, `src/state/service.rs`
 //! `Service`, `src/state/workload.rs` `Workload`) and the settings of its `config` section that
-//! change DNS answers. The same shape holds the state the objects imply ([`super::expected`]), so
+//! change DNS answers. The same shape holds the state the objects imply (`expected.rs`), so
 //! one emulator answers from either.
 
 use std::collections::{BTreeMap, HashMap};
