@@ -148,6 +148,7 @@ pub async fn diff_snapshot(
         snapshot,
         asker,
         workload: workload.as_ref(),
+        table: TableRequest::of(workload.as_ref()),
         name,
         cache,
     };
@@ -235,6 +236,8 @@ struct Replay<'a> {
     snapshot: &'a Snapshot,
     asker: &'a Asker,
     workload: Option<&'a Workload>,
+    /// The asking proxy's name table to read, the same for every candidate.
+    table: Option<TableRequest>,
     name: &'a QueryName,
     cache: &'a DiffCache,
 }
@@ -277,11 +280,11 @@ impl Replay<'_> {
             kind: Layer::SIDECAR,
         };
         let control_plane = RecordedControlPlane { snapshot };
-        let request = TableRequest::of(self.workload);
+        let request = self.table.as_ref();
         let (kube_dns_result, sidecar_result, table) = tokio::join!(
             kube_dns.ask(&question),
             sidecar.ask(&question),
-            control_plane.name_table(request.as_ref())
+            control_plane.name_table(request)
         );
         let name = self.name;
         let input = DiffInput {
