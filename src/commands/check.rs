@@ -64,20 +64,32 @@ async fn replayed<'f>(
             namespace: namespace_of(args, file, expectation)
                 .unwrap_or_else(|| "default".to_string()),
         };
-        let report = diff_snapshot(
-            &snapshot,
-            &asker,
-            &expectation.name,
-            expectation.query_type(),
-            args.walk.libc,
-            args.walk.family,
-            &cache,
-        )
-        .await
-        .map_err(|e| file.blame(index, e))?;
+        let report = report_of(args, &snapshot, &asker, expectation, &cache)
+            .await
+            .map_err(|e| file.blame(index, e))?;
         results.push(judged(expectation, report));
     }
     Ok(results)
+}
+
+/// The diff of `expectation`'s question, asked by `asker` of `snapshot`, walked as `args` say.
+async fn report_of(
+    args: &CheckArgs,
+    snapshot: &crate::snapshot::Snapshot,
+    asker: &Asker,
+    expectation: &checks::Expectation,
+    cache: &DiffCache,
+) -> Result<crate::report::Report> {
+    diff_snapshot(
+        snapshot,
+        asker,
+        &expectation.name,
+        expectation.query_type(),
+        args.walk.libc,
+        args.walk.family,
+        cache,
+    )
+    .await
 }
 
 /// Who asks in a live check: `--from` and the namespace.
@@ -117,16 +129,7 @@ async fn captured<'f>(args: &CheckArgs, file: &'f CheckFile) -> Result<Vec<Check
         // What a diff caches holds for one capture only.
         let cache = DiffCache::default();
         for (index, expectation) in expectations {
-            let report = diff_snapshot(
-                &snapshot,
-                &asker,
-                &expectation.name,
-                expectation.query_type(),
-                args.walk.libc,
-                args.walk.family,
-                &cache,
-            )
-            .await?;
+            let report = report_of(args, &snapshot, &asker, expectation, &cache).await?;
             by_index.push((index, judged(expectation, report)));
         }
     }
